@@ -1,0 +1,40 @@
+# ESS Portal — the two commands of the README, and a few more for developers.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+# Development-only values; production sets its own environment (see README).
+DEV_ENV := DEBUG=1
+TEST_ENV := SECRET_KEY=insecure-test-key-not-for-production
+
+.PHONY: install run test lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate the SQLite database, load reference and demo data, serve http://127.0.0.1:8000
+run: install
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py load_demo
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
+test: install
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles

@@ -1,0 +1,710 @@
+"""The directory of ESS actors: territory reference data, actors and what links them."""
+
+import contextlib
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from directory import validators
+
+# ---------------------------------------------------------------------------
+# Territory reference data
+
+
+class CommuneQuerySet(models.QuerySet):
+    def in_territory(self):
+        """The nine member communes of Est Ensemble."""
+        return self.filter(in_territory=True)
+
+
+class Commune(models.Model):
+    insee_code = models.CharField(
+        _("code INSEE"),
+        max_length=5,
+        unique=True,
+        validators=[RegexValidator(r"^(\d{5}|2[AB]\d{3})$", _("Un code INSEE compte 5 caractères."))],
+        help_text=_("Code officiel géographique de la commune (COG), par exemple 93048 pour Montreuil."),
+    )
+    name = models.CharField(_("nom"), max_length=100)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
+    postal_codes = models.JSONField(
+        _("codes postaux"),
+        default=list,
+        help_text=_("Codes postaux de distribution de la commune (hors CEDEX)."),
+    )
+    department_code = models.CharField(_("département"), max_length=3, default="93")
+    in_territory = models.BooleanField(
+        _("membre d'Est Ensemble"), default=False, help_text=_("Commune membre du territoire.")
+    )
+
+    objects = CommuneQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("commune")
+        verbose_name_plural = _("communes")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        for code in self.postal_codes or []:
+            validators.validate_postal_code(code)
+
+
+class Neighbourhood(models.Model):
+    class NpnruStatus(models.TextChoices):
+        NATIONAL = "national", _("NPNRU d'intérêt national")
+        REGIONAL = "regional", _("NPNRU d'intérêt régional")
+        UNSPECIFIED = "unspecified", _("NPNRU, intérêt non précisé")
+        NONE = "none", _("hors NPNRU")
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
+    code = models.CharField(
+        _("code QPV"),
+        max_length=12,
+        blank=True,
+        help_text=_("Code officiel du quartier prioritaire (QN093…), laissé vide s'il n'est pas connu."),
+    )
+    communes = models.ManyToManyField(Commune, related_name="neighbourhoods", verbose_name=_("communes"))
+    npnru_status = models.CharField(
+        _("statut NPNRU"), max_length=12, choices=NpnruStatus.choices, default=NpnruStatus.NONE
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("quartier prioritaire")
+        verbose_name_plural = _("quartiers prioritaires")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="neighbourhood_code_unique"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Sector(models.Model):
+    """A sector of activity, on two levels (e.g. « Alimentation » › « Épicerie solidaire »)."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("secteur parent"),
+        limit_choices_to={"parent__isnull": True},
+    )
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("secteur")
+        verbose_name_plural = _("secteurs")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
+
+    def clean(self):
+        if self.parent_id:
+            if self.parent_id == self.pk:
+                raise ValidationError({"parent": _("Un secteur ne peut pas être son propre parent.")})
+            if self.parent.parent_id:
+                raise ValidationError(
+                    {"parent": _("La nomenclature a deux niveaux : choisissez un secteur principal.")}
+                )
+
+
+class Label(models.Model):
+    class Kind(models.TextChoices):
+        APPROVAL = "approval", _("agrément")
+        WORK_INTEGRATION = "work_integration", _("structure d'insertion (SIAE)")
+        PLACE = "place", _("lieu")
+        AWARD = "award", _("prix et distinction")
+        OTHER = "other", _("autre")
+
+    name = models.CharField(_("nom"), max_length=150)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=150, unique=True)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(_("description"), blank=True)
+    url = models.URLField(_("lien"), blank=True)
+
+    class Meta:
+        verbose_name = _("label ou agrément")
+        verbose_name_plural = _("labels et agréments")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Role(models.Model):
+    """A role in the ecosystem (ESS structure, funder, network…); an actor may have several."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("rôle dans l'écosystème")
+        verbose_name_plural = _("rôles dans l'écosystème")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Stage(models.Model):
+    """A stage of an enterprise's life (emergence → scaling up), used by support offers."""
+
+    name = models.CharField(_("nom"), max_length=100)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("étape de développement")
+        verbose_name_plural = _("étapes de développement")
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+# ---------------------------------------------------------------------------
+# Actors
+
+
+class PublicationStatus(models.TextChoices):
+    DRAFT = "draft", _("brouillon")
+    PENDING = "pending", _("à valider")
+    PUBLISHED = "published", _("publié")
+    ARCHIVED = "archived", _("archivé")
+
+
+class Typology(models.TextChoices):
+    """The audit's two kinds of ESS actors."""
+
+    ENTREPRENEURIAL = "entrepreneurial", _("entrepreneuriale, modèle économique robuste")
+    MILITANT = "militant", _("militante et ancrée localement, modèle économique fragile")
+    UNDETERMINED = "undetermined", _("non déterminée")
+
+
+class ActorQuerySet(models.QuerySet):
+    def published(self):
+        """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
+        return self.filter(status=PublicationStatus.PUBLISHED)
+
+    def not_archived(self):
+        return self.exclude(status=PublicationStatus.ARCHIVED)
+
+    def with_siret(self, value: str):
+        """Actors matching a SIRET, or every establishment of a SIREN."""
+        compact = validators.digits_only(value)
+        if len(compact) == 14:
+            return self.filter(siret=compact)
+        if len(compact) == 9:
+            return self.filter(siren=compact)
+        return self.none()
+
+    def for_list(self):
+        """What a list row shows, without a query per row."""
+        return self.select_related("commune", "neighbourhood").prefetch_related("sectors")
+
+
+class Actor(models.Model):
+    class LegalForm(models.TextChoices):
+        ASSOCIATION = "association", _("association")
+        SCOP = "scop", _("SCOP")
+        SCIC = "scic", _("SCIC")
+        CAE = "cae", _("coopérative d'activité et d'emploi (CAE)")
+        COOPERATIVE = "cooperative", _("autre coopérative")
+        MUTUAL = "mutual", _("mutuelle")
+        FOUNDATION = "foundation", _("fondation")
+        ESS_COMPANY = "ess_company", _("société commerciale de l'ESS")
+        PUBLIC_BODY = "public_body", _("personne publique")
+        OTHER = "other", _("autre")
+
+    class EssStatus(models.TextChoices):
+        STATUTORY = "statutory", _("ESS de statut")
+        ESUS = "esus", _("agréée ESUS")
+        PARTNER = "partner", _("partenaire hors ESS")
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("saisie par l'équipe")
+        REFERENCE = "reference", _("données de référence")
+        IMPORT = "import", _("import")
+        PARTNER_API = "api", _("API partenaire")
+        CONTRIBUTION = "contribution", _("contribution publique")
+        DEMO = "demo", _("démonstration (fictif)")
+
+    name = models.CharField(_("nom"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True, blank=True)
+    siret = models.CharField(
+        _("SIRET"),
+        max_length=14,
+        blank=True,
+        validators=[validators.validate_siret],
+        help_text=_("14 chiffres, sans espaces. Unique dans l'annuaire."),
+    )
+    siren = models.CharField(
+        _("SIREN"),
+        max_length=9,
+        blank=True,
+        validators=[validators.validate_siren],
+        help_text=_("Déduit du SIRET quand il est connu ; à saisir seul sinon."),
+    )
+    rna = models.CharField(
+        _("numéro RNA"),
+        max_length=10,
+        blank=True,
+        validators=[validators.validate_rna],
+        help_text=_("Associations : W suivi de 9 chiffres."),
+    )
+    legal_form = models.CharField(_("forme juridique"), max_length=20, choices=LegalForm.choices)
+    ess_status = models.CharField(
+        _("statut ESS"), max_length=20, choices=EssStatus.choices, default=EssStatus.STATUTORY
+    )
+    roles = models.ManyToManyField(Role, blank=True, related_name="actors", verbose_name=_("rôles"))
+    typology = models.CharField(
+        _("typologie"),
+        max_length=20,
+        choices=Typology.choices,
+        default=Typology.UNDETERMINED,
+        help_text=_("Les deux profils d'acteurs relevés par le diagnostic de la stratégie ESS."),
+    )
+    sectors = models.ManyToManyField(Sector, blank=True, related_name="actors", verbose_name=_("secteurs"))
+    labels = models.ManyToManyField(Label, blank=True, related_name="actors", verbose_name=_("labels et agréments"))
+
+    address = models.CharField(_("adresse"), max_length=250, blank=True)
+    postal_code = models.CharField(
+        _("code postal"), max_length=5, blank=True, validators=[validators.validate_postal_code]
+    )
+    commune = models.ForeignKey(
+        Commune, on_delete=models.PROTECT, null=True, blank=True, related_name="actors", verbose_name=_("commune")
+    )
+    neighbourhood = models.ForeignKey(
+        Neighbourhood,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="actors",
+        verbose_name=_("quartier prioritaire"),
+    )
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    serves_whole_territory = models.BooleanField(
+        _("intervient sur tout le territoire"), default=False, help_text=_("Sinon, précisez les communes servies.")
+    )
+    communes_served = models.ManyToManyField(
+        Commune, blank=True, related_name="actors_serving", verbose_name=_("communes d'intervention")
+    )
+
+    website = models.URLField(_("site web"), blank=True)
+    email = models.EmailField(_("e-mail public"), blank=True)
+    phone = models.CharField(_("téléphone public"), max_length=20, blank=True, validators=[validators.validate_phone])
+    short_description = models.CharField(
+        _("description courte"), max_length=280, blank=True, help_text=_("Une ou deux phrases, affichées en liste.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    offer = models.TextField(
+        _("produits et services proposés"),
+        blank=True,
+        help_text=_("Ce que l'acteur vend ou propose (acheteurs publics et privés y cherchent des fournisseurs)."),
+    )
+    employees = models.PositiveIntegerField(_("salariés"), null=True, blank=True)
+    fte = models.DecimalField(
+        _("équivalents temps plein"),
+        max_digits=7,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    volunteers = models.PositiveIntegerField(_("bénévoles"), null=True, blank=True)
+    founded_year = models.PositiveSmallIntegerField(
+        _("année de création"), null=True, blank=True, validators=[MinValueValidator(1800)]
+    )
+    opening_hours = models.CharField(
+        _("horaires d'ouverture"),
+        max_length=255,
+        blank=True,
+        validators=[validators.validate_opening_hours],
+        help_text=_("Syntaxe OpenStreetMap, par exemple « Mo-Fr 09:00-18:00; Sa 10:00-12:00 »."),
+    )
+
+    status = models.CharField(
+        _("état de publication"), max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.STAFF)
+    source_id = models.CharField(_("identifiant dans la source"), max_length=100, blank=True)
+    is_fictional = models.BooleanField(
+        _("fictif"), default=False, help_text=_("Fiche de démonstration : n'existe pas dans la réalité.")
+    )
+    last_verified_at = models.DateField(_("dernière vérification"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
+
+    history = HistoricalRecords(m2m_fields=[sectors, labels, roles], verbose_name=_("historique de l'acteur"))
+
+    objects = ActorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("acteur")
+        verbose_name_plural = _("acteurs")
+        ordering = ["name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="actor_siret_unique"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="actor_coordinates_pair",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="actor_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="actor_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(siret="") | Q(siret__startswith=models.F("siren")), name="actor_siren_from_siret"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "name"], name="actor_status_name_idx"),
+            models.Index(fields=["siren"], name="actor_siren_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # Normalise this row only: compact identifiers, derived SIREN, a unique slug.
+        self.siret = validators.digits_only(self.siret)
+        self.siren = self.siret[:9] if len(self.siret) == 14 else validators.digits_only(self.siren)
+        self.rna = (self.rna or "").strip().upper()
+        if self.phone:
+            # full_clean() reports a bad number; save() only tidies valid ones.
+            with contextlib.suppress(ValidationError):
+                self.phone = validators.normalize_phone(self.phone)
+        if not self.slug:
+            self.slug = unique_slug(Actor, self.name, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("directory:actor_detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        self.siret = validators.digits_only(self.siret)
+        errors = {}
+        if self.siret and self.siren and not self.siret.startswith(self.siren):
+            errors["siren"] = _("Le SIREN doit être les 9 premiers chiffres du SIRET.")
+        try:
+            validators.validate_postal_code_in_commune(self.postal_code, self.commune if self.commune_id else None)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        try:
+            validators.validate_coordinates(self.latitude, self.longitude)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if (
+            self.neighbourhood_id
+            and self.commune_id
+            and not self.neighbourhood.communes.filter(pk=self.commune_id).exists()
+        ):
+            errors["neighbourhood"] = _("Ce quartier n'est pas situé dans la commune choisie.")
+        if self.founded_year and self.founded_year > timezone.now().year:
+            errors["founded_year"] = _("L'année de création ne peut pas être dans le futur.")
+        if self.rna and self.legal_form and self.legal_form != self.LegalForm.ASSOCIATION:
+            errors["rna"] = _("Seules les associations ont un numéro RNA.")
+        if self.status == PublicationStatus.PUBLISHED:
+            problems = self.publication_problems()
+            if problems:
+                errors["status"] = problems
+        if errors:
+            raise ValidationError(errors)
+
+    def publication_problems(self) -> list[str]:
+        """What is missing before this actor may be shown to the public (empty when ready)."""
+        problems = []
+        if not self.short_description and not self.description:
+            problems.append(_("Une description est nécessaire pour publier la fiche."))
+        if not self.commune_id and not self.serves_whole_territory:
+            problems.append(_("Indiquez la commune ou cochez « intervient sur tout le territoire » pour publier."))
+        return problems
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == PublicationStatus.PUBLISHED
+
+    @property
+    def has_coordinates(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+
+class ContactQuerySet(models.QuerySet):
+    def public(self):
+        """Contacts that may be shown: flagged public and with a recorded consent."""
+        return self.filter(is_public=True, consent_date__isnull=False)
+
+
+class Contact(models.Model):
+    """A person at an actor. Personal data: shown publicly only with a dated consent."""
+
+    actor = models.ForeignKey(
+        # Owned by the actor: contacts go with it (actors are archived, rarely deleted).
+        Actor,
+        on_delete=models.CASCADE,
+        related_name="contacts",
+        verbose_name=_("acteur"),
+    )
+    first_name = models.CharField(_("prénom"), max_length=100, blank=True)
+    last_name = models.CharField(_("nom"), max_length=100)
+    job_title = models.CharField(_("fonction"), max_length=150, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("téléphone"), max_length=20, blank=True, validators=[validators.validate_phone])
+    is_public = models.BooleanField(_("affiché publiquement"), default=False)
+    consent_date = models.DateField(
+        _("date du consentement"),
+        null=True,
+        blank=True,
+        help_text=_("Obligatoire pour un affichage public (RGPD)."),
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_public=False) | Q(consent_date__isnull=False), name="contact_public_needs_consent"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.phone:
+            with contextlib.suppress(ValidationError):
+                self.phone = validators.normalize_phone(self.phone)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        if self.is_public and not self.consent_date:
+            raise ValidationError(
+                {"consent_date": _("Un contact ne peut être affiché publiquement sans la date de son consentement.")}
+            )
+        if self.consent_date and self.consent_date > timezone.localdate():
+            raise ValidationError({"consent_date": _("La date du consentement ne peut pas être dans le futur.")})
+
+
+class SupportOfferQuerySet(models.QuerySet):
+    def published(self):
+        """Offers the public may see: published, from a published provider."""
+        return self.filter(status=PublicationStatus.PUBLISHED, provider__status=PublicationStatus.PUBLISHED)
+
+    def for_commune(self, commune):
+        """Offers available in a commune: those covering the whole territory or naming it."""
+        return self.filter(Q(whole_territory=True) | Q(communes=commune)).distinct()
+
+
+class SupportOffer(models.Model):
+    class Kind(models.TextChoices):
+        COACHING = "coaching", _("accompagnement")
+        GRANT = "grant", _("subvention")
+        LOAN = "loan", _("prêt")
+        GUARANTEE = "guarantee", _("garantie")
+        EQUITY = "equity", _("fonds propres")
+        PREMISES = "premises", _("locaux")
+        TRAINING = "training", _("formation")
+        NETWORKING = "networking", _("mise en réseau")
+        PUBLIC_PURCHASING = "public_purchasing", _("commande publique")
+
+    class TargetTypology(models.TextChoices):
+        ALL = "all", _("tous les acteurs")
+        ENTREPRENEURIAL = Typology.ENTREPRENEURIAL.value, Typology.ENTREPRENEURIAL.label
+        MILITANT = Typology.MILITANT.value, Typology.MILITANT.label
+
+    class Cost(models.TextChoices):
+        FREE = "free", _("gratuit")
+        PAID = "paid", _("payant")
+        MIXED = "mixed", _("gratuit ou payant selon les cas")
+
+    provider = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="support_offers", verbose_name=_("structure qui propose")
+    )
+    title = models.CharField(_("intitulé"), max_length=200)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True, blank=True)
+    kind = models.CharField(_("type d'appui"), max_length=20, choices=Kind.choices)
+    stages = models.ManyToManyField(Stage, related_name="support_offers", verbose_name=_("étapes visées"))
+    target_typology = models.CharField(
+        _("acteurs visés"), max_length=20, choices=TargetTypology.choices, default=TargetTypology.ALL
+    )
+    sectors = models.ManyToManyField(
+        Sector,
+        blank=True,
+        related_name="support_offers",
+        verbose_name=_("secteurs visés"),
+        help_text=_("Laisser vide si l'offre est ouverte à tous les secteurs."),
+    )
+    whole_territory = models.BooleanField(_("tout le territoire"), default=True)
+    communes = models.ManyToManyField(
+        Commune, blank=True, related_name="support_offers", verbose_name=_("communes couvertes")
+    )
+    description = models.TextField(_("description"), blank=True)
+    eligibility = models.TextField(_("conditions d'accès"), blank=True)
+    cost = models.CharField(_("coût"), max_length=10, choices=Cost.choices, default=Cost.FREE)
+    url = models.URLField(_("lien"), blank=True)
+    status = models.CharField(
+        _("état de publication"), max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
+    )
+    is_fictional = models.BooleanField(_("fictif"), default=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
+
+    history = HistoricalRecords(m2m_fields=[stages], verbose_name=_("historique de l'offre"))
+
+    objects = SupportOfferQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("offre d'accompagnement")
+        verbose_name_plural = _("offres d'accompagnement")
+        ordering = ["title", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(SupportOffer, self.title, exclude_pk=self.pk)
+        super().save(*args, **kwargs)
+
+
+class Cooperation(models.Model):
+    class Kind(models.TextChoices):
+        PARTNERSHIP = "partnership", _("partenariat")
+        MEMBERSHIP = "membership", _("adhésion à un réseau")
+        SUPPLY = "supply", _("relation fournisseur / client")
+        SHARED_PROJECT = "shared_project", _("projet commun")
+        POOLING = "pooling", _("mutualisation de moyens")
+
+    source = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="cooperations_out", verbose_name=_("acteur")
+    )
+    target = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="cooperations_in", verbose_name=_("coopère avec")
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    is_formal = models.BooleanField(
+        _("formalisée"), default=False, help_text=_("Convention, contrat ou adhésion écrite ; sinon informelle.")
+    )
+    since = models.DateField(_("depuis"), null=True, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("historique de la coopération"))
+
+    class Meta:
+        verbose_name = _("coopération")
+        verbose_name_plural = _("coopérations")
+        ordering = ["source__name", "target__name", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(source=models.F("target")), name="cooperation_distinct_actors"),
+            models.UniqueConstraint(fields=["source", "target", "kind"], name="cooperation_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.source} ↔ {self.target} ({self.get_kind_display()})"
+
+    def clean(self):
+        if self.source_id and self.source_id == self.target_id:
+            raise ValidationError({"target": _("Un acteur ne peut pas coopérer avec lui-même.")})
+        if self.since and self.since > timezone.localdate():
+            raise ValidationError({"since": _("La date de début ne peut pas être dans le futur.")})
+
+
+def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
+    """A slug for `text` not yet used by `model` (suffixing -2, -3… when taken)."""
+    base = slugify(text)[:max_length].strip("-") or "fiche"
+    candidate, n = base, 2
+    taken = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
+    while taken.filter(slug=candidate).exists():
+        candidate, n = f"{base}-{n}", n + 1
+    return candidate
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
+
+
+class ApiToken(models.Model):
+    """A partner organisation's key to the API. Only a hash of the secret is stored."""
+
+    class Scope(models.TextChoices):
+        READ_UNPUBLISHED = "read:unpublished", _("lire les fiches non publiées")
+        WRITE_ACTORS = "write:actors", _("créer et modifier des acteurs")
+        WRITE_INITIATIVES = "write:initiatives", _("modifier des projets")
+
+    organisation = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("organisation partenaire")
+    )
+    name = models.CharField(
+        _("nom"), max_length=100, help_text=_("Pour s'y retrouver, par exemple « synchro nocturne ».")
+    )
+    prefix = models.CharField(_("préfixe"), max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(_("empreinte"), max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("droits"), default=list, blank=True)
+    created_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("créé par")
+    )
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expire le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("dernière utilisation"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("jeton d'API")
+        verbose_name_plural = _("jetons d'API")
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.organisation} — {self.name} ({self.prefix}…)"
+
+    def clean(self):
+        unknown = set(self.scopes or []) - set(self.Scope.values)
+        if unknown:
+            raise ValidationError(
+                {"scopes": _("Droits inconnus : %(scopes)s.") % {"scopes": ", ".join(sorted(unknown))}}
+            )
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
