@@ -219,6 +219,24 @@ class ActorQuerySet(models.QuerySet):
             return self.filter(siren=compact)
         return self.none()
 
+    def search(self, text: str):
+        """Actors matching a free-text query (or a SIRET/SIREN typed in the search box)."""
+        text = (text or "").strip()[:200]
+        if not text:
+            return self
+        compact = validators.digits_only(text)
+        if compact.isdigit() and len(compact) in (9, 14):
+            return self.with_siret(compact)
+        match = Q()
+        for word in text.split():
+            match &= (
+                Q(name__icontains=word)
+                | Q(short_description__icontains=word)
+                | Q(description__icontains=word)
+                | Q(offer__icontains=word)
+            )
+        return self.filter(match)
+
     def for_list(self):
         """What a list row shows, without a query per row."""
         return self.select_related("commune", "neighbourhood").prefetch_related("sectors")
