@@ -384,7 +384,14 @@ class Actor(models.Model):
         verbose_name_plural = _("acteurs")
         ordering = ["name", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["siret"], condition=~Q(siret=""), name="actor_siret_unique"),
+            models.UniqueConstraint(
+                fields=["siret"],
+                condition=~Q(siret=""),
+                name="actor_siret_unique",
+                # Code "unique" puts the message on the SIRET field of forms (see Model.validate_constraints).
+                violation_error_code="unique",
+                violation_error_message=_("Un acteur avec ce SIRET existe déjà dans l'annuaire."),
+            ),
             models.CheckConstraint(
                 condition=Q(latitude__isnull=True, longitude__isnull=True)
                 | Q(latitude__isnull=False, longitude__isnull=False),
