@@ -1,0 +1,849 @@
+"""Staff admin of the strategy tracker: the portfolio of initiatives, their form, sites and the strategy.
+
+Status changes go through `services.change_status` (buttons on the change form and a bulk
+action); the status field itself is read-only so that the lifecycle and the energy gate are
+never bypassed from a form.
+"""
+
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from directory.models import Actor, PublicationStatus
+from projects import services
+from projects.forms import (
+    CachedAutocompleteSelect,
+    CachedAutocompleteSelectMultiple,
+    ErrorsOnMissingFieldsMixin,
+    InitiativeAdminForm,
+    MeasurementInlineForm,
+    StatusChangeForm,
+)
+from projects.models import (
+    Consultation,
+    Document,
+    EnergyAssessment,
+    EnergyCriterion,
+    EnergyReview,
+    FundingLine,
+    Indicator,
+    Initiative,
+    Involvement,
+    JournalEntry,
+    Measurement,
+    Milestone,
+    Objective,
+    Site,
+    StatusChange,
+    StrategyAxis,
+)
+
+# Actors are picked with the directory admin's search when it is registered (it is loaded
+# first: `directory` comes before `projects` in INSTALLED_APPS); raw ids otherwise.
+ACTORS_SEARCHABLE = admin.site.is_registered(Actor)
+
+HEALTH_COLOURS = {
+    Initiative.Health.ON_TRACK: "#2e7d32",
+    Initiative.Health.AT_RISK: "#b26a00",
+    Initiative.Health.LATE: "#c62828",
+    Initiative.Health.BLOCKED: "#6a1b9a",
+}
+DECISION_COLOURS = {
+    EnergyReview.Decision.PENDING: "#616161",
+    EnergyReview.Decision.APPROVED: "#2e7d32",
+    EnergyReview.Decision.APPROVED_WITH_CONDITIONS: "#558b2f",
+    EnergyReview.Decision.REJECTED: "#c62828",
+}
+
+
+def badge(text, colour: str):
+    return format_html(
+        '<span style="display:inline-block;padding:1px 6px;border-radius:8px;color:#fff;background:{}">{}</span>',
+        colour,
+        text,
+    )
+
+
+def euros(value) -> str:
+    if value is None:
+        return "—"
+    return f"{number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)} €"
+
+
+def progress_bar(percent: int | None, *, manual: bool = False):
+    if percent is None:
+        return format_html('<span title="{}">—</span>', gettext("Ni jalon ni avancement saisi"))
+    title = gettext("saisi à la main") if manual else gettext("calculé à partir des jalons")
+    return format_html(
+        '<span title="{}" style="display:inline-flex;align-items:center;gap:4px">'
+        '<span style="display:inline-block;width:80px;height:8px;background:#e0e0e0;border-radius:4px">'
+        '<span style="display:block;width:{}%;height:8px;background:#417690;border-radius:4px"></span></span>'
+        "{} %{}</span>",
+        title,
+        percent,
+        percent,
+        " ✎" if manual else "",
+    )
+
+
+class ActorWidgetsMixin:
+    """Actors (FK or M2M) picked with autocomplete, labelled from the formset's own rows.
+
+    `actor_fields` name the fields pointing to the directory's actors.
+    """
+
+    actor_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not ACTORS_SEARCHABLE:
+            self.raw_id_fields = [*self.raw_id_fields, *self.actor_fields]
+
+    def get_autocomplete_fields(self, request):
+        actors = list(self.actor_fields) if ACTORS_SEARCHABLE else []
+        return [*super().get_autocomplete_fields(request), *actors]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if ACTORS_SEARCHABLE and db_field.name in self.actor_fields:
+            kwargs["widget"] = CachedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if ACTORS_SEARCHABLE and db_field.name in self.actor_fields:
+            kwargs["widget"] = CachedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class ActorInlineMixin(ActorWidgetsMixin):
+    """For inlines: fill each row's autocomplete labels from the formset's queryset (no query per row)."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        actor_fields = [name for name in self.actor_fields if ACTORS_SEARCHABLE]
+
+        class LabelledFormSet(formset_class):
+            def __init__(self, *args, **kw):
+                super().__init__(*args, **kw)
+                if not actor_fields:
+                    return
+                labels = {name: {} for name in actor_fields}
+                for instance in self.get_queryset():
+                    for name in actor_fields:
+                        field = instance._meta.get_field(name)
+                        if field.many_to_many:
+                            related = getattr(instance, name).all()
+                        else:
+                            related = [getattr(instance, name)] if getattr(instance, field.attname) else []
+                        labels[name].update({str(actor.pk): str(actor) for actor in related})
+                for form in self.forms:
+                    for name in actor_fields:
+                        widget = form.fields[name].widget
+                        getattr(widget, "widget", widget).label_cache = labels[name]
+
+        return formset_class if not actor_fields else LabelledFormSet
+
+
+# ---------------------------------------------------------------------------
+# Inlines of the initiative form
+
+
+class EnergyReviewInline(admin.StackedInline):
+    model = EnergyReview
+    extra = 1
+    max_num = 1
+    can_delete = False
+    fields = ["decision", "decided_on", "conditions", "evidence", "reviewer"]
+    readonly_fields = ["reviewer"]
+    verbose_name = _("revue de transition énergétique")
+    verbose_name_plural = _("revue de transition énergétique (condition de validation)")
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("reviewer")
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ["changed_at", "from_status", "to_status", "changed_by", "reason"]
+    readonly_fields = fields
+    verbose_name_plural = _("changements de statut (par les boutons de statut)")
+    classes = ["collapse"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("changed_by")
+
+
+class InvolvementInline(ActorInlineMixin, admin.TabularInline):
+    model = Involvement
+    extra = 0
+    actor_fields = ("actor",)
+    fields = ["actor", "role", "description"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class FundingLineInline(ActorInlineMixin, admin.TabularInline):
+    model = FundingLine
+    extra = 0
+    actor_fields = ("funder",)
+    fields = ["funder", "amount", "kind", "status", "year", "note"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("funder")
+
+
+class MilestoneInline(admin.TabularInline):
+    model = Milestone
+    extra = 0
+    fields = ["title", "planned_on", "done_on", "weight"]
+
+
+class IndicatorInline(admin.TabularInline):
+    model = Indicator
+    extra = 0
+    fields = ["name", "unit", "baseline", "target", "position"]
+    show_change_link = True
+
+
+class MeasurementInline(admin.TabularInline):
+    model = Measurement
+    form = MeasurementInlineForm
+    extra = 0
+    fields = ["indicator", "measured_on", "value", "note"]
+    verbose_name_plural = _("mesures des indicateurs")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("indicator")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        field = formset_class.form.base_fields["indicator"]
+        # Only this initiative's indicators; the choices are listed once, not once per row.
+        field.queryset = Indicator.objects.filter(initiative=obj) if obj else Indicator.objects.none()
+        field.choices = list(field.choices)
+        return formset_class
+
+
+class JournalEntryInline(admin.StackedInline):
+    model = JournalEntry
+    extra = 0
+    fields = [("entry_date", "is_public"), "title", "body", "author"]
+    readonly_fields = ["author"]
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("author")
+
+
+class ConsultationInline(ActorInlineMixin, admin.StackedInline):
+    model = Consultation
+    extra = 0
+    actor_fields = ("actors",)
+    fields = [
+        ("held_on", "format", "participation_level"),
+        "title",
+        ("participants_count", "is_public"),
+        "actors",
+        "outcomes",
+        "decisions",
+        "changes",
+    ]
+    classes = ["collapse"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("actors")
+
+
+class DocumentInline(admin.TabularInline):
+    model = Document
+    extra = 0
+    fields = ["title", "kind", "file", "is_public", "uploaded_by", "uploaded_at"]
+    readonly_fields = ["uploaded_by", "uploaded_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+# ---------------------------------------------------------------------------
+# Initiatives
+
+
+@admin.register(Initiative)
+class InitiativeAdmin(ActorWidgetsMixin, SimpleHistoryAdmin):
+    form = InitiativeAdminForm
+    actor_fields = ("lead_actor",)
+    list_display = [
+        "title",
+        "axis_number",
+        "status_badge",
+        "health_badge",
+        "progress_display",
+        "funding_display",
+        "energy_badge",
+        "lead_actor",
+        "publication_status",
+        "updated_at",
+    ]
+    list_display_links = ["title"]
+    list_filter = [
+        "axis",
+        "status",
+        "health",
+        ("communes", admin.RelatedOnlyFieldListFilter),
+        "kind",
+        "energy_review__decision",
+        "publication_status",
+        "is_fictional",
+    ]
+    search_fields = ["title", "summary", "slug", "lead_actor__name"]
+    list_per_page = 50
+    ordering = ["axis__number", "title"]
+    actions = ["change_status_action", "export_csv", "publish", "unpublish"]
+    readonly_fields = ["status_summary", "energy_review_summary", "progress_summary", "funding_summary"]
+    autocomplete_fields = ["sites"]
+    filter_horizontal = ["communes", "neighbourhoods"]
+    fieldsets = [
+        (
+            _("Pilotage"),
+            {"fields": ["status_summary", "energy_review_summary", "health", "progress_summary", "funding_summary"]},
+        ),
+        (
+            _("Projet"),
+            {"fields": ["title", "slug", ("axis", "objective"), "kind", "summary", "description", "lead_actor"]},
+        ),
+        (_("Où"), {"fields": ["communes", "neighbourhoods", "sites"]}),
+        (
+            _("Calendrier et budget"),
+            {
+                "fields": [
+                    ("planned_start", "planned_end"),
+                    ("actual_start", "actual_end"),
+                    "target_budget",
+                    ("progress_is_manual", "manual_progress"),
+                ]
+            },
+        ),
+        (_("Publication"), {"fields": ["publication_status", "source", "is_fictional"]}),
+    ]
+    inlines = [
+        EnergyReviewInline,
+        InvolvementInline,
+        FundingLineInline,
+        MilestoneInline,
+        IndicatorInline,
+        MeasurementInline,
+        ConsultationInline,
+        JournalEntryInline,
+        DocumentInline,
+        StatusChangeInline,
+    ]
+    change_form_template = "admin/projects/initiative/change_form.html"
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("axis", "lead_actor", "energy_review")
+            .with_progress()
+            .with_funding()
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<path:object_id>/statut/",
+                self.admin_site.admin_view(self.change_status_view),
+                name="projects_initiative_change_status",
+            ),
+            *super().get_urls(),
+        ]
+
+    # -- portfolio columns
+
+    @admin.display(description=_("axe"), ordering="axis__number")
+    def axis_number(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.axis.title, obj.axis.number)
+
+    @admin.display(description=_("statut"), ordering="status")
+    def status_badge(self, obj):
+        return obj.get_status_display()
+
+    @admin.display(description=_("santé"), ordering="health")
+    def health_badge(self, obj):
+        return badge(obj.get_health_display(), HEALTH_COLOURS[obj.health])
+
+    @admin.display(description=_("avancement"))
+    def progress_display(self, obj):
+        return progress_bar(obj.progress, manual=obj.progress_is_manual)
+
+    @admin.display(description=_("financement acquis / cible"))
+    def funding_display(self, obj):
+        totals = obj.funding_totals()
+        if totals.target is None:
+            return euros(totals.secured)
+        return format_html("{} / {} ({} %)", euros(totals.secured), euros(totals.target), totals.secured_percent or 0)
+
+    @admin.display(description=_("revue énergétique"), ordering="energy_review__decision")
+    def energy_badge(self, obj):
+        review = getattr(obj, "energy_review", None) if obj.energy_review_decision else None
+        if review is None:
+            return badge(gettext("à faire"), "#9e9e9e")
+        return badge(review.get_decision_display(), DECISION_COLOURS[review.decision])
+
+    # -- read-only panels of the change form
+
+    @admin.display(description=_("statut"))
+    def status_summary(self, obj):
+        if not obj.pk:
+            return Initiative.Status(obj.status).label
+        last = obj.status_changes.select_related("changed_by").first()
+        if last is None:
+            return obj.get_status_display()
+        return format_html(
+            "<strong>{}</strong> — {} {} ({})",
+            obj.get_status_display(),
+            gettext("depuis le"),
+            timezone.localtime(last.changed_at).strftime("%d/%m/%Y"),
+            last.reason,
+        )
+
+    @admin.display(description=_("revue énergétique"))
+    def energy_review_summary(self, obj):
+        if not obj.pk or obj.energy_review_decision is None:
+            return format_html(
+                "{} <br><small>{}</small>",
+                badge(gettext("à faire"), "#9e9e9e"),
+                gettext("Sans revue approuvée, le projet ne peut pas être validé (formulaire plus bas)."),
+            )
+        review = obj.energy_review
+        url = reverse("admin:projects_energyreview_change", args=[review.pk])
+        parts = [badge(review.get_decision_display(), DECISION_COLOURS[review.decision])]
+        if review.decided_on:
+            parts.append(format_html(" {} {}", gettext("le"), review.decided_on.strftime("%d/%m/%Y")))
+        if review.conditions:
+            parts.append(format_html("<br><small>{} {}</small>", gettext("Conditions :"), review.conditions))
+        parts.append(format_html(' — <a href="{}">{}</a>', url, gettext("critères et éléments probants")))
+        return format_html_join("", "{}", ((p,) for p in parts))
+
+    @admin.display(description=_("avancement"))
+    def progress_summary(self, obj):
+        if not obj.pk:
+            return "—"
+        done, total = obj.milestone_weights()
+        if obj.progress_is_manual:
+            detail = gettext("saisi à la main")
+        elif total:
+            detail = gettext("jalons réalisés : poids %(done)s sur %(total)s") % {"done": done, "total": total}
+        else:
+            detail = gettext("aucun jalon")
+        return format_html("{} <small>{}</small>", progress_bar(obj.progress, manual=obj.progress_is_manual), detail)
+
+    @admin.display(description=_("financement"))
+    def funding_summary(self, obj):
+        if not obj.pk:
+            return "—"
+        t = obj.funding_totals()
+        return format_html(
+            "{} {} · {} {} · {} {} · {} {}",
+            gettext("demandé"),
+            euros(t.requested),
+            gettext("acquis"),
+            euros(t.secured),
+            gettext("versé"),
+            euros(t.paid),
+            gettext("reste à financer"),
+            euros(t.gap),
+        )
+
+    # -- saving
+
+    def save_formset(self, request, form, formset, change):
+        instances = formset.save(commit=False)
+        for instance in instances:
+            if isinstance(instance, JournalEntry) and instance.author_id is None:
+                instance.author = request.user
+            elif isinstance(instance, Document) and instance.uploaded_by_id is None:
+                instance.uploaded_by = request.user
+            elif isinstance(instance, EnergyReview) and "decision" in formset.forms[0].changed_data:
+                instance.reviewer = request.user
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+        formset.save_m2m()
+
+    # -- status changes
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and obj.pk:
+            context["status_actions"] = [
+                (
+                    value,
+                    Initiative.Status(value).label,
+                    reverse("admin:projects_initiative_change_status", args=[obj.pk]) + f"?to={value}",
+                )
+                for value in obj.allowed_next_statuses()
+            ]
+        else:
+            context["status_actions"] = []
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def change_status_view(self, request, object_id):
+        initiative = get_object_or_404(Initiative.objects.select_related("axis"), pk=object_id)
+        if not self.has_change_permission(request, initiative):
+            raise PermissionDenied
+        change_url = reverse("admin:projects_initiative_change", args=[initiative.pk])
+        if request.method == "POST":
+            form = StatusChangeForm(request.POST, current_status=initiative.status)
+            if form.is_valid():
+                try:
+                    services.change_status(
+                        initiative=initiative,
+                        to_status=form.cleaned_data["to_status"],
+                        by=request.user,
+                        reason=form.cleaned_data["reason"],
+                    )
+                except ValidationError as exc:
+                    for message in exc.messages:
+                        form.add_error(None, message)
+                    self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                else:
+                    self.message_user(
+                        request,
+                        gettext("Statut de « %(title)s » : %(status)s.")
+                        % {"title": initiative.title, "status": initiative.get_status_display()},
+                        messages.SUCCESS,
+                    )
+                    return HttpResponseRedirect(change_url)
+        else:
+            form = StatusChangeForm(initial={"to_status": request.GET.get("to")}, current_status=initiative.status)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Changer le statut de « %(title)s »") % {"title": initiative.title},
+            "opts": self.model._meta,
+            "initiatives": [initiative],
+            "form": form,
+            "change_url": change_url,
+            "bulk": False,
+        }
+        return TemplateResponse(request, "admin/projects/initiative/change_status.html", context)
+
+    @admin.action(description=_("Changer le statut des projets sélectionnés…"), permissions=["change"])
+    def change_status_action(self, request, queryset):
+        initiatives = list(queryset.order_by("title"))
+        if "apply" in request.POST:
+            form = StatusChangeForm(request.POST)
+            if form.is_valid():
+                done, refused = 0, 0
+                for initiative in initiatives:
+                    try:
+                        services.change_status(
+                            initiative=initiative,
+                            to_status=form.cleaned_data["to_status"],
+                            by=request.user,
+                            reason=form.cleaned_data["reason"],
+                        )
+                    except ValidationError as exc:
+                        refused += 1
+                        self.message_user(request, f"« {initiative.title} » : {' '.join(exc.messages)}", messages.ERROR)
+                    else:
+                        done += 1
+                if done:
+                    self.message_user(
+                        request,
+                        ngettext("%(n)d projet a changé de statut.", "%(n)d projets ont changé de statut.", done)
+                        % {"n": done},
+                        messages.SUCCESS,
+                    )
+                return None
+        else:
+            form = StatusChangeForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Changer le statut des projets sélectionnés"),
+            "opts": self.model._meta,
+            "initiatives": initiatives,
+            "form": form,
+            "bulk": True,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/projects/initiative/change_status.html", context)
+
+    # -- other actions
+
+    @admin.action(description=_("Exporter la sélection en CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="projets.csv"'
+        response.write("\ufeff")  # so that spreadsheet software reads UTF-8
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            [
+                "slug",
+                "intitulé",
+                "axe",
+                "type",
+                "statut",
+                "santé",
+                "avancement (%)",
+                "avancement saisi à la main",
+                "porteur",
+                "communes",
+                "début prévu",
+                "fin prévue",
+                "budget cible",
+                "demandé",
+                "acquis",
+                "versé",
+                "reste à financer",
+                "revue énergétique",
+                "publication",
+                "modifié le",
+            ]
+        )
+        rows = queryset.select_related("axis", "lead_actor", "energy_review").prefetch_related(
+            Prefetch("communes", to_attr="commune_list")
+        )
+        for obj in rows:
+            totals = obj.funding_totals()
+            decision = obj.energy_review_decision
+            writer.writerow(
+                [
+                    obj.slug,
+                    obj.title,
+                    obj.axis.number,
+                    obj.get_kind_display(),
+                    obj.get_status_display(),
+                    obj.get_health_display(),
+                    "" if obj.progress is None else obj.progress,
+                    "oui" if obj.progress_is_manual else "non",
+                    obj.lead_actor.name if obj.lead_actor else "",
+                    ", ".join(c.name for c in obj.commune_list),
+                    obj.planned_start or "",
+                    obj.planned_end or "",
+                    "" if totals.target is None else totals.target,
+                    totals.requested,
+                    totals.secured,
+                    totals.paid,
+                    "" if totals.gap is None else totals.gap,
+                    EnergyReview.Decision(decision).label if decision else "",
+                    obj.get_publication_status_display(),
+                    timezone.localtime(obj.updated_at).isoformat(),
+                ]
+            )
+        return response
+
+    @admin.action(description=_("Publier les projets sélectionnés"), permissions=["change"])
+    def publish(self, request, queryset):
+        self._set_publication(request, queryset, PublicationStatus.PUBLISHED)
+
+    @admin.action(description=_("Dépublier (repasser en brouillon)"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        self._set_publication(request, queryset, PublicationStatus.DRAFT)
+
+    def _set_publication(self, request, queryset, target: str):
+        count = 0
+        for obj in queryset.exclude(publication_status=target):
+            obj.publication_status = target
+            obj._history_user = request.user
+            obj.save(update_fields=["publication_status", "updated_at"])
+            count += 1
+        self.message_user(request, ngettext("%(n)d projet modifié.", "%(n)d projets modifiés.", count) % {"n": count})
+
+
+# ---------------------------------------------------------------------------
+# Energy reviews, indicators, strategy
+
+
+class EnergyAssessmentInline(admin.TabularInline):
+    model = EnergyAssessment
+    extra = 0
+    fields = ["criterion", "level", "comment"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("criterion")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        field = formset_class.form.base_fields["criterion"]
+        field.choices = list(field.choices)  # listed once, not once per row
+        return formset_class
+
+
+@admin.register(EnergyReview)
+class EnergyReviewAdmin(SimpleHistoryAdmin):
+    list_display = ["initiative", "decision", "decided_on", "reviewer", "updated_at"]
+    list_filter = ["decision"]
+    list_select_related = ["initiative", "reviewer"]
+    search_fields = ["initiative__title"]
+    autocomplete_fields = ["initiative"]
+    readonly_fields = ["reviewer"]
+    fields = ["initiative", "decision", "decided_on", "conditions", "evidence", "reviewer"]
+    inlines = [EnergyAssessmentInline]
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = type("EnergyReviewForm", (ErrorsOnMissingFieldsMixin, self.form), {})
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        if "decision" in form.changed_data:
+            obj.reviewer = request.user
+        super().save_model(request, obj, form, change)
+
+
+class MeasurementOfIndicatorInline(admin.TabularInline):
+    model = Measurement
+    extra = 1
+    fields = ["measured_on", "value", "note"]
+
+
+@admin.register(Indicator)
+class IndicatorAdmin(admin.ModelAdmin):
+    list_display = ["name", "unit", "initiative", "baseline", "target"]
+    list_select_related = ["initiative"]
+    search_fields = ["name", "initiative__title"]
+    autocomplete_fields = ["initiative"]
+    inlines = [MeasurementOfIndicatorInline]
+
+    def save_formset(self, request, form, formset, change):
+        for instance in formset.save(commit=False):
+            instance.initiative_id = form.instance.initiative_id
+            instance.save()
+        for obj in formset.deleted_objects:
+            obj.delete()
+
+
+class ObjectiveInline(admin.TabularInline):
+    model = Objective
+    extra = 0
+    fields = ["position", "title", "slug", "description"]
+    prepopulated_fields = {"slug": ["title"]}
+
+
+@admin.register(StrategyAxis)
+class StrategyAxisAdmin(admin.ModelAdmin):
+    list_display = ["number", "title", "slug"]
+    list_display_links = ["title"]
+    search_fields = ["title"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [ObjectiveInline]
+
+
+@admin.register(EnergyCriterion)
+class EnergyCriterionAdmin(admin.ModelAdmin):
+    list_display = ["position", "name", "slug"]
+    list_display_links = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """The lifecycle log, read-only: changes are written by the status buttons only."""
+
+    list_display = ["changed_at", "initiative", "from_status", "to_status", "changed_by", "reason"]
+    list_filter = ["to_status", "from_status"]
+    list_select_related = ["initiative", "changed_by"]
+    search_fields = ["initiative__title", "reason"]
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Sites and premises
+
+
+class LinkedInitiativeInline(admin.TabularInline):
+    model = Initiative.sites.through
+    extra = 0
+    verbose_name = _("projet lié")
+    verbose_name_plural = _("projets liés")
+    autocomplete_fields = ["initiative"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("initiative")
+
+
+@admin.register(Site)
+class SiteAdmin(ActorWidgetsMixin, SimpleHistoryAdmin):
+    actor_fields = ("owner", "occupants")
+    list_display = ["name", "commune", "kind", "pipeline_stage", "owner", "surface_m2", "publication_status"]
+    list_filter = ["pipeline_stage", "kind", "commune", "publication_status", "is_fictional"]
+    list_select_related = ["commune", "owner"]
+    search_fields = ["name", "address", "slug"]
+    ordering = ["name"]
+    actions = ["export_csv"]
+    inlines = [LinkedInitiativeInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "kind", "description"]}),
+        (
+            _("Adresse"),
+            {"fields": ["address", ("postal_code", "commune"), "neighbourhood", ("latitude", "longitude")]},
+        ),
+        (
+            _("Occupation"),
+            {
+                "fields": [
+                    "pipeline_stage",
+                    "owner",
+                    "occupants",
+                    "surface_m2",
+                    ("available_from", "available_until"),
+                    "negotiated_rent",
+                ]
+            },
+        ),
+        (_("Publication"), {"fields": ["publication_status", "source", "is_fictional"]}),
+    ]
+
+    @admin.action(description=_("Exporter la sélection en CSV"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(
+            ["slug", "nom", "type", "adresse", "code postal", "commune", "étape", "propriétaire", "surface (m²)"]
+        )
+        for site in queryset.select_related("commune", "owner"):
+            writer.writerow(
+                [
+                    site.slug,
+                    site.name,
+                    site.get_kind_display(),
+                    site.address,
+                    site.postal_code,
+                    site.commune.name,
+                    site.get_pipeline_stage_display(),
+                    site.owner.name if site.owner else "",
+                    site.surface_m2 or "",
+                ]
+            )
+        return response

@@ -1,0 +1,110 @@
+"""Forms of the strategy tracker (staff admin). Rules stay in the models and validators."""
+
+from django import forms
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from projects import validators
+from projects.models import Initiative, Measurement
+
+
+class ErrorsOnMissingFieldsMixin:
+    """Show model errors about fields the form does not edit (e.g. the read-only status) at the top.
+
+    `Model.clean()` reports the energy gate on `status`; a form without that field would
+    otherwise crash with « has no field named 'status' ».
+    """
+
+    def add_error(self, field, error):
+        if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+            moved = {}
+            for name, errors in error.error_dict.items():
+                target = name if name == NON_FIELD_ERRORS or name in self.fields else NON_FIELD_ERRORS
+                moved.setdefault(target, []).extend(errors)
+            error = ValidationError(moved)
+        elif field is not None and field != NON_FIELD_ERRORS and field not in self.fields:
+            field = None
+        super().add_error(field, error)
+
+
+class InitiativeAdminForm(ErrorsOnMissingFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Initiative
+        # Never `status`: it changes through services.change_status only.
+        fields = [
+            "title",
+            "slug",
+            "axis",
+            "objective",
+            "kind",
+            "summary",
+            "description",
+            "lead_actor",
+            "communes",
+            "neighbourhoods",
+            "sites",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "target_budget",
+            "health",
+            "progress_is_manual",
+            "manual_progress",
+            "publication_status",
+            "source",
+            "is_fictional",
+        ]
+
+
+class MeasurementInlineForm(ErrorsOnMissingFieldsMixin, forms.ModelForm):
+    class Meta:
+        model = Measurement
+        fields = ["indicator", "measured_on", "value", "note"]
+
+
+class StatusChangeForm(forms.Form):
+    """The choice of a next status and its reason; `services.change_status` decides."""
+
+    to_status = forms.ChoiceField(label=_("nouveau statut"), choices=Initiative.Status.choices)
+    reason = forms.CharField(
+        label=_("motif"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Pourquoi le statut change ; conservé dans l'historique du projet."),
+    )
+
+    def __init__(self, *args, current_status: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current_status is not None:
+            allowed = validators.allowed_next_statuses(current_status)
+            self.fields["to_status"].choices = [(v, label) for v, label in Initiative.Status.choices if v in allowed]
+
+
+class CachedLabelsMixin:
+    """An autocomplete widget that takes the selected options' labels from a cache set by the formset.
+
+    The stock widget runs one query per row to label the selected value; an inline with
+    many rows would then cost a query per row.
+    """
+
+    label_cache: dict | None = None
+
+    def optgroups(self, name, value, attr=None):
+        selected = [str(v) for v in value if str(v) not in self.choices.field.empty_values]
+        if self.label_cache is None or any(v not in self.label_cache for v in selected):
+            return super().optgroups(name, value, attr)
+        default = (None, [], 0)
+        if not self.is_required and not self.allow_multiple_selected:
+            default[1].append(self.create_option(name, "", "", False, 0))
+        for v in selected:
+            default[1].append(self.create_option(name, v, self.label_cache[v], set(selected), len(default[1])))
+        return [default]
+
+
+class CachedAutocompleteSelect(CachedLabelsMixin, AutocompleteSelect):
+    pass
+
+
+class CachedAutocompleteSelectMultiple(CachedLabelsMixin, AutocompleteSelectMultiple):
+    pass
