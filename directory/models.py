@@ -1,11 +1,16 @@
 """The directory of ESS actors: territory reference data, actors and what links them."""
 
 import contextlib
+import re
+import unicodedata
+from difflib import SequenceMatcher
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import connections, models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -202,6 +207,66 @@ class Typology(models.TextChoices):
     UNDETERMINED = "undetermined", _("non déterminée")
 
 
+# ---------------------------------------------------------------------------
+# Search helpers (see ActorQuerySet.search)
+
+SEARCH_MAX_LENGTH = 200
+# The actor fields that `search_text` (SQLite) and `search_vector` (PostgreSQL) are made from.
+SEARCHED_FIELDS_ORDER = ("name", "short_description", "offer", "description", "siret", "rna")
+SEARCHED_FIELDS = set(SEARCHED_FIELDS_ORDER)
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def normalize_search_text(text: str) -> str:
+    """Lower-case `text` and strip its accents and punctuation: « Épicerie l'Été » → « epicerie l ete »."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").replace("œ", "oe").replace("Œ", "oe").lower())
+    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_WORD_RE.findall(ascii_text))
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a query, normalised (at most 10: a longer query says nothing more)."""
+    return normalize_search_text(text[:SEARCH_MAX_LENGTH]).split()[:10]
+
+
+def _word_close(word: str, candidate: str) -> bool:
+    if candidate.startswith(word):
+        return True
+    if len(word) < 4:
+        return False
+    # About one edit in five letters, on the whole word or on a prefix as long as the query word.
+    return (
+        SequenceMatcher(None, word, candidate).ratio() >= 0.8
+        or SequenceMatcher(None, word, candidate[: len(word)]).ratio() >= 0.85
+    )
+
+
+def names_match_with_typos(words: list[str], name_words: list[str]) -> bool:
+    """Whether every query word is a prefix of, or within a small typo of, a word of the name."""
+    return all(any(_word_close(word, candidate) for candidate in name_words) for word in words)
+
+
+class ImmutableUnaccent(models.Func):
+    """`directory_unaccent()`: PostgreSQL's unaccent wrapped as IMMUTABLE so that indexes may use it."""
+
+    function = "directory_unaccent"
+    output_field = models.TextField()
+
+
+class ActorSearchVector(models.Expression):
+    """The `search_vector` column that PostgreSQL keeps on the actor table (trigger of migration 0005).
+
+    It is not a model field, so that SQLite and Django's writes never see it; this expression
+    names it on whichever alias the actor table has in the query being compiled.
+    """
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        alias = compiler.query.get_initial_alias()
+        return f"{compiler.quote_name_unless_alias(alias)}.{connection.ops.quote_name('search_vector')}", []
+
+
 class ActorQuerySet(models.QuerySet):
     def published(self):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
@@ -220,22 +285,67 @@ class ActorQuerySet(models.QuerySet):
         return self.none()
 
     def search(self, text: str):
-        """Actors matching a free-text query (or a SIRET/SIREN typed in the search box)."""
-        text = (text or "").strip()[:200]
+        """Actors matching a free-text query, best matches first (or a SIRET/SIREN typed in the search box).
+
+        Tolerates accents, case, partial words and small typos in names. On PostgreSQL it uses the
+        stored French full-text vector (kept by a trigger, see migration 0005) and trigram similarity on
+        the unaccented name, both index-backed; elsewhere it matches the normalised `search_text` column
+        word by word and compares names with a small edit tolerance in Python.
+        """
+        text = (text or "").strip()[:SEARCH_MAX_LENGTH]
         if not text:
             return self
         compact = validators.digits_only(text)
         if compact.isdigit() and len(compact) in (9, 14):
             return self.with_siret(compact)
-        match = Q()
-        for word in text.split():
-            match &= (
-                Q(name__icontains=word)
-                | Q(short_description__icontains=word)
-                | Q(description__icontains=word)
-                | Q(offer__icontains=word)
+        words = search_words(text)
+        if not words:
+            return self.none()
+        if connections[self.db].vendor == "postgresql":
+            return self._search_postgres(words)
+        return self._search_fallback(words)
+
+    def _search_postgres(self, words: list[str]):
+        from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+
+        query = None
+        for word in words:
+            # Each word matches its French stem or, as a prefix, any word ("jardi" finds "jardins").
+            term = SearchQuery(word, config="french") | SearchQuery(f"{word}:*", search_type="raw", config="simple")
+            query = term if query is None else query & term
+        phrase = " ".join(words)
+        return (
+            self.alias(
+                search_vector=ActorSearchVector(),
+                search_name=ImmutableUnaccent(Lower("name")),
             )
-        return self.filter(match)
+            .filter(Q(search_vector=query) | Q(search_name__trigram_word_similar=phrase))
+            .annotate(search_rank=SearchRank(ActorSearchVector(), query) + TrigramWordSimilarity(phrase, "search_name"))
+            .order_by("-search_rank", "name", "pk")
+        )
+
+    def _search_fallback(self, words: list[str]):
+        match = Q()
+        for word in words:
+            match &= Q(search_text__contains=word)
+        # Names are also compared word by word with a small typo tolerance: one query over the names,
+        # compared in Python (the fallback serves small databases; PostgreSQL uses a trigram index).
+        name_ids = [
+            pk
+            for pk, name in self.model.objects.values_list("pk", "name").iterator()
+            if names_match_with_typos(words, normalize_search_text(name).split())
+        ]
+        return (
+            self.filter(match | Q(pk__in=name_ids))
+            .annotate(
+                search_rank=models.Case(
+                    models.When(pk__in=name_ids, then=models.Value(1)),
+                    default=models.Value(0),
+                    output_field=models.IntegerField(),
+                )
+            )
+            .order_by("-search_rank", "name", "pk")
+        )
 
     def for_list(self):
         """What a list row shows, without a query per row."""
@@ -372,10 +482,20 @@ class Actor(models.Model):
         _("fictif"), default=False, help_text=_("Fiche de démonstration : n'existe pas dans la réalité.")
     )
     last_verified_at = models.DateField(_("dernière vérification"), null=True, blank=True)
+    search_text = models.TextField(
+        _("texte de recherche"),
+        blank=True,
+        editable=False,
+        help_text=_("Nom, descriptions et offre sans accents ni majuscules, tenu à jour à l'enregistrement."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[sectors, labels, roles], verbose_name=_("historique de l'acteur"))
+    history = HistoricalRecords(
+        m2m_fields=[sectors, labels, roles],
+        excluded_fields=["search_text"],
+        verbose_name=_("historique de l'acteur"),
+    )
 
     objects = ActorQuerySet.as_manager()
 
@@ -428,6 +548,10 @@ class Actor(models.Model):
                 self.phone = validators.normalize_phone(self.phone)
         if not self.slug:
             self.slug = unique_slug(Actor, self.name, exclude_pk=self.pk)
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & SEARCHED_FIELDS:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -462,6 +586,11 @@ class Actor(models.Model):
                 errors["status"] = problems
         if errors:
             raise ValidationError(errors)
+
+    def build_search_text(self) -> str:
+        """This row's searchable words, normalised (the SQLite search matches them)."""
+        parts = (getattr(self, field) for field in SEARCHED_FIELDS_ORDER)
+        return " ".join(normalize_search_text(part) for part in parts if part)
 
     def publication_problems(self) -> list[str]:
         """What is missing before this actor may be shown to the public (empty when ready)."""
