@@ -6,13 +6,19 @@ commands and importers call.
 
 import hashlib
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from directory.models import Actor, ApiToken
+from directory.models import Actor, ApiToken, PublicationStatus
 
 TOKEN_PREFIX = "ess"
 
@@ -67,8 +73,114 @@ def authenticate_api_token(raw: str) -> ApiToken | None:
 
 @transaction.atomic
 def revoke_api_token(*, token: ApiToken) -> ApiToken:
+    """Revoke a token at once; it stays listed (with its revocation date) for the record."""
     if token.revoked_at is not None:
-        raise ValidationError("Ce jeton est déjà révoqué.")
+        raise ValidationError(_("Ce jeton est déjà révoqué."))
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     return token
+
+
+# ---------------------------------------------------------------------------
+# Bulk changes of actors (admin actions, API, commands)
+
+
+@dataclass(frozen=True)
+class PublicationResult:
+    """What `publish_actors` did: published now, already published, and refused with the reasons."""
+
+    published: list[Actor] = field(default_factory=list)
+    unchanged: list[Actor] = field(default_factory=list)
+    refused: list[tuple[Actor, list[str]]] = field(default_factory=list)
+
+
+def _locked_actors(actors: Iterable[Actor] | QuerySet) -> list[Actor]:
+    """The given actors fresh from the database, locked until the transaction ends, in a stable order.
+
+    Re-read without the caller's joins: PostgreSQL refuses FOR UPDATE on the nullable side of an outer join.
+    """
+    if isinstance(actors, QuerySet):
+        pks = list(actors.order_by().values_list("pk", flat=True))
+    else:
+        pks = [actor.pk for actor in actors]
+    return list(Actor.objects.select_for_update().filter(pk__in=pks).order_by("name", "pk"))
+
+
+def _save_with_history(actor: Actor, *, fields: list[str], user: User | None, reason: str) -> None:
+    # One save per actor (not a bulk update) so that each change gets its historical record.
+    if user is not None:  # otherwise simple_history takes the user of the current request, if any
+        actor._history_user = user
+    actor._change_reason = reason
+    actor.save(update_fields=[*fields, "updated_at"])
+
+
+@transaction.atomic
+def publish_actors(*, actors: Iterable[Actor] | QuerySet, user: User | None = None) -> PublicationResult:
+    """Publish the actors that meet the publication rule (`Actor.publication_problems`).
+
+    The others are left as they are and returned with the reasons, so that the caller can tell
+    the user which ones could not be published and why.
+    """
+    result = PublicationResult()
+    for actor in _locked_actors(actors):
+        if actor.status == PublicationStatus.PUBLISHED:
+            result.unchanged.append(actor)
+            continue
+        problems = actor.publication_problems()
+        if problems:
+            result.refused.append((actor, [str(problem) for problem in problems]))
+            continue
+        actor.status = PublicationStatus.PUBLISHED
+        _save_with_history(actor, fields=["status"], user=user, reason=gettext("Publication"))
+        result.published.append(actor)
+    return result
+
+
+def _set_status(*, actors, status: str, user: User | None, reason: str) -> list[Actor]:
+    changed = []
+    for actor in _locked_actors(actors):
+        if actor.status == status:
+            continue
+        actor.status = status
+        _save_with_history(actor, fields=["status"], user=user, reason=reason)
+        changed.append(actor)
+    return changed
+
+
+@transaction.atomic
+def submit_actors_for_review(*, actors: Iterable[Actor] | QuerySet, user: User | None = None) -> list[Actor]:
+    """Move actors to « à valider » (withdrawing them from the public if they were published).
+
+    Returns the actors whose state changed.
+    """
+    return _set_status(actors=actors, status=PublicationStatus.PENDING, user=user, reason=gettext("Mise à valider"))
+
+
+@transaction.atomic
+def archive_actors(*, actors: Iterable[Actor] | QuerySet, user: User | None = None) -> list[Actor]:
+    """Archive actors: hidden from the public, kept with their history, offers and cooperations.
+
+    Archiving is how the directory forgets an actor; deleting is kept for mistakes. Returns the
+    actors whose state changed.
+    """
+    return _set_status(actors=actors, status=PublicationStatus.ARCHIVED, user=user, reason=gettext("Archivage"))
+
+
+@transaction.atomic
+def mark_actors_verified(
+    *, actors: Iterable[Actor] | QuerySet, user: User | None = None, on: date | None = None
+) -> list[Actor]:
+    """Record that the actors' details were checked on `on` (today by default). Returns them."""
+    verified_on = on or timezone.localdate()
+    if verified_on > timezone.localdate():
+        raise ValidationError(_("La date de vérification ne peut pas être dans le futur."))
+    locked = _locked_actors(actors)
+    for actor in locked:
+        actor.last_verified_at = verified_on
+        _save_with_history(actor, fields=["last_verified_at"], user=user, reason=gettext("Vérification"))
+    return locked
+
+
+def token_expiry(day: date) -> datetime:
+    """When a token « valid until `day` » stops working: the following midnight, Paris time."""
+    return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))

@@ -1,0 +1,625 @@
+"""The staff admin of the directory: where the ESS team keeps the record of actors right.
+
+Bulk changes go through `directory.services` (the same functions the API calls), so that
+the publication rule, the history and the transaction are the same whatever the entry point.
+"""
+
+import csv
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.db.models import Count, Prefetch
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from directory import services, validators
+from directory.forms import ActorAdminForm, ApiTokenChangeForm, ApiTokenCreateForm
+from directory.models import (
+    Actor,
+    ApiToken,
+    Commune,
+    Contact,
+    Cooperation,
+    Label,
+    Neighbourhood,
+    Role,
+    Sector,
+    Stage,
+    SupportOffer,
+)
+
+# ---------------------------------------------------------------------------
+# Reference data
+
+
+class ActorCountMixin:
+    """Adds the number of actors to each row with one annotated query (no query per row)."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(actor_count=Count("actors", distinct=True))
+
+    @admin.display(description=_("acteurs"), ordering="actor_count")
+    def actor_count(self, obj):
+        return obj.actor_count
+
+
+@admin.register(Commune)
+class CommuneAdmin(ActorCountMixin, admin.ModelAdmin):
+    list_display = ["name", "insee_code", "postal_codes_display", "department_code", "in_territory", "actor_count"]
+    list_filter = ["in_territory", "department_code"]
+    search_fields = ["name", "insee_code", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    ordering = ["-in_territory", "name"]
+
+    @admin.display(description=_("codes postaux"))
+    def postal_codes_display(self, obj):
+        return ", ".join(obj.postal_codes or [])
+
+
+@admin.register(Neighbourhood)
+class NeighbourhoodAdmin(ActorCountMixin, admin.ModelAdmin):
+    list_display = ["name", "code", "npnru_status", "communes_display", "actor_count"]
+    list_filter = ["npnru_status", "communes"]
+    search_fields = ["name", "code", "slug", "communes__name"]
+    autocomplete_fields = ["communes"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("communes")
+
+    @admin.display(description=_("communes"))
+    def communes_display(self, obj):
+        return ", ".join(commune.name for commune in obj.communes.all())
+
+
+class SectorLevelFilter(admin.SimpleListFilter):
+    title = _("niveau")
+    parameter_name = "niveau"
+
+    def lookups(self, request, model_admin):
+        return [("principal", _("secteurs principaux")), ("sous-secteur", _("sous-secteurs"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "principal":
+            return queryset.filter(parent__isnull=True)
+        if self.value() == "sous-secteur":
+            return queryset.filter(parent__isnull=False)
+        return queryset
+
+
+@admin.register(Sector)
+class SectorAdmin(ActorCountMixin, admin.ModelAdmin):
+    list_display = ["name", "parent", "slug", "position", "actor_count"]
+    list_filter = [SectorLevelFilter, "parent"]
+    search_fields = ["name", "slug", "parent__name"]
+    autocomplete_fields = ["parent"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        # Here rather than list_select_related: autocomplete results print « parent › name » too.
+        return super().get_queryset(request).select_related("parent")
+
+
+@admin.register(Label)
+class LabelAdmin(ActorCountMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "slug", "url", "actor_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "slug", "description"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Role)
+class RoleAdmin(ActorCountMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "actor_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "offer_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(offer_count=Count("support_offers", distinct=True))
+
+    @admin.display(description=_("offres d'accompagnement"), ordering="offer_count")
+    def offer_count(self, obj):
+        return obj.offer_count
+
+
+# ---------------------------------------------------------------------------
+# Actors
+
+
+class VerificationFilter(admin.SimpleListFilter):
+    title = _("dernière vérification")
+    parameter_name = "verification"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("jamais", _("jamais vérifiée")),
+            ("ancienne", _("il y a plus d'un an")),
+            ("recente", _("dans l'année")),
+        ]
+
+    def queryset(self, request, queryset):
+        year_ago = timezone.localdate() - timedelta(days=365)
+        if self.value() == "jamais":
+            return queryset.filter(last_verified_at__isnull=True)
+        if self.value() == "ancienne":
+            return queryset.filter(last_verified_at__lt=year_ago)
+        if self.value() == "recente":
+            return queryset.filter(last_verified_at__gte=year_ago)
+        return queryset
+
+
+class ContactInline(admin.TabularInline):
+    model = Contact
+    extra = 0
+    fields = ["first_name", "last_name", "job_title", "email", "phone", "is_public", "consent_date"]
+
+
+class SupportOfferInline(admin.TabularInline):
+    model = SupportOffer
+    fk_name = "provider"
+    extra = 0
+    fields = ["title", "kind", "stages", "target_typology", "cost", "status"]
+    autocomplete_fields = ["stages"]
+    show_change_link = True
+    verbose_name_plural = _("offres d'accompagnement proposées")
+
+
+class CooperationOutInline(admin.TabularInline):
+    model = Cooperation
+    fk_name = "source"
+    extra = 0
+    fields = ["target", "kind", "is_formal", "since", "description"]
+    autocomplete_fields = ["target"]
+    show_change_link = True
+    verbose_name = _("coopération déclarée par cet acteur")
+    verbose_name_plural = _("coopérations déclarées par cet acteur")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("target")
+
+
+class CooperationInInline(admin.TabularInline):
+    """Cooperations other actors declare with this one: shown here, edited from their side."""
+
+    model = Cooperation
+    fk_name = "target"
+    extra = 0
+    fields = ["source", "kind", "is_formal", "since"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    verbose_name = _("coopération déclarée par un autre acteur")
+    verbose_name_plural = _("coopérations déclarées par d'autres acteurs (modifiables depuis leur fiche)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+CSV_DELIMITER = ";"
+
+
+def _csv_text(value) -> str:
+    # Spreadsheets run cells starting with these as formulas: neutralise them (CSV injection).
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def actors_csv_response(queryset, *, filename: str) -> HttpResponse:
+    """The actors as CSV for French spreadsheets.
+
+    Choices made for Excel as French staff use it: UTF-8 with a BOM (otherwise accents are
+    garbled), `;` as separator (Excel in French locale splits on it), one row per actor,
+    several values in a cell joined by « | », dates in ISO 8601, coordinates with a dot.
+    """
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.write("\ufeff")
+    writer = csv.writer(response, delimiter=CSV_DELIMITER, lineterminator="\r\n")
+    columns = [
+        (_("id"), lambda a: a.pk),
+        (_("identifiant d'URL"), lambda a: a.slug),
+        (_("nom"), lambda a: a.name),
+        (_("SIRET"), lambda a: a.siret),
+        (_("SIREN"), lambda a: a.siren),
+        (_("numéro RNA"), lambda a: a.rna),
+        (_("forme juridique"), lambda a: a.get_legal_form_display()),
+        (_("statut ESS"), lambda a: a.get_ess_status_display()),
+        (_("typologie"), lambda a: a.get_typology_display()),
+        (_("rôles"), lambda a: " | ".join(r.name for r in a.roles.all())),
+        (_("secteurs"), lambda a: " | ".join(str(s) for s in a.sectors.all())),
+        (_("labels et agréments"), lambda a: " | ".join(label.name for label in a.labels.all())),
+        (_("adresse"), lambda a: a.address),
+        (_("code postal"), lambda a: a.postal_code),
+        (_("commune"), lambda a: a.commune.name if a.commune else ""),
+        (_("code INSEE"), lambda a: a.commune.insee_code if a.commune else ""),
+        (_("quartier prioritaire"), lambda a: a.neighbourhood.name if a.neighbourhood else ""),
+        (_("latitude"), lambda a: a.latitude),
+        (_("longitude"), lambda a: a.longitude),
+        (_("site web"), lambda a: a.website),
+        (_("e-mail public"), lambda a: a.email),
+        (_("téléphone public"), lambda a: a.phone),
+        (_("description courte"), lambda a: a.short_description),
+        (_("salariés"), lambda a: a.employees),
+        (_("année de création"), lambda a: a.founded_year),
+        (_("état de publication"), lambda a: a.get_status_display()),
+        (_("fictif"), lambda a: gettext("oui") if a.is_fictional else gettext("non")),
+        (_("source"), lambda a: a.get_source_display()),
+        (_("dernière vérification"), lambda a: a.last_verified_at.isoformat() if a.last_verified_at else ""),
+        (_("modifié le"), lambda a: timezone.localtime(a.updated_at).isoformat(timespec="seconds")),
+    ]
+    writer.writerow([str(title) for title, _value in columns])
+    rows = (
+        queryset.order_by("name", "pk")
+        .select_related("commune", "neighbourhood")
+        .prefetch_related(Prefetch("sectors", queryset=Sector.objects.select_related("parent")), "labels", "roles")
+    )
+    for actor in rows:
+        writer.writerow([_csv_text(value(actor)) for _title, value in columns])
+    return response
+
+
+@admin.register(Actor)
+class ActorAdmin(SimpleHistoryAdmin):
+    form = ActorAdminForm
+    list_display = [
+        "name",
+        "siret",
+        "commune",
+        "typology",
+        "legal_form",
+        "sectors_display",
+        "status",
+        "is_fictional",
+        "last_verified_at",
+        "updated_at",
+    ]
+    list_display_links = ["name"]
+    list_select_related = ["commune"]
+    list_filter = [
+        "status",
+        "typology",
+        "legal_form",
+        "ess_status",
+        "commune",
+        "sectors",
+        "labels",
+        "roles",
+        VerificationFilter,
+        "is_fictional",
+        "source",
+    ]
+    search_fields = ["name", "siret", "siren", "rna", "postal_code", "commune__name", "source_id"]
+    search_help_text = _("Nom, SIRET ou SIREN (espaces acceptés), numéro RNA, code postal ou commune.")
+    ordering = ["name", "pk"]
+    date_hierarchy = "updated_at"
+    autocomplete_fields = ["roles", "sectors", "labels", "commune", "neighbourhood", "communes_served"]
+    readonly_fields = ["created_at", "updated_at"]
+    save_on_top = True
+    inlines = [ContactInline, SupportOfferInline, CooperationOutInline, CooperationInInline]
+    history_list_display = ["status"]
+    actions = ["publish", "submit_for_review", "archive", "mark_verified", "export_csv"]
+    fieldsets = [
+        (_("Identité"), {"fields": ["name", "slug", ("siret", "siren"), "rna", "legal_form"]}),
+        (_("Économie sociale et solidaire"), {"fields": ["ess_status", "typology", "roles", "sectors", "labels"]}),
+        (
+            _("Lieu"),
+            {
+                "fields": [
+                    "address",
+                    ("postal_code", "commune"),
+                    "neighbourhood",
+                    ("latitude", "longitude"),
+                    "serves_whole_territory",
+                    "communes_served",
+                ]
+            },
+        ),
+        (_("Coordonnées publiques"), {"fields": ["website", "email", "phone", "opening_hours"]}),
+        (_("Description et offre"), {"fields": ["short_description", "description", "offer"]}),
+        (_("Taille"), {"fields": [("employees", "fte", "volunteers"), "founded_year"]}),
+        (
+            _("Publication et provenance"),
+            {
+                "fields": [
+                    "status",
+                    "is_fictional",
+                    ("source", "source_id"),
+                    "last_verified_at",
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("sectors", queryset=Sector.objects.select_related("parent")))
+        )
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "sectors":
+            kwargs["queryset"] = Sector.objects.select_related("parent")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # A SIRET or SIREN is often pasted with spaces (« 732 829 320 00074 »).
+        compact = validators.digits_only(search_term)
+        if compact.isdigit() and len(compact) in (9, 14):
+            return queryset.with_siret(compact), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Actors are archived, not deleted; bulk deletion is kept for superusers (mistaken imports).
+        if not request.user.is_superuser:
+            actions.pop("delete_selected", None)
+        return actions
+
+    def view_on_site(self, obj):
+        # The public page shows published actors only; elsewhere the link would lead to a 404.
+        return obj.get_absolute_url() if obj.is_published else None
+
+    @admin.display(description=_("secteurs"))
+    def sectors_display(self, obj):
+        return ", ".join(sector.name for sector in obj.sectors.all())
+
+    @admin.action(description=_("Publier les acteurs sélectionnés"), permissions=["change"])
+    def publish(self, request, queryset):
+        result = services.publish_actors(actors=queryset, user=request.user)
+        if result.published:
+            count = len(result.published)
+            self.message_user(
+                request,
+                ngettext("%(count)d acteur publié.", "%(count)d acteurs publiés.", count) % {"count": count},
+                messages.SUCCESS,
+            )
+        if result.unchanged:
+            count = len(result.unchanged)
+            self.message_user(
+                request,
+                ngettext("%(count)d acteur était déjà publié.", "%(count)d acteurs étaient déjà publiés.", count)
+                % {"count": count},
+                messages.INFO,
+            )
+        for actor, problems in result.refused:
+            self.message_user(
+                request,
+                gettext("« %(actor)s » n'a pas été publié : %(problems)s")
+                % {"actor": actor.name, "problems": " ".join(problems)},
+                messages.ERROR,
+            )
+
+    @admin.action(description=_("Passer les acteurs sélectionnés « à valider »"), permissions=["change"])
+    def submit_for_review(self, request, queryset):
+        count = len(services.submit_actors_for_review(actors=queryset, user=request.user))
+        self.message_user(
+            request,
+            ngettext("%(count)d acteur passé « à valider ».", "%(count)d acteurs passés « à valider ».", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Archiver les acteurs sélectionnés"), permissions=["change"])
+    def archive(self, request, queryset):
+        count = len(services.archive_actors(actors=queryset, user=request.user))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d acteur archivé : il n'est plus visible du public.",
+                "%(count)d acteurs archivés : ils ne sont plus visibles du public.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Marquer les acteurs sélectionnés comme vérifiés aujourd'hui"), permissions=["change"])
+    def mark_verified(self, request, queryset):
+        count = len(services.mark_actors_verified(actors=queryset, user=request.user))
+        self.message_user(
+            request,
+            ngettext("%(count)d acteur marqué vérifié.", "%(count)d acteurs marqués vérifiés.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Exporter les acteurs sélectionnés (CSV pour tableur)"), permissions=["view"])
+    def export_csv(self, request, queryset):
+        filename = f"acteurs-{timezone.localdate().isoformat()}.csv"
+        return actors_csv_response(queryset, filename=filename)
+
+
+@admin.register(Contact)
+class ContactAdmin(admin.ModelAdmin):
+    list_display = ["last_name", "first_name", "actor", "job_title", "email", "phone", "is_public", "consent_date"]
+    list_select_related = ["actor"]
+    list_filter = ["is_public"]
+    search_fields = ["last_name", "first_name", "email", "job_title", "actor__name"]
+    autocomplete_fields = ["actor"]
+    ordering = ["last_name", "first_name", "pk"]
+
+
+@admin.register(SupportOffer)
+class SupportOfferAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "title",
+        "provider",
+        "kind",
+        "stages_display",
+        "target_typology",
+        "cost",
+        "whole_territory",
+        "status",
+        "is_fictional",
+        "updated_at",
+    ]
+    list_select_related = ["provider"]
+    list_filter = ["status", "kind", "stages", "target_typology", "cost", "whole_territory", "is_fictional"]
+    search_fields = ["title", "provider__name", "description", "eligibility"]
+    autocomplete_fields = ["provider", "stages", "sectors", "communes"]
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["title", "pk"]
+    history_list_display = ["status"]
+    fieldsets = [
+        (None, {"fields": ["provider", "title", "slug", "kind", "description"]}),
+        (_("Pour qui"), {"fields": ["stages", "target_typology", "sectors", "eligibility", "cost"]}),
+        (_("Où"), {"fields": ["whole_territory", "communes"]}),
+        (_("Publication"), {"fields": ["url", "status", "is_fictional", ("created_at", "updated_at")]}),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("stages")
+
+    @admin.display(description=_("étapes visées"))
+    def stages_display(self, obj):
+        return ", ".join(stage.name for stage in obj.stages.all())
+
+
+@admin.register(Cooperation)
+class CooperationAdmin(SimpleHistoryAdmin):
+    list_display = ["source", "target", "kind", "is_formal", "since", "updated_at"]
+    list_select_related = ["source", "target"]
+    list_filter = ["kind", "is_formal"]
+    search_fields = ["source__name", "target__name", "description"]
+    autocomplete_fields = ["source", "target"]
+    readonly_fields = ["created_at", "updated_at"]
+    date_hierarchy = "since"
+    ordering = ["source__name", "target__name", "pk"]
+    history_list_display = ["kind", "is_formal"]
+
+
+# ---------------------------------------------------------------------------
+# Partner API tokens
+
+
+class TokenStateFilter(admin.SimpleListFilter):
+    title = _("état")
+    parameter_name = "etat"
+
+    def lookups(self, request, model_admin):
+        return [("actif", _("actif")), ("expire", _("expiré")), ("revoque", _("révoqué"))]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "actif":
+            return queryset.active()
+        if self.value() == "expire":
+            return queryset.filter(revoked_at__isnull=True, expires_at__lte=now)
+        if self.value() == "revoque":
+            return queryset.filter(revoked_at__isnull=False)
+        return queryset
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are created here (the secret is shown once) and revoked, never edited into another key."""
+
+    list_display = [
+        "prefix",
+        "name",
+        "organisation",
+        "scopes_display",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "revoked_at",
+        "is_active_display",
+    ]
+    list_display_links = ["prefix", "name"]
+    list_select_related = ["organisation"]
+    list_filter = [TokenStateFilter]
+    search_fields = ["prefix", "name", "organisation__name"]
+    autocomplete_fields = ["organisation"]
+    ordering = ["-created_at", "pk"]
+    actions = ["revoke"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = ApiTokenChangeForm if obj else ApiTokenCreateForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": ["organisation", "name", "scopes", "expires_on"]})]
+        return [
+            (None, {"fields": ["organisation", "name", "scopes"]}),
+            (
+                _("Suivi"),
+                {"fields": ["prefix", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]},
+            ),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return ["organisation", "prefix", "created_by", "created_at", "expires_at", "last_used_at", "revoked_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Revoked tokens stay listed as a record; only a superuser may remove one.
+        return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        expires_on = form.cleaned_data.get("expires_on")
+        token, secret = services.create_api_token(
+            organisation=form.cleaned_data["organisation"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            created_by=request.user,
+            expires_at=services.token_expiry(expires_on) if expires_on else None,
+        )
+        # The admin goes on with `obj` (log entry, redirect): make it the saved token.
+        for model_field in ApiToken._meta.concrete_fields:
+            setattr(obj, model_field.attname, getattr(token, model_field.attname))
+        obj._state.adding, obj._state.db = False, token._state.db
+        self.message_user(
+            request,
+            gettext("Copiez ce jeton maintenant et transmettez-le au partenaire : il ne sera plus jamais affiché. %s")
+            % secret,
+            messages.WARNING,
+        )
+
+    @admin.display(description=_("droits"))
+    def scopes_display(self, obj):
+        labels = dict(ApiToken.Scope.choices)
+        return ", ".join(str(labels.get(scope, scope)) for scope in obj.scopes) or gettext("lecture publique")
+
+    @admin.display(description=_("actif"), boolean=True)
+    def is_active_display(self, obj):
+        return obj.is_active
+
+    @admin.action(description=_("Révoquer les jetons sélectionnés"), permissions=["change"])
+    def revoke(self, request, queryset):
+        count = 0
+        for token in queryset.filter(revoked_at__isnull=True):
+            services.revoke_api_token(token=token)
+            count += 1
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d jeton révoqué : il ne donne plus accès à l'API.",
+                "%(count)d jetons révoqués : ils ne donnent plus accès à l'API.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
