@@ -369,6 +369,8 @@ class Actor(models.Model):
         STATUTORY = "statutory", _("ESS de statut")
         ESUS = "esus", _("agréée ESUS")
         PARTNER = "partner", _("partenaire hors ESS")
+        # Records seeded from public sources that do not state it: staff complete it later.
+        UNKNOWN = "unknown", _("non renseigné")
 
     class Source(models.TextChoices):
         STAFF = "staff", _("saisie par l'équipe")
