@@ -2,7 +2,9 @@
 
 import itertools
 
-from directory.models import Actor, Commune, PublicationStatus
+from django.contrib.auth.models import Group, User
+
+from directory.models import Actor, Commune, Contact, Cooperation, PublicationStatus, Stage, SupportOffer
 
 _counter = itertools.count(1)
 
@@ -26,3 +28,60 @@ def actor(**overrides) -> Actor:
     obj.full_clean()
     obj.save()
     return obj
+
+
+def support_offer(**overrides) -> SupportOffer:
+    n = next(_counter)
+    stages = overrides.pop("stages", None) or [Stage.objects.order_by("position").first()]
+    fields = {
+        "title": f"Offre fictive {n}",
+        "provider": overrides.pop("provider", None) or actor(),
+        "kind": SupportOffer.Kind.COACHING,
+        "status": PublicationStatus.PUBLISHED,
+    }
+    fields.update(overrides)
+    obj = SupportOffer(**fields)
+    obj.full_clean(exclude=["stages"])
+    obj.save()
+    obj.stages.set(stages)
+    return obj
+
+
+def cooperation(**overrides) -> Cooperation:
+    fields = {"kind": Cooperation.Kind.PARTNERSHIP}
+    fields.update(overrides)
+    if "source" not in fields:
+        fields["source"] = actor()
+    if "target" not in fields:
+        fields["target"] = actor()
+    obj = Cooperation(**fields)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def contact(**overrides) -> Contact:
+    n = next(_counter)
+    fields = {"last_name": f"Personne fictive {n}", "first_name": "Camille"}
+    fields.update(overrides)
+    if "actor" not in fields:
+        fields["actor"] = actor()
+    obj = Contact(**fields)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def staff_user(*, group: str | None = None, superuser: bool = False, **overrides) -> User:
+    """A staff account; `group` is one of the staff groups (« Éditeurs », « Modérateurs », « Lecture seule »)."""
+    n = next(_counter)
+    user = User.objects.create_user(
+        username=overrides.pop("username", f"agent{n}"),
+        password="mot-de-passe-de-test",
+        is_staff=True,
+        is_superuser=superuser,
+        **overrides,
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
