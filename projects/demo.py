@@ -1,0 +1,386 @@
+"""The fictional demo set of the strategy tracker, loaded by `make run` only (never by migrations).
+
+Every record is marked `is_fictional=True`, `source="demo"`, and its name says « (fictif) ».
+Initiatives span every axis and every lifecycle status; those past the energy gate got there
+through `services.change_status` with an approved review, like real ones. Actors come from
+the directory's demo set (`source="demo"`).
+
+Idempotent: records are matched on their slug, and an initiative's children are only created
+with it, so running it twice changes nothing.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from directory.models import Actor, Commune, PublicationStatus
+from projects import services
+from projects.models import (
+    Consultation,
+    EnergyAssessment,
+    EnergyCriterion,
+    EnergyReview,
+    FundingLine,
+    Indicator,
+    Initiative,
+    Involvement,
+    JournalEntry,
+    Milestone,
+    Objective,
+    Site,
+    Source,
+    StrategyAxis,
+)
+
+S = Initiative.Status
+K = Initiative.Kind
+
+# Approximate centres of the nine communes (lat, lon), to place fictional sites on the map.
+COMMUNE_CENTRES = {
+    "93006": (48.8690, 2.4180),
+    "93008": (48.9080, 2.4390),
+    "93010": (48.9020, 2.4830),
+    "93045": (48.8800, 2.4190),
+    "93048": (48.8610, 2.4430),
+    "93053": (48.8910, 2.4600),
+    "93055": (48.8940, 2.4090),
+    "93061": (48.8850, 2.4040),
+    "93063": (48.8840, 2.4350),
+}
+
+# Fictional initiatives per axis number: (kind, title pattern).
+IDEAS = {
+    1: [
+        (K.OTHER, "Ressourcerie de quartier"),
+        (K.OTHER, "Cantine solidaire"),
+        (K.OTHER, "Atelier vélo participatif"),
+        (K.OTHER, "Épicerie solidaire itinérante"),
+        (K.OTHER, "Recyclerie du bâtiment"),
+        (K.OTHER, "Jardin partagé nourricier"),
+        (K.OTHER, "Conciergerie solidaire"),
+    ],
+    2: [
+        (K.SUPPORT_SCHEME, "Incubateur de projets solidaires"),
+        (K.SUPPORT_SCHEME, "Guichet unique de l'accompagnement"),
+        (K.SUPPORT_SCHEME, "Fonds d'amorçage coopératif"),
+        (K.SUPPORT_SCHEME, "Parcours d'émergence pour associations"),
+        (K.SUPPORT_SCHEME, "Prix des jeunes entrepreneurs solidaires"),
+        (K.SUPPORT_SCHEME, "Permanences d'appui à la création"),
+        (K.SUPPORT_SCHEME, "Programme de consolidation des petites structures"),
+    ],
+    3: [
+        (K.COOPERATION, "Club d'entreprises responsables"),
+        (K.COOPERATION, "Mutualisation logistique inter-entreprises"),
+        (K.COOPERATION, "Achats croisés ESS et PME"),
+        (K.COOPERATION, "Bourse aux locaux partagés"),
+        (K.COOPERATION, "Parrainage entre dirigeants"),
+        (K.COOPERATION, "Plateforme de mécénat de compétences"),
+        (K.COOPERATION, "Réseau de réemploi inter-entreprises"),
+    ],
+    4: [
+        (K.RESPONSIBLE_PURCHASING, "Catalogue des fournisseurs solidaires"),
+        (K.RESPONSIBLE_PURCHASING, "Clauses sociales dans la commande publique"),
+        (K.RESPONSIBLE_PURCHASING, "Traiteurs solidaires pour grands événements"),
+        (K.RESPONSIBLE_PURCHASING, "Groupement de réponse aux marchés"),
+        (K.RESPONSIBLE_PURCHASING, "Héritage sportif et solidaire"),
+        (K.RESPONSIBLE_PURCHASING, "Rencontres acheteurs et structures d'insertion"),
+        (K.RESPONSIBLE_PURCHASING, "Textile recyclé pour les événements"),
+    ],
+    5: [
+        (K.TEMPORARY_OCCUPATION, "Friche culturelle éphémère"),
+        (K.TEMPORARY_OCCUPATION, "Tiers-lieu transitoire"),
+        (K.NPNRU, "Pied d'immeuble solidaire"),
+        (K.NPNRU, "Régie de quartier renforcée"),
+        (K.ACTIVE_GROUND_FLOOR, "Rez-de-chaussée artisanal"),
+        (K.ACTIVE_GROUND_FLOOR, "Boutique-atelier coopérative"),
+        (K.REVITALISATION, "Halle alimentaire de centre-ville"),
+        (K.TEMPORARY_OCCUPATION, "Ferme urbaine provisoire"),
+    ],
+}
+OBJECTIVE_BY_KIND = {
+    K.TEMPORARY_OCCUPATION: "occupations-temporaires",
+    K.NPNRU: "ess-npnru-revitalisation",
+    K.REVITALISATION: "ess-npnru-revitalisation",
+    K.ACTIVE_GROUND_FLOOR: "immobilier-negocie-rez-de-chaussee-actifs",
+}
+SITE_KINDS = {
+    K.TEMPORARY_OCCUPATION: [Site.Kind.VACANT_LAND, Site.Kind.WAREHOUSE, Site.Kind.BUILDING],
+    K.NPNRU: [Site.Kind.GROUND_FLOOR, Site.Kind.BUILDING],
+    K.ACTIVE_GROUND_FLOOR: [Site.Kind.GROUND_FLOOR],
+    K.REVITALISATION: [Site.Kind.GROUND_FLOOR, Site.Kind.BUILDING],
+}
+# Every status, in proportions that look like a real portfolio.
+STATUS_CYCLE = [S.IN_PROGRESS, S.IDEA, S.APPROVED, S.CONSULTATION, S.IN_PROGRESS, S.COMPLETED, S.SUSPENDED, S.ABANDONED]
+# How each status is reached through the lifecycle.
+PATHS = {
+    S.IDEA: [],
+    S.CONSULTATION: [S.CONSULTATION],
+    S.APPROVED: [S.CONSULTATION, S.APPROVED],
+    S.IN_PROGRESS: [S.CONSULTATION, S.APPROVED, S.IN_PROGRESS],
+    S.COMPLETED: [S.CONSULTATION, S.APPROVED, S.IN_PROGRESS, S.COMPLETED],
+    S.SUSPENDED: [S.CONSULTATION, S.APPROVED, S.IN_PROGRESS, S.SUSPENDED],
+    S.ABANDONED: [S.CONSULTATION, S.ABANDONED],
+}
+REASONS = {
+    S.CONSULTATION: "Ouverture de la concertation avec les habitants et les acteurs (démonstration).",
+    S.APPROVED: "Validation en comité de pilotage après revue énergétique (démonstration).",
+    S.IN_PROGRESS: "Démarrage opérationnel (démonstration).",
+    S.COMPLETED: "Objectifs atteints, bilan présenté (démonstration).",
+    S.SUSPENDED: "Mise en pause en attente d'un financement (démonstration).",
+    S.ABANDONED: "Projet abandonné faute de lieu adapté (démonstration).",
+}
+INDICATORS = [
+    ("Emplois créés", "emplois", Decimal("0"), Decimal("12")),
+    ("Surface occupée", "m²", Decimal("0"), Decimal("400")),
+    ("Personnes touchées", "personnes", Decimal("0"), Decimal("1500")),
+    ("Tonnes réemployées", "tonnes", Decimal("0"), Decimal("30")),
+    ("Structures accompagnées", "structures", Decimal("0"), Decimal("25")),
+]
+MILESTONES = [
+    "Étude d'opportunité",
+    "Convention de partenariat signée",
+    "Lieu trouvé",
+    "Travaux d'aménagement",
+    "Ouverture au public",
+    "Premier bilan",
+]
+
+
+def _demo_actors() -> list[Actor]:
+    return list(Actor.objects.filter(source=Actor.Source.DEMO).order_by("pk"))
+
+
+def _make_sites(rng: random.Random, actors: list[Actor], communes: list[Commune], today) -> list[Site]:
+    sites = []
+    stages = list(Site.Pipeline)
+    for n in range(1, 19):
+        slug = f"demo-lieu-{n}"
+        site = Site.objects.filter(slug=slug).first()
+        if site is None:
+            commune = communes[n % len(communes)]
+            lat, lon = COMMUNE_CENTRES.get(commune.insee_code, (48.88, 2.44))
+            stage = stages[n % len(stages)]
+            kind = rng.choice([Site.Kind.VACANT_LAND, Site.Kind.GROUND_FLOOR, Site.Kind.BUILDING, Site.Kind.WAREHOUSE])
+            available_from = today - datetime.timedelta(days=rng.randint(30, 700))
+            site = Site(
+                slug=slug,
+                name=f"{Site.Kind(kind).label.capitalize()} n° {n} (fictif)",
+                kind=kind,
+                description="Lieu de démonstration : il n'existe pas.",
+                address=f"{rng.randint(1, 120)} rue Fictive",
+                postal_code=(commune.postal_codes or [""])[0],
+                commune=commune,
+                neighbourhood=commune.neighbourhoods.order_by("pk").first() if n % 3 == 0 else None,
+                latitude=Decimal(f"{lat + rng.uniform(-0.004, 0.004):.6f}"),
+                longitude=Decimal(f"{lon + rng.uniform(-0.004, 0.004):.6f}"),
+                owner=rng.choice(actors) if actors else None,
+                surface_m2=Decimal(rng.choice([45, 80, 120, 250, 600, 1200, 3500])),
+                available_from=available_from,
+                available_until=available_from + datetime.timedelta(days=rng.choice([365, 730, 1095])),
+                negotiated_rent=(
+                    Decimal(rng.choice([0, 150, 400, 900]))
+                    if stage in (Site.Pipeline.AGREEMENT_SIGNED, Site.Pipeline.OCCUPIED, Site.Pipeline.ENDED)
+                    else None
+                ),
+                pipeline_stage=stage,
+                publication_status=PublicationStatus.PUBLISHED if n % 6 else PublicationStatus.DRAFT,
+                source=Source.DEMO,
+                is_fictional=True,
+            )
+            site.full_clean()
+            site.save()
+            if actors and stage in (Site.Pipeline.OCCUPIED, Site.Pipeline.ENDED):
+                site.occupants.set(rng.sample(actors, k=min(2, len(actors))))
+        sites.append(site)
+    return sites
+
+
+def _review(rng: random.Random, initiative: Initiative, criteria, decided_on, *, approving: bool) -> None:
+    decision = (
+        rng.choice([EnergyReview.Decision.APPROVED, EnergyReview.Decision.APPROVED_WITH_CONDITIONS])
+        if approving
+        else rng.choice([EnergyReview.Decision.PENDING, EnergyReview.Decision.REJECTED])
+    )
+    review = services.decide_energy_review(
+        initiative=initiative,
+        decision=decision,
+        reviewer=None,
+        conditions=(
+            "Réaliser un diagnostic énergétique du local avant ouverture (démonstration)."
+            if decision == EnergyReview.Decision.APPROVED_WITH_CONDITIONS
+            else ""
+        ),
+        evidence="Note énergétique fictive jointe au dossier de démonstration.",
+        decided_on=decided_on if decision != EnergyReview.Decision.PENDING else None,
+    )
+    levels = list(EnergyAssessment.Level)
+    for criterion in criteria:
+        EnergyAssessment.objects.get_or_create(
+            review=review, criterion=criterion, defaults={"level": rng.choice(levels[1:] if approving else levels)}
+        )
+
+
+def _children(rng: random.Random, initiative: Initiative, actors: list[Actor], today) -> None:
+    start = initiative.planned_start
+    status = initiative.status
+    started = status in (S.IN_PROGRESS, S.COMPLETED, S.SUSPENDED)
+    # Milestones spread over the planned duration; those before today are done once work has started.
+    span = max((initiative.planned_end - start).days, 60)
+    for i, title in enumerate(rng.sample(MILESTONES, k=rng.randint(3, 5))):
+        planned_on = start + datetime.timedelta(days=int(span * (i + 1) / 5))
+        done = planned_on <= today and (status == S.COMPLETED or (started and rng.random() < 0.8))
+        Milestone.objects.create(
+            initiative=initiative,
+            title=title,
+            planned_on=planned_on,
+            done_on=min(planned_on, today) if done else None,
+            weight=rng.choice([1, 1, 2, 3]),
+        )
+    # Indicators with measurements once work has started.
+    for position, (name, unit, baseline, target) in enumerate(rng.sample(INDICATORS, k=2)):
+        indicator = Indicator.objects.create(
+            initiative=initiative, name=name, unit=unit, baseline=baseline, target=target, position=position
+        )
+        if started:
+            for q in range(1, 5):
+                measured_on = start + datetime.timedelta(days=int(span * q / 5))
+                if measured_on > today:
+                    break
+                services.record_measurement(
+                    initiative=initiative,
+                    indicator=indicator,
+                    measured_on=measured_on,
+                    value=(target * Decimal(q) / Decimal(5) * Decimal(rng.uniform(0.6, 1.1))).quantize(Decimal("1")),
+                )
+    if not actors:
+        return
+    # Who does what.
+    partners = rng.sample(actors, k=min(3, len(actors)))
+    if initiative.lead_actor:
+        Involvement.objects.get_or_create(
+            initiative=initiative, actor=initiative.lead_actor, role=Involvement.Role.LEAD
+        )
+    roles = [Involvement.Role.PARTNER, Involvement.Role.FUNDER, Involvement.Role.SUPPORT_PROVIDER]
+    if initiative.kind == K.NPNRU:
+        roles[0] = Involvement.Role.SOCIAL_LANDLORD
+    if initiative.kind == K.ACTIVE_GROUND_FLOOR:
+        roles[0] = Involvement.Role.PROPERTY_DEVELOPER
+    for actor, role in zip(partners, roles, strict=False):
+        Involvement.objects.get_or_create(initiative=initiative, actor=actor, role=role)
+    # Money.
+    if status != S.IDEA:
+        funders = rng.sample(actors, k=min(2, len(actors)))
+        line_statuses = {
+            S.CONSULTATION: [FundingLine.Status.REQUESTED, FundingLine.Status.REQUESTED],
+            S.APPROVED: [FundingLine.Status.SECURED, FundingLine.Status.REQUESTED],
+            S.IN_PROGRESS: [FundingLine.Status.PAID, FundingLine.Status.SECURED],
+            S.COMPLETED: [FundingLine.Status.PAID, FundingLine.Status.PAID],
+            S.SUSPENDED: [FundingLine.Status.SECURED, FundingLine.Status.REFUSED],
+            S.ABANDONED: [FundingLine.Status.REFUSED, FundingLine.Status.REQUESTED],
+        }[status]
+        for funder, line_status in zip(funders, line_statuses, strict=False):
+            FundingLine.objects.create(
+                initiative=initiative,
+                funder=funder,
+                amount=Decimal(rng.choice([5000, 12000, 20000, 35000, 60000])),
+                kind=rng.choice(list(FundingLine.Kind)),
+                status=line_status,
+                year=start.year,
+            )
+    # Consultation ledger.
+    if status != S.IDEA:
+        for q in range(rng.randint(1, 3)):
+            held_on = min(start + datetime.timedelta(days=20 + 40 * q), today)
+            consultation = Consultation.objects.create(
+                initiative=initiative,
+                held_on=held_on,
+                title=f"{rng.choice(['Atelier', 'Réunion publique', 'Comité de pilotage'])} n° {q + 1} (fictif)",
+                format=rng.choice(list(Consultation.Format)),
+                participation_level=rng.choice(list(Consultation.Level)),
+                participants_count=rng.randint(8, 120),
+                outcomes="Les participants ont exprimé des attentes sur les horaires et l'accessibilité (fictif).",
+                decisions="Élargir les horaires d'ouverture le samedi (fictif).",
+                changes="Le programme d'ouverture a été revu en conséquence (fictif).",
+            )
+            consultation.actors.set(rng.sample(actors, k=min(2, len(actors))))
+    # Journal.
+    for q in range(rng.randint(1, 3)):
+        JournalEntry.objects.create(
+            initiative=initiative,
+            entry_date=min(start + datetime.timedelta(days=30 * (q + 1)), today),
+            title=rng.choice(["Point d'étape", "Rencontre avec les partenaires", "Visite du lieu"]) + " (fictif)",
+            body="Entrée de journal de démonstration.",
+            is_public=q % 2 == 0,
+        )
+
+
+@transaction.atomic
+def load_projects_demo(*, seed: int = 2019) -> int:
+    """Load the fictional initiatives and sites; return how many initiatives were created."""
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    actors = _demo_actors()
+    communes = list(Commune.objects.in_territory().order_by("insee_code"))
+    criteria = list(EnergyCriterion.objects.all())
+    sites = _make_sites(rng, actors, communes, today)
+    created = 0
+    n = 0
+    for axis in StrategyAxis.objects.order_by("number"):
+        for kind, pattern in IDEAS.get(axis.number, []):
+            n += 1
+            commune = communes[n % len(communes)]
+            slug = f"demo-projet-{n}"
+            if Initiative.objects.filter(slug=slug).exists():
+                continue
+            status = STATUS_CYCLE[n % len(STATUS_CYCLE)]
+            planned_start = today - datetime.timedelta(days=rng.randint(200, 900))
+            if status in (S.IDEA, S.CONSULTATION):
+                planned_start = today + datetime.timedelta(days=rng.randint(30, 200))
+            objective_slug = OBJECTIVE_BY_KIND.get(kind)
+            initiative = Initiative(
+                slug=slug,
+                title=f"{pattern} — {commune.name} (fictif)",
+                axis=axis,
+                objective=Objective.objects.get(slug=objective_slug) if objective_slug else None,
+                kind=kind,
+                summary=f"Projet de démonstration : {pattern.lower()} à {commune.name}. Il n'existe pas.",
+                description="Ce projet est fictif. Il sert à montrer le suivi de la stratégie ESS.",
+                lead_actor=actors[n % len(actors)] if actors else None,
+                planned_start=planned_start,
+                planned_end=planned_start + datetime.timedelta(days=rng.choice([365, 540, 730])),
+                actual_start=planned_start if status in (S.IN_PROGRESS, S.COMPLETED, S.SUSPENDED) else None,
+                target_budget=Decimal(rng.choice([20000, 50000, 80000, 150000])),
+                health=(
+                    rng.choice(list(Initiative.Health))
+                    if status in (S.APPROVED, S.IN_PROGRESS, S.SUSPENDED)
+                    else Initiative.Health.ON_TRACK
+                ),
+                progress_is_manual=n % 9 == 0,
+                manual_progress=rng.choice([10, 40, 70]) if n % 9 == 0 else None,
+                publication_status=PublicationStatus.PUBLISHED if n % 7 else PublicationStatus.DRAFT,
+                source=Source.DEMO,
+                is_fictional=True,
+            )
+            if status == S.COMPLETED:
+                initiative.actual_end = min(initiative.planned_end, today)
+            initiative.full_clean()
+            initiative.save()
+            initiative.communes.set([commune])
+            if kind in (K.NPNRU, K.REVITALISATION):
+                initiative.neighbourhoods.set(commune.neighbourhoods.all()[:1])
+            if kind in SITE_KINDS:
+                initiative.sites.set([sites[n % len(sites)]])
+            path = PATHS[status]
+            gated = any(step in (S.APPROVED, S.IN_PROGRESS, S.COMPLETED) for step in path)
+            if gated or rng.random() < 0.5:
+                _review(
+                    rng, initiative, criteria, min(planned_start, today) - datetime.timedelta(days=10), approving=gated
+                )
+            for step in path:
+                services.change_status(initiative=initiative, to_status=step, by=None, reason=REASONS[step])
+            _children(rng, initiative, actors, today)
+            created += 1
+    return created
