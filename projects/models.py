@@ -502,7 +502,7 @@ class Initiative(models.Model):
         try:
             self.validate_status()
         except ValidationError as exc:
-            errors["status"] = exc.messages
+            errors["status"] = exc.error_list
         if errors:
             raise ValidationError(errors)
 
