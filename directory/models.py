@@ -799,9 +799,15 @@ class Cooperation(models.Model):
             raise ValidationError({"since": _("La date de début ne peut pas être dans le futur.")})
 
 
+def base_slug(text: str, *, max_length: int = 200) -> str:
+    """The slug of `text`, keeping ligatures and elisions readable: « L'Œuvre » → « l-oeuvre »."""
+    text = (text or "").replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
+    return slugify(re.sub(r"['’]", " ", text))[:max_length].strip("-") or "fiche"
+
+
 def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
     """A slug for `text` not yet used by `model` (suffixing -2, -3… when taken)."""
-    base = slugify(text)[:max_length].strip("-") or "fiche"
+    base = base_slug(text, max_length=max_length)
     candidate, n = base, 2
     taken = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
     while taken.filter(slug=candidate).exists():
