@@ -72,10 +72,14 @@ def validate_postal_code(value: str) -> None:
 def normalize_phone(value: str) -> str:
     """Return a French phone number as « 01 23 45 67 89 », accepting +33 and 0033 forms."""
     compact = re.sub(r"[\s.\-()]", "", value or "")
-    if compact.startswith("+33"):
-        compact = "0" + compact[3:]
-    elif compact.startswith("0033"):
-        compact = "0" + compact[4:]
+    for prefix in ("+33", "0033"):
+        if compact.startswith(prefix):
+            rest = compact[len(prefix) :]
+            # « +33 (0)1 23 45 67 89 »: the bracketed trunk zero is written but not dialled.
+            if len(rest) == 10 and rest.startswith("0"):
+                rest = rest[1:]
+            compact = "0" + rest
+            break
     if not PHONE_RE.match(compact):
         raise ValidationError(
             _("Numéro de téléphone invalide : 10 chiffres commençant par 0, ou +33 suivi de 9 chiffres."),
@@ -111,23 +115,24 @@ def validate_coordinates(latitude: Decimal | float | None, longitude: Decimal | 
     if latitude is None or longitude is None:
         raise ValidationError(
             {
-                "latitude" if latitude is None else "longitude": _(
-                    "Indiquez la latitude et la longitude, ou aucune des deux."
+                "latitude" if latitude is None else "longitude": ValidationError(
+                    _("Indiquez la latitude et la longitude, ou aucune des deux."), code="coordinates_pair"
                 )
-            },
-            code="coordinates_pair",
+            }
         )
     lat, lon = float(latitude), float(longitude)
     if not any(a <= lat <= b and c <= lon <= d for a, b, c, d in FRANCE_BOUNDS):
         raise ValidationError(
             {
-                "latitude": _(
-                    "Ces coordonnées (%(lat)s, %(lon)s) sont hors de France : vérifiez qu'elles ne sont pas "
-                    "inversées (latitude vers 48,9 et longitude vers 2,4 à Est Ensemble)."
+                "latitude": ValidationError(
+                    _(
+                        "Ces coordonnées (%(lat)s, %(lon)s) sont hors de France : vérifiez qu'elles ne sont pas "
+                        "inversées (latitude vers 48,9 et longitude vers 2,4 à Est Ensemble)."
+                    )
+                    % {"lat": lat, "lon": lon},
+                    code="coordinates_outside_france",
                 )
-                % {"lat": lat, "lon": lon}
-            },
-            code="coordinates_outside_france",
+            }
         )
 
 
@@ -139,8 +144,10 @@ def validate_postal_code_in_commune(postal_code: str, commune) -> None:
         expected = ", ".join(commune.postal_codes or []) or "?"
         raise ValidationError(
             {
-                "postal_code": _("Le code postal %(code)s ne correspond pas à %(commune)s (attendu : %(expected)s).")
-                % {"code": postal_code, "commune": commune.name, "expected": expected}
-            },
-            code="postal_code_commune_mismatch",
+                "postal_code": ValidationError(
+                    _("Le code postal %(code)s ne correspond pas à %(commune)s (attendu : %(expected)s).")
+                    % {"code": postal_code, "commune": commune.name, "expected": expected},
+                    code="postal_code_commune_mismatch",
+                )
+            }
         )
