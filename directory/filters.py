@@ -1,9 +1,31 @@
 """FilterSets shared by the HTML pages and the API (one per list)."""
 
 import django_filters
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Actor, Commune, Label, Neighbourhood, Role, Sector, SupportOffer
+from directory.models import Actor, Commune, Label, Neighbourhood, Role, Sector, Stage, SupportOffer, Typology
+
+# Bounds on what a query string may carry: longer values or more repetitions say nothing useful
+# and only cost work. NUL characters are refused by PostgreSQL in text parameters.
+MAX_VALUE_LENGTH = 200
+MAX_VALUES_PER_PARAMETER = 50
+
+
+def sanitize_query(data):
+    """A copy of `data` without NUL characters, with each value and repetition count capped."""
+    if data is None:
+        return None
+    clean = QueryDict(mutable=True)
+    for key in data:
+        values = data.getlist(key) if hasattr(data, "getlist") else [data[key]]
+        clean.setlist(
+            key[:MAX_VALUE_LENGTH],
+            [str(value).replace("\x00", "")[:MAX_VALUE_LENGTH] for value in values[:MAX_VALUES_PER_PARAMETER]],
+        )
+    return clean
 
 
 class ActorFilterSet(django_filters.FilterSet):
@@ -75,6 +97,9 @@ class ActorFilterSet(django_filters.FilterSet):
         model = Actor
         fields = []
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(sanitize_query(data), *args, **kwargs)
+
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
@@ -95,4 +120,111 @@ class ActorFilterSet(django_filters.FilterSet):
     @property
     def qs(self):
         # Joins on many-valued relations may repeat a row; the page and the API need each actor once.
+        return super().qs.distinct()
+
+    def facets(self) -> dict[str, dict]:
+        """Result counts per option of each filter, over the current results.
+
+        One aggregate query per filter (nine in all), whatever the number of options or results.
+        Keys are the filter names; values map an option's public code (INSEE code, slug, choice
+        value) to the number of matching actors.
+        """
+        results = Actor.objects.filter(pk__in=self.qs.order_by().values("pk")).order_by()
+
+        def count_by(expression_name, **expressions):
+            rows = (
+                results.annotate(**expressions).values(expression_name)
+                if expressions
+                else results.values(expression_name)
+            )
+            return {
+                row[expression_name]: row["n"]
+                for row in rows.annotate(n=Count("pk", distinct=True)).order_by()
+                if row[expression_name] is not None
+            }
+
+        sector_counts = count_by("sectors__slug")
+        # A main sector counts the actors filed under it or under any of its sub-sectors, once each.
+        sector_counts.update(count_by("main_sector", main_sector=Coalesce("sectors__parent__slug", "sectors__slug")))
+        providers = SupportOffer.objects.published().filter(provider__in=results.values("pk"))
+        return {
+            "commune": count_by("commune__insee_code"),
+            "neighbourhood": count_by("neighbourhood__slug"),
+            "sector": sector_counts,
+            "legal_form": count_by("legal_form"),
+            "typology": count_by("typology"),
+            "label": count_by("labels__slug"),
+            "role": count_by("roles__slug"),
+            "support": {
+                row["kind"]: row["n"]
+                for row in providers.values("kind").annotate(n=Count("provider", distinct=True)).order_by()
+            },
+        }
+
+
+class SupportOfferFilterSet(django_filters.FilterSet):
+    """The support finder's criteria: stage, kind of support, commune, typology, sector."""
+
+    stage = django_filters.ModelChoiceFilter(
+        field_name="stages",
+        to_field_name="slug",
+        queryset=Stage.objects.all(),
+        label=_("Votre étape"),
+        help_text=_("Où en est votre projet ?"),
+        empty_label=_("Toutes les étapes"),
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=SupportOffer.Kind.choices,
+        label=_("Votre besoin"),
+        help_text=_("Le type d'appui recherché."),
+        empty_label=_("Tous les types d'appui"),
+    )
+    commune = django_filters.ModelChoiceFilter(
+        method="filter_commune",
+        to_field_name="insee_code",
+        queryset=Commune.objects.in_territory(),
+        label=_("Votre commune"),
+        help_text=_("Offres ouvertes à tout le territoire ou à cette commune."),
+        empty_label=_("Tout le territoire"),
+    )
+    typology = django_filters.ChoiceFilter(
+        method="filter_typology",
+        choices=[choice for choice in Typology.choices if choice[0] != Typology.UNDETERMINED],
+        label=_("Votre structure"),
+        help_text=_("Les offres ouvertes à tous les acteurs sont toujours incluses."),
+        empty_label=_("Tous les profils"),
+    )
+    sector = django_filters.ModelChoiceFilter(
+        method="filter_sector",
+        to_field_name="slug",
+        queryset=Sector.objects.filter(parent__isnull=True),
+        label=_("Votre secteur"),
+        help_text=_("Les offres ouvertes à tous les secteurs sont toujours incluses."),
+        empty_label=_("Tous les secteurs"),
+    )
+
+    class Meta:
+        model = SupportOffer
+        fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(sanitize_query(data), *args, **kwargs)
+
+    def filter_commune(self, queryset, name, value):
+        return queryset.for_commune(value) if value else queryset
+
+    def filter_typology(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(target_typology__in=[SupportOffer.TargetTypology.ALL, value])
+
+    def filter_sector(self, queryset, name, value):
+        if not value:
+            return queryset
+        # Offers open to every sector have none listed; others name the sector or one of its sub-sectors.
+        matching = SupportOffer.objects.filter(Q(sectors=value) | Q(sectors__parent=value)).values("pk")
+        return queryset.filter(Q(sectors__isnull=True) | Q(pk__in=matching))
+
+    @property
+    def qs(self):
         return super().qs.distinct()

@@ -5,5 +5,10 @@ from directory import views
 app_name = "directory"
 
 urlpatterns = [
+    path("annuaire/", views.actor_list, name="actor_list"),
+    path("annuaire/export.csv", views.actor_export, name="actor_export"),
     path("annuaire/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("accompagnement/", views.support_finder, name="support_finder"),
+    path("mentions-legales/", views.legal, name="legal"),
+    path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -1,8 +1,435 @@
+"""Public pages of the directory: search and filters, actor pages, CSV export, support finder."""
+
+import csv
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Prefetch
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
-from directory.models import Actor
+from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from directory.models import (
+    Actor,
+    Commune,
+    Contact,
+    Cooperation,
+    Label,
+    Neighbourhood,
+    Role,
+    Sector,
+    Stage,
+    SupportOffer,
+    Typology,
+)
+
+PAGE_SIZE = 20
+# The map shows every current result with coordinates, up to this many (the list pages through all).
+MAP_MARKER_LIMIT = 2000
+# Rows fetched (and sectors prefetched) per database round trip when streaming the CSV export.
+EXPORT_CHUNK_SIZE = 2000
+# A cell of the chain view with fewer offers than this is "thin" (one provider away from a gap).
+THIN_CELL_THRESHOLD = 2
 
 
+class _Echo:
+    """A file-like object whose write() returns the line, for streaming csv.writer output."""
+
+    def write(self, value):
+        return value
+
+
+def _paginate(request, items, per_page=PAGE_SIZE):
+    """The requested page, or the nearest valid one with a message saying so (never an error)."""
+    paginator = Paginator(items, per_page)
+    requested = request.GET.get("page")
+    notice = ""
+    if requested not in (None, ""):
+        try:
+            paginator.validate_number(requested)
+        except PageNotAnInteger:
+            notice = _("Le numéro de page demandé n'est pas valide : voici la première page.")
+        except EmptyPage:
+            notice = _("La page demandée n'existe pas : voici la dernière page des résultats.")
+    page = paginator.get_page(requested)
+    return page, paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1), notice
+
+
+def _without(request, name, value=None):
+    """The current query string without one filter value (or the whole filter), back on page 1."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    if value is None:
+        query.pop(name, None)
+    else:
+        query.setlist(name, [v for v in query.getlist(name) if v != value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def _facet_groups(request, filterset):
+    """The filter checkboxes: every option that has results (or is ticked), with its count."""
+    counts = filterset.facets()
+    selected = {name: set(filterset.data.getlist(name)) for name in counts}
+    sectors = list(Sector.objects.order_by("position", "name"))
+    sector_order = [s for s in sectors if s.parent_id is None]
+    children = defaultdict(list)
+    for sector in sectors:
+        if sector.parent_id:
+            children[sector.parent_id].append(sector)
+    options = {
+        "commune": [(c.insee_code, c.name, 0) for c in Commune.objects.in_territory()],
+        "neighbourhood": [(n.slug, n.name, 0) for n in Neighbourhood.objects.all()],
+        "sector": [
+            item
+            for parent in sector_order
+            for item in [(parent.slug, parent.name, 0)] + [(c.slug, c.name, 1) for c in children[parent.pk]]
+        ],
+        "legal_form": [(value, label, 0) for value, label in Actor.LegalForm.choices],
+        "typology": [(value, label, 0) for value, label in Typology.choices],
+        "label": [(label.slug, label.name, 0) for label in Label.objects.all()],
+        "role": [(role.slug, role.name, 0) for role in Role.objects.all()],
+        "support": [(value, label, 0) for value, label in SupportOffer.Kind.choices],
+    }
+    groups = []
+    active = []
+    for name, choices in options.items():
+        items = []
+        for value, label, level in choices:
+            count = counts[name].get(value, 0)
+            checked = value in selected[name]
+            if checked:
+                active.append({"label": label, "url": _without(request, name, value)})
+            if count or checked:
+                items.append({"value": value, "label": label, "count": count, "checked": checked, "level": level})
+        if items:
+            groups.append(
+                {
+                    "name": name,
+                    "legend": filterset.filters[name].label,
+                    "options": items,
+                    "open": bool(selected[name]) or name in ("commune", "sector", "typology"),
+                }
+            )
+    return groups, active
+
+
+def _filter_errors(filterset):
+    """The invalid filter values, as French sentences naming the filter."""
+    messages = []
+    for name, errors in filterset.errors.items():
+        label = filterset.filters[name].label if name in filterset.filters else name
+        messages.extend(f"{label} : {error}" for error in errors)
+    return messages
+
+
+@require_GET
+def actor_list(request):
+    filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
+    results = filterset.qs
+    page, page_range, page_notice = _paginate(request, results.for_list())
+    groups, active = _facet_groups(request, filterset)
+    view = "map" if request.GET.get("view") == "map" else "list"
+    markers = []
+    if view == "map":
+        rows = (
+            results.filter(latitude__isnull=False, longitude__isnull=False)
+            .values("pk", "slug", "name", "latitude", "longitude", "commune__name")
+            .order_by("name", "pk")[:MAP_MARKER_LIMIT]
+        )
+        markers = [
+            {
+                "id": row["pk"],
+                "name": row["name"],
+                "url": reverse("directory:actor_detail", kwargs={"slug": row["slug"]}),
+                "lat": float(row["latitude"]),
+                "lon": float(row["longitude"]),
+                "meta": row["commune__name"] or "",
+            }
+            for row in rows
+        ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("view", None)
+    return render(
+        request,
+        "directory/actor_list.html",
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "filter_errors": _filter_errors(filterset),
+            "facet_groups": groups,
+            "active_filters": active,
+            "q": filterset.data.get("q", ""),
+            "view": view,
+            "markers": markers,
+            "has_fictional": any(actor.is_fictional for actor in page.object_list),
+            "query_string": query.urlencode(),
+            "crumbs": [(_("Annuaire"), "")],
+        },
+    )
+
+
+CSV_COLUMNS = [
+    ("name", _("nom")),
+    ("slug", _("identifiant")),
+    ("siret", _("SIRET")),
+    ("legal_form", _("forme juridique")),
+    ("typology", _("typologie")),
+    ("sectors", _("secteurs")),
+    ("address", _("adresse")),
+    ("postal_code", _("code postal")),
+    ("commune", _("commune")),
+    ("insee_code", _("code INSEE")),
+    ("neighbourhood", _("quartier prioritaire")),
+    ("latitude", _("latitude")),
+    ("longitude", _("longitude")),
+    ("website", _("site web")),
+    ("email", _("e-mail")),
+    ("phone", _("téléphone")),
+    ("short_description", _("description courte")),
+    ("is_fictional", _("fictif")),
+    ("updated_at", _("modifié le")),
+    ("url", _("page")),
+]
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    # A spreadsheet would run a cell starting with one of these as a formula.
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def _csv_row(actor, base_url):
+    return [
+        _csv_cell(value)
+        for value in (
+            actor.name,
+            actor.slug,
+            actor.siret,
+            actor.get_legal_form_display(),
+            actor.get_typology_display(),
+            ", ".join(sector.name for sector in actor.sectors.all()),
+            actor.address,
+            actor.postal_code,
+            actor.commune.name if actor.commune else "",
+            actor.commune.insee_code if actor.commune else "",
+            actor.neighbourhood.name if actor.neighbourhood else "",
+            actor.latitude,
+            actor.longitude,
+            actor.website,
+            actor.email,
+            actor.phone,
+            actor.short_description,
+            _("oui") if actor.is_fictional else _("non"),
+            timezone.localtime(actor.updated_at).isoformat(timespec="seconds"),
+            base_url + actor.get_absolute_url(),
+        )
+    ]
+
+
+@require_GET
+def actor_export(request):
+    """The current results of the directory as CSV (UTF-8 with BOM, `;`), streamed row by row."""
+    filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
+    actors = filterset.qs.for_list()
+    writer = csv.writer(_Echo(), delimiter=";")
+    base_url = request.build_absolute_uri("/").rstrip("/")
+
+    def rows():
+        yield "\ufeff" + writer.writerow([str(label) for _name, label in CSV_COLUMNS])
+        for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE):
+            yield writer.writerow(_csv_row(actor, base_url))
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="annuaire-ess-est-ensemble-{stamp}.csv"'
+    return response
+
+
+def _actor_json_ld(request, actor) -> dict:
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Organization",
+        "name": actor.name,
+        "url": request.build_absolute_uri(actor.get_absolute_url()),
+        "description": actor.short_description or actor.description[:300],
+    }
+    if actor.website:
+        data["sameAs"] = [actor.website]
+    if actor.email:
+        data["email"] = actor.email
+    if actor.phone:
+        data["telephone"] = actor.phone
+    if actor.siret:
+        data["identifier"] = {"@type": "PropertyValue", "propertyID": "SIRET", "value": actor.siret}
+    if actor.founded_year:
+        data["foundingDate"] = str(actor.founded_year)
+    if actor.employees is not None:
+        data["numberOfEmployees"] = {"@type": "QuantitativeValue", "value": actor.employees}
+    if actor.commune:
+        data["address"] = {
+            "@type": "PostalAddress",
+            "streetAddress": actor.address,
+            "postalCode": actor.postal_code,
+            "addressLocality": actor.commune.name,
+            "addressCountry": "FR",
+        }
+    if actor.has_coordinates:
+        data["geo"] = {
+            "@type": "GeoCoordinates",
+            "latitude": float(actor.latitude),
+            "longitude": float(actor.longitude),
+        }
+    return data
+
+
+@require_GET
 def actor_detail(request, slug):
-    actor = get_object_or_404(Actor.objects.published().select_related("commune", "neighbourhood"), slug=slug)
-    return render(request, "directory/actor_detail.html", {"actor": actor})
+    published = Actor.objects.published()
+    actor = get_object_or_404(
+        published.select_related("commune", "neighbourhood").prefetch_related(
+            Prefetch("sectors", queryset=Sector.objects.select_related("parent")),
+            "labels",
+            "roles",
+            "communes_served",
+            Prefetch("contacts", queryset=Contact.objects.public(), to_attr="public_contacts"),
+            Prefetch(
+                "support_offers",
+                queryset=SupportOffer.objects.published().prefetch_related("stages"),
+                to_attr="public_offers",
+            ),
+            Prefetch(
+                "cooperations_out",
+                queryset=Cooperation.objects.filter(target__in=published).select_related("target"),
+                to_attr="public_cooperations_out",
+            ),
+            Prefetch(
+                "cooperations_in",
+                queryset=Cooperation.objects.filter(source__in=published).select_related("source"),
+                to_attr="public_cooperations_in",
+            ),
+        ),
+        slug=slug,
+    )
+    cooperations = sorted(
+        [(c, c.target) for c in actor.public_cooperations_out] + [(c, c.source) for c in actor.public_cooperations_in],
+        key=lambda pair: pair[1].name.lower(),
+    )
+    markers = []
+    if actor.has_coordinates:
+        markers = [
+            {
+                "id": actor.pk,
+                "name": actor.name,
+                "url": actor.get_absolute_url(),
+                "lat": float(actor.latitude),
+                "lon": float(actor.longitude),
+                "meta": actor.address,
+            }
+        ]
+    return render(
+        request,
+        "directory/actor_detail.html",
+        {
+            "actor": actor,
+            "cooperations": cooperations,
+            "markers": markers,
+            "json_ld": _actor_json_ld(request, actor),
+            "correction_email": settings.DEFAULT_FROM_EMAIL,
+            "correction_subject": _("Correction de la fiche « %(name)s » (%(url)s)")
+            % {"name": actor.name, "url": request.build_absolute_uri(actor.get_absolute_url())},
+            "crumbs": [(_("Annuaire"), reverse("directory:actor_list")), (actor.name, "")],
+            # The projects app provides the first template (initiatives the actor takes part in);
+            # the directory never imports projects, so it falls back to an empty section.
+            "initiatives_templates": [
+                "projects/includes/actor_initiatives.html",
+                "directory/includes/actor_initiatives_empty.html",
+            ],
+        },
+    )
+
+
+def _chain(commune):
+    """Offers per stage × kind of support (published, for the territory or one commune)."""
+    offers = SupportOffer.objects.published()
+    if commune is not None:
+        offers = offers.for_commune(commune)
+    counts = {
+        (row["stages"], row["kind"]): row["n"]
+        for row in offers.values("stages", "kind").annotate(n=Count("pk", distinct=True)).order_by()
+    }
+    stages = list(Stage.objects.all())
+    rows = []
+    gaps = 0
+    for stage in stages:
+        cells = []
+        for kind, label in SupportOffer.Kind.choices:
+            n = counts.get((stage.pk, kind), 0)
+            state = "gap" if n == 0 else "thin" if n < THIN_CELL_THRESHOLD else "ok"
+            gaps += state == "gap"
+            cells.append({"kind": kind, "label": label, "count": n, "state": state})
+        rows.append({"stage": stage, "cells": cells})
+    return {"rows": rows, "kinds": SupportOffer.Kind.choices, "gaps": gaps, "thin_threshold": THIN_CELL_THRESHOLD}
+
+
+@require_GET
+def support_finder(request):
+    filterset = SupportOfferFilterSet(
+        request.GET,
+        queryset=SupportOffer.objects.published().select_related("provider", "provider__commune"),
+    )
+    results = filterset.qs.prefetch_related("stages").order_by("title", "pk")
+    page, page_range, page_notice = _paginate(request, results)
+    commune = filterset.form.cleaned_data.get("commune") if filterset.is_valid() else None
+    for field in filterset.form:
+        field.field.widget.attrs["aria-describedby"] = f"{field.auto_id}_aide"
+    return render(
+        request,
+        "directory/support_finder.html",
+        {
+            "filterset": filterset,
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "filter_errors": _filter_errors(filterset),
+            "searched": any(request.GET.get(name) for name in filterset.filters),
+            "chain": _chain(commune),
+            "chain_commune": commune,
+            "has_fictional": any(offer.is_fictional for offer in page.object_list),
+            "chain_place": commune.name if commune else _("tout le territoire"),
+            "crumbs": [(_("Accompagnement"), "")],
+        },
+    )
+
+
+@require_GET
+def legal(request):
+    return render(
+        request,
+        "directory/legal.html",
+        {"contact_email": settings.DEFAULT_FROM_EMAIL, "crumbs": [(_("Mentions légales"), "")]},
+    )
+
+
+@require_GET
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /api/",
+        "Disallow: /annuaire/export.csv",
+        # Filter combinations are endless; the sitemap lists every page worth indexing.
+        "Disallow: /annuaire/?",
+        f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

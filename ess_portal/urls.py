@@ -2,14 +2,23 @@
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+
+from directory.sitemaps import ActorSitemap, DirectoryPagesSitemap
+from ess_portal import views
 
 admin.site.site_header = _("ESS Portal — administration")
 admin.site.site_title = _("ESS Portal")
 admin.site.index_title = _("Annuaire et stratégie ESS d'Est Ensemble")
 
+# Each app adds its sitemap here (published records only, through their `.published()`).
+SITEMAPS = {"pages": DirectoryPagesSitemap, "actors": ActorSitemap}
+
 urlpatterns = [
+    path("", views.home, name="home"),
+    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
     path("", include("directory.urls")),
     path("", include("projects.urls")),

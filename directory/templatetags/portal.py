@@ -1,0 +1,115 @@
+"""Template tags of the public pages: navigation, opening hours in French, JSON-LD, map settings."""
+
+import json
+import re
+from datetime import datetime, timedelta
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from opening_hours import OpeningHours, State
+
+register = template.Library()
+
+# A week without public holidays (no country is given to the parser anyway) to read a weekly schedule.
+_REFERENCE_MONDAY = datetime(2024, 1, 8)
+# What the readable rendering understands: weekdays, times, "off"/"closed", "24/7" and "PH off".
+_SIMPLE_RULES_RE = re.compile(
+    r"^\s*(24/7|((Mo|Tu|We|Th|Fr|Sa|Su)([-,](Mo|Tu|We|Th|Fr|Sa|Su))*\s*)?"
+    r"((\d{2}:\d{2}-\d{2}:\d{2})(,\d{2}:\d{2}-\d{2}:\d{2})*|off|closed)?|PH\s+(off|closed))\s*$"
+)
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, url: str, label: str):
+    """A navigation link, marked `aria-current="page"` on its section."""
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    current = path == url if url == "/" else path.startswith(url)
+    if current:
+        return format_html('<a href="{}" aria-current="page">{}</a>', url, label)
+    return format_html('<a href="{}">{}</a>', url, label)
+
+
+def _weekday_names():
+    return [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
+
+
+def _format_time(value: datetime, *, end: bool = False) -> str:
+    if end and value.hour == 0 and value.minute == 0:
+        return "24 h"
+    return f"{value.hour} h {value.minute:02d}" if value.minute else f"{value.hour} h"
+
+
+def describe_opening_hours(expression: str) -> dict | None:
+    """Opening hours in French, day by day (consecutive days with the same hours grouped).
+
+    Returns {"lines": [(days, hours), …], "holidays_closed": bool}, or None when the expression
+    uses rules this rendering does not read (months, school holidays, sun times…): the page then
+    shows the expression as it is.
+    """
+    rules = [rule for rule in (expression or "").split(";") if rule.strip()]
+    if not rules or not all(_SIMPLE_RULES_RE.match(rule) for rule in rules):
+        return None
+    for start, end in re.findall(r"(\d{2}:\d{2})-(\d{2}:\d{2})", expression):
+        if end <= start:  # spans midnight: shown as written rather than split across days
+            return None
+    holidays_closed = any(rule.strip().startswith("PH") for rule in rules)
+    try:
+        hours = OpeningHours(";".join(rule for rule in rules if not rule.strip().startswith("PH")) or "off")
+        intervals = list(hours.intervals(_REFERENCE_MONDAY, _REFERENCE_MONDAY + timedelta(days=7)))
+    except (SyntaxError, ValueError):
+        return None
+    per_day: list[list[str]] = [[] for _day in range(7)]
+    for start, end, state, _comment in intervals:
+        if state != State.OPEN:
+            continue
+        cursor = start
+        while cursor < end:
+            day_end = min(end, datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time()))
+            if cursor.weekday() < 7 and cursor >= _REFERENCE_MONDAY:
+                per_day[cursor.weekday()].append(f"{_format_time(cursor)} – {_format_time(day_end, end=True)}")
+            cursor = day_end
+    names = _weekday_names()
+    lines = []
+    day = 0
+    while day < 7:
+        last = day
+        while last + 1 < 7 and per_day[last + 1] == per_day[day]:
+            last += 1
+        text = ", ".join(per_day[day]) if per_day[day] else _("fermé")
+        if text == "0 h – 24 h":
+            text = _("24 h sur 24")
+        if last == day:
+            days = names[day].capitalize()
+        elif last == day + 1:
+            days = _("%(first)s et %(last)s") % {"first": names[day].capitalize(), "last": names[last]}
+        else:
+            days = _("du %(first)s au %(last)s") % {"first": names[day], "last": names[last]}
+            days = days[0].upper() + days[1:]
+        lines.append((days, text))
+        day = last + 1
+    return {"lines": lines, "holidays_closed": holidays_closed}
+
+
+@register.filter
+def opening_hours_fr(expression: str):
+    return describe_opening_hours(expression)
+
+
+@register.simple_tag
+def json_ld(data):
+    """A JSON-LD block; `<`, `>` and `&` are escaped so that no value can close the script element."""
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False).translate(_JSON_ESCAPES)
+    # Safe: the payload is JSON with the three characters that could end the element escaped.
+    return mark_safe(f'<script type="application/ld+json">{payload}</script>')
+
+
+@register.simple_tag
+def map_tiles():
+    """Where the map's background tiles come from (empty URL: markers on a plain background)."""
+    return {"url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION}

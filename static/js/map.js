@@ -1,0 +1,67 @@
+/* Maps of the public pages (Leaflet and Leaflet.markercluster, served locally).
+
+   Markup: <div class="map" data-map data-markers="ID" data-tiles-url="…" data-tiles-attribution="…"
+   data-label="…"></div> and a <script type="application/json" id="ID"> (Django's json_script) holding
+   [{"id", "name", "url", "lat", "lon", "meta"}, …]. List rows with data-marker-id="…" get a
+   "locate" button that opens their marker, so the list and the map stay in step.
+*/
+(function () {
+  "use strict";
+  if (typeof L === "undefined") { return; }
+
+  function escapeHtml(text) {
+    var div = document.createElement("div");
+    div.textContent = text == null ? "" : String(text);
+    return div.innerHTML;
+  }
+
+  document.querySelectorAll("[data-map]").forEach(function (element) {
+    var source = document.getElementById(element.dataset.markers);
+    var points = source ? JSON.parse(source.textContent) : [];
+    var map = L.map(element, { scrollWheelZoom: false });
+    if (element.dataset.tilesUrl) {
+      L.tileLayer(element.dataset.tilesUrl, { maxZoom: 19, attribution: escapeHtml(element.dataset.tilesAttribution) }).addTo(map);
+    }
+    var layer = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup() : L.layerGroup();
+    var markers = {};
+    points.forEach(function (point) {
+      var marker = L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
+      var html = '<a href="' + escapeHtml(point.url) + '">' + escapeHtml(point.name) + "</a>";
+      if (point.meta) { html += "<br>" + escapeHtml(point.meta); }
+      marker.bindPopup(html);
+      markers[String(point.id)] = marker;
+      layer.addLayer(marker);
+    });
+    map.addLayer(layer);
+    if (points.length) {
+      map.fitBounds(L.latLngBounds(points.map(function (p) { return [p.lat, p.lon]; })).pad(0.1), { maxZoom: 16 });
+    } else {
+      map.setView([48.885, 2.455], 12); // Est Ensemble
+    }
+    element.setAttribute("role", "region");
+    element.setAttribute("aria-label", element.dataset.label || "Carte");
+    element.dataset.markerCount = String(points.length);
+
+    document.querySelectorAll("[data-marker-id]").forEach(function (row) {
+      var marker = markers[row.dataset.markerId];
+      if (!marker) { return; }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button button--secondary locate";
+      button.textContent = "Voir sur la carte";
+      button.setAttribute("aria-label", "Voir " + row.dataset.markerName + " sur la carte");
+      button.addEventListener("click", function () {
+        element.scrollIntoView({ behavior: "smooth", block: "center" });
+        if (layer.zoomToShowLayer) {
+          layer.zoomToShowLayer(marker, function () { marker.openPopup(); });
+        } else {
+          map.setView(marker.getLatLng(), 16);
+          marker.openPopup();
+        }
+      });
+      row.appendChild(button);
+      marker.on("popupopen", function () { row.classList.add("is-highlighted"); });
+      marker.on("popupclose", function () { row.classList.remove("is-highlighted"); });
+    });
+  });
+})();
