@@ -559,6 +559,13 @@ class Actor(models.Model):
     def get_absolute_url(self):
         return reverse("directory:actor_detail", kwargs={"slug": self.slug})
 
+    def clean_fields(self, exclude=None):
+        # Identifiers are often typed as printed (« 123 456 782 00010 »): compact them before the length checks.
+        self.siret = validators.digits_only(self.siret)
+        self.siren = validators.digits_only(self.siren)
+        self.rna = (self.rna or "").strip().upper()
+        super().clean_fields(exclude=exclude)
+
     def clean(self):
         self.siret = validators.digits_only(self.siret)
         errors = {}
