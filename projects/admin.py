@@ -82,6 +82,11 @@ def euros(value) -> str:
     return f"{number_format(value, decimal_pos=0, use_l10n=True, force_grouping=True)} €"
 
 
+def _amount(value) -> str:
+    """Amounts in exports: two decimals with a dot, whatever the database returned."""
+    return "" if value is None else f"{value:.2f}"
+
+
 def progress_bar(percent: int | None, *, manual: bool = False):
     if percent is None:
         return format_html('<span title="{}">—</span>', gettext("Ni jalon ni avancement saisi"))
@@ -641,11 +646,11 @@ class InitiativeAdmin(ActorWidgetsMixin, SimpleHistoryAdmin):
                     ", ".join(c.name for c in obj.commune_list),
                     obj.planned_start or "",
                     obj.planned_end or "",
-                    "" if totals.target is None else totals.target,
-                    totals.requested,
-                    totals.secured,
-                    totals.paid,
-                    "" if totals.gap is None else totals.gap,
+                    _amount(totals.target),
+                    _amount(totals.requested),
+                    _amount(totals.secured),
+                    _amount(totals.paid),
+                    _amount(totals.gap),
                     EnergyReview.Decision(decision).label if decision else "",
                     obj.get_publication_status_display(),
                     timezone.localtime(obj.updated_at).isoformat(),
