@@ -85,3 +85,10 @@ def staff_user(*, group: str | None = None, superuser: bool = False, **overrides
     if group:
         user.groups.add(Group.objects.get(name=group))
     return user
+
+
+def api_token(*, organisation: Actor | None = None, scopes: list[str] | None = None, name: str = "Synchro de test"):
+    """A partner token and its secret (`Authorization: Bearer <secret>`)."""
+    from directory.services import create_api_token
+
+    return create_api_token(organisation=organisation or actor(), name=name, scopes=scopes or [])

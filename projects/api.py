@@ -1,0 +1,526 @@
+"""The strategy tracker's partner API: initiatives and sites (routes in `ess_portal.api`).
+
+Status changes of initiatives go through `projects.services.change_status`, the path the
+admin takes, so the lifecycle and the energy-transition gate hold for partners too.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Max, Prefetch
+from django.urls import NoReverseMatch
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.response import Response
+
+from directory.api import (
+    LIST_RESPONSES,
+    ActorRefSerializer,
+    CommuneRefSerializer,
+    StreamedListMixin,
+    public_url,
+)
+from directory.models import ApiToken, Commune, Neighbourhood
+from ess_portal.api import (
+    READ_ERRORS,
+    WRITE_ERRORS,
+    ApiViewMixin,
+    bbox_filter,
+    can_read_unpublished,
+    check_if_match,
+    csv_value,
+    django_validation_error_to_drf,
+    error_responses,
+    etag_for,
+    format_parameter,
+    history_reason,
+)
+from projects import services
+from projects.filters import InitiativeFilterSet, SiteFilterSet
+from projects.models import EnergyReview, FundingLine, Indicator, Initiative, Involvement, Milestone, Site, StrategyAxis
+
+
+def page_url(obj) -> str | None:
+    """The public page of a record, or None while the public pages do not route it."""
+    try:
+        return public_url(obj)
+    except NoReverseMatch:
+        return None
+
+
+# ---------------------------------------------------------------------------
+# Serializers
+
+
+class AxisRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StrategyAxis
+        fields = ["number", "slug", "title"]
+
+
+class FundingTotalsSerializer(serializers.Serializer):
+    requested = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+    secured = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=False, help_text=_("Acquis, y compris versé.")
+    )
+    paid = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+    refused = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+    gap = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        coerce_to_string=False,
+        allow_null=True,
+        help_text=_("Reste à financer (budget cible − acquis), absent sans budget cible."),
+    )
+
+
+class InitiativeSerializer(serializers.ModelSerializer):
+    """An initiative as listed (the contract's fields first)."""
+
+    axis = AxisRefSerializer(read_only=True)
+    progress = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text=_("Avancement en % (jalons pondérés ou saisi).")
+    )
+    communes = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="insee_code", help_text=_("Codes INSEE.")
+    )
+    lead_actor = ActorRefSerializer(read_only=True, allow_null=True)
+    energy_review = serializers.SerializerMethodField(
+        help_text=_("Décision de la revue de transition énergétique (absente : pas encore de revue).")
+    )
+    progress_source = serializers.ChoiceField(
+        choices=["manual", "milestones", "none"],
+        read_only=True,
+        help_text=_("manual : saisi à la main ; milestones : jalons pondérés ; none : inconnu."),
+    )
+    url = serializers.SerializerMethodField(help_text=_("Page publique du projet."))
+    objective = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    target_budget = serializers.DecimalField(
+        max_digits=14, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    funding = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "axis",
+            "status",
+            "progress",
+            "communes",
+            "lead_actor",
+            "energy_review",
+            "updated_at",
+            "url",
+            "objective",
+            "kind",
+            "summary",
+            "health",
+            "progress_source",
+            "planned_start",
+            "planned_end",
+            "actual_start",
+            "actual_end",
+            "target_budget",
+            "funding",
+            "publication_status",
+            "is_fictional",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=EnergyReview.Decision.choices, allow_null=True))
+    def get_energy_review(self, obj) -> str | None:
+        return obj.energy_review_decision
+
+    def get_url(self, obj) -> str | None:
+        return page_url(obj)
+
+    @extend_schema_field(FundingTotalsSerializer)
+    def get_funding(self, obj) -> dict:
+        totals = obj.funding_totals()
+        return FundingTotalsSerializer(
+            {
+                "requested": totals.requested,
+                "secured": totals.secured,
+                "paid": totals.paid,
+                "refused": totals.refused,
+                "gap": totals.gap,
+            }
+        ).data
+
+
+class MilestoneSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["title", "planned_on", "done_on", "weight"]
+
+
+class IndicatorSerializer(serializers.ModelSerializer):
+    baseline = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
+    target = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
+
+    class Meta:
+        model = Indicator
+        fields = ["name", "unit", "baseline", "target"]
+
+
+class InvolvementSerializer(serializers.ModelSerializer):
+    actor = ActorRefSerializer(read_only=True)
+
+    class Meta:
+        model = Involvement
+        fields = ["actor", "role", "description"]
+
+
+class FundingLineSerializer(serializers.ModelSerializer):
+    funder = ActorRefSerializer(read_only=True)
+    amount = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+
+    class Meta:
+        model = FundingLine
+        fields = ["funder", "amount", "kind", "status", "year", "note"]
+
+
+class EnergyReviewDetailSerializer(serializers.Serializer):
+    decision = serializers.CharField()
+    decided_on = serializers.DateField(allow_null=True)
+    conditions = serializers.CharField(allow_blank=True)
+
+
+class InitiativeDetailSerializer(InitiativeSerializer):
+    """An initiative with what hangs off it: milestones, indicators, who takes part, money, review."""
+
+    neighbourhoods = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    sites = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    milestones = MilestoneSerializer(many=True, read_only=True)
+    indicators = IndicatorSerializer(many=True, read_only=True)
+    involvements = InvolvementSerializer(many=True, read_only=True)
+    funding_lines = FundingLineSerializer(many=True, read_only=True)
+    energy_review_detail = serializers.SerializerMethodField()
+
+    class Meta(InitiativeSerializer.Meta):
+        fields = [
+            *InitiativeSerializer.Meta.fields,
+            "description",
+            "neighbourhoods",
+            "sites",
+            "milestones",
+            "indicators",
+            "involvements",
+            "funding_lines",
+            "energy_review_detail",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EnergyReviewDetailSerializer(allow_null=True))
+    def get_energy_review_detail(self, obj) -> dict | None:
+        decision = obj.energy_review_decision
+        if decision is None:
+            return None
+        review = obj.energy_review
+        return {
+            "decision": review.decision,
+            "decided_on": review.decided_on.isoformat() if review.decided_on else None,
+            "conditions": review.conditions,
+        }
+
+
+class InitiativeWriteSerializer(serializers.ModelSerializer):
+    """What a partner involved in an initiative may change. `status` goes through the lifecycle service."""
+
+    status = serializers.ChoiceField(
+        choices=Initiative.Status.choices,
+        required=False,
+        help_text=_("Nouveau statut : suit le cycle de vie ; validé, en cours et terminé exigent une revue approuvée."),
+    )
+    status_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        write_only=True,
+        help_text=_("Motif du changement de statut (consigné dans l'historique)."),
+    )
+
+    class Meta:
+        model = Initiative
+        fields = [
+            "title",
+            "summary",
+            "description",
+            "planned_start",
+            "planned_end",
+            "target_budget",
+            "health",
+            "progress_is_manual",
+            "manual_progress",
+            "status",
+            "status_reason",
+        ]
+        validators = []
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    commune = CommuneRefSerializer(read_only=True)
+    neighbourhood = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    owner = ActorRefSerializer(read_only=True, allow_null=True)
+    occupants = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug", help_text=_("Identifiants des acteurs occupants.")
+    )
+    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
+    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
+    surface_m2 = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False, read_only=True)
+    negotiated_rent = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=False, read_only=True)
+    url = serializers.SerializerMethodField(help_text=_("Page publique des lieux."))
+
+    class Meta:
+        model = Site
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "kind",
+            "description",
+            "address",
+            "postal_code",
+            "commune",
+            "neighbourhood",
+            "latitude",
+            "longitude",
+            "owner",
+            "surface_m2",
+            "available_from",
+            "available_until",
+            "negotiated_rent",
+            "pipeline_stage",
+            "occupants",
+            "publication_status",
+            "is_fictional",
+            "updated_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str | None:
+        return page_url(obj)
+
+
+SITE_CSV_COLUMNS = [
+    "id",
+    "slug",
+    "name",
+    "kind",
+    "description",
+    "address",
+    "postal_code",
+    "commune_insee_code",
+    "commune_name",
+    "neighbourhood",
+    "latitude",
+    "longitude",
+    "owner",
+    "surface_m2",
+    "available_from",
+    "available_until",
+    "negotiated_rent",
+    "pipeline_stage",
+    "occupants",
+    "publication_status",
+    "is_fictional",
+    "updated_at",
+    "url",
+]
+
+
+def site_csv_row(data: dict) -> dict:
+    commune = data.get("commune") or {}
+    owner = data.get("owner") or {}
+    row = {column: csv_value(data.get(column)) for column in SITE_CSV_COLUMNS}
+    row["commune_insee_code"] = commune.get("insee_code", "")
+    row["commune_name"] = commune.get("name", "")
+    row["owner"] = owner.get("slug", "")
+    return row
+
+
+# ---------------------------------------------------------------------------
+# FilterSets of the API
+
+
+class SiteApiFilterSet(SiteFilterSet):
+    """The sites page's FilterSet, plus `bbox`."""
+
+    bbox = bbox_filter()
+
+
+# ---------------------------------------------------------------------------
+# Viewsets
+
+
+def initiative_queryset():
+    return Initiative.objects.for_list().prefetch_related(
+        Prefetch("communes", queryset=Commune.objects.order_by("insee_code"))
+    )
+
+
+def initiative_detail_queryset():
+    return initiative_queryset().prefetch_related(
+        Prefetch("neighbourhoods", queryset=Neighbourhood.objects.order_by("slug")),
+        Prefetch("sites", queryset=Site.objects.order_by("slug")),
+        "milestones",
+        "indicators",
+        Prefetch("involvements", queryset=Involvement.objects.select_related("actor")),
+        Prefetch("funding_lines", queryset=FundingLine.objects.select_related("funder")),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Projets de la stratégie (liste filtrable)"),
+        responses={200: InitiativeSerializer(many=True), **error_responses(*READ_ERRORS)},
+    ),
+    retrieve=extend_schema(
+        summary=_("Un projet, avec jalons, indicateurs, acteurs, financements et revue énergétique"),
+        responses={200: InitiativeDetailSerializer, 304: None, **error_responses(*READ_ERRORS)},
+    ),
+    update=extend_schema(
+        summary=_("Modifier un projet où son organisation est impliquée (If-Match obligatoire)"),
+        request=InitiativeWriteSerializer,
+        responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary=_("Modifier en partie un projet où son organisation est impliquée (If-Match obligatoire)"),
+        request=InitiativeWriteSerializer,
+        responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+)
+class InitiativeViewSet(
+    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+):
+    """Initiatives of the strategy. Updates need a token with `write:initiatives` of an involved organisation."""
+
+    lookup_field = "slug"
+    filterset_class = InitiativeFilterSet
+    ordering_fields = ["title", "updated_at", "created_at"]
+    write_scope = ApiToken.Scope.WRITE_INITIATIVES
+
+    def get_queryset(self):
+        queryset = initiative_detail_queryset() if self.action != "list" else initiative_queryset()
+        if self.request.method not in ("GET", "HEAD", "OPTIONS") or can_read_unpublished(self.request):
+            return queryset
+        return queryset.published()
+
+    def get_serializer_class(self):
+        if self.action in ("update", "partial_update"):
+            return InitiativeWriteSerializer
+        return InitiativeDetailSerializer if self.action == "retrieve" else InitiativeSerializer
+
+    def can_write_object(self, token, obj) -> bool:
+        return (
+            obj.lead_actor_id == token.organisation_id
+            or obj.involvements.filter(actor_id=token.organisation_id).exists()
+        )
+
+    def list(self, request, *args, **kwargs):
+        self.last_modified = Initiative.objects.aggregate(last=Max("updated_at"))["last"]
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        initiative = self.get_object()
+        self.last_modified = initiative.updated_at
+        return Response(InitiativeDetailSerializer(initiative).data)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        token = request.auth
+        initiative = self.get_object()
+        with transaction.atomic():
+            Initiative.objects.select_for_update().filter(pk=initiative.pk).values_list("pk").first()
+            initiative = initiative_detail_queryset().get(pk=initiative.pk)
+            check_if_match(request, InitiativeDetailSerializer(initiative).data)
+            serializer = InitiativeWriteSerializer(initiative, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self._apply(initiative, serializer.validated_data, token)
+        initiative = initiative_detail_queryset().get(pk=initiative.pk)
+        data = InitiativeDetailSerializer(initiative).data
+        response = Response(data)
+        response["ETag"] = etag_for(data)
+        return response
+
+    @staticmethod
+    def _apply(initiative: Initiative, validated: dict, token: ApiToken) -> None:
+        to_status = validated.pop("status", None)
+        reason = validated.pop("status_reason", "").strip()
+        for field, value in validated.items():
+            setattr(initiative, field, value)
+        try:
+            initiative.full_clean()
+        except DjangoValidationError as exc:
+            raise django_validation_error_to_drf(exc) from None
+        initiative._change_reason = history_reason(token)
+        initiative.save()
+        if to_status is None or to_status == initiative.status:
+            return
+        try:
+            services.change_status(
+                initiative=initiative,
+                to_status=to_status,
+                by=None,
+                reason=f"{history_reason(token)} — {reason}" if reason else history_reason(token),
+            )
+        except DjangoValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                raise django_validation_error_to_drf(exc) from None
+            raise django_validation_error_to_drf(DjangoValidationError({"status": exc.messages})) from None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Lieux et locaux (liste filtrable)"),
+        parameters=[format_parameter()],
+        responses={
+            (200, "application/json"): SiteSerializer(many=True),
+            **LIST_RESPONSES,
+            **error_responses(*READ_ERRORS),
+        },
+    ),
+    retrieve=extend_schema(
+        summary=_("Un lieu"), responses={200: SiteSerializer, 304: None, **error_responses(*READ_ERRORS)}
+    ),
+)
+class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet):
+    """Sites and premises that ESS projects may occupy."""
+
+    serializer_class = SiteSerializer
+    lookup_field = "slug"
+    filterset_class = SiteApiFilterSet
+    ordering_fields = ["name", "updated_at"]
+    csv_columns = SITE_CSV_COLUMNS
+    csv_filename = "lieux.csv"
+
+    def get_queryset(self):
+        queryset = Site.objects.for_list().prefetch_related("occupants")
+        return queryset if can_read_unpublished(self.request) else queryset.published()
+
+    def csv_row(self, data):
+        return site_csv_row(data)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        streamed = self.stream_if_asked(queryset)
+        if streamed is not None:
+            return streamed
+        self.last_modified = Site.objects.aggregate(last=Max("updated_at"))["last"]
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(SiteSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        site = self.get_object()
+        self.last_modified = site.updated_at
+        return Response(SiteSerializer(site).data)
+
+
+def register(router) -> None:
+    router.register("initiatives", InitiativeViewSet, basename="initiative")
+    router.register("sites", SiteViewSet, basename="site")
