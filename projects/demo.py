@@ -149,11 +149,31 @@ MILESTONES = [
 ]
 
 
-def _demo_actors() -> list[Actor]:
-    return list(Actor.objects.filter(source=Actor.Source.DEMO).order_by("pk"))
+class Pools:
+    """The directory's demo actors, by role in the ecosystem (each falls back to every demo actor)."""
+
+    def __init__(self):
+        self.all = list(Actor.objects.filter(source=Actor.Source.DEMO).order_by("pk"))
+        by_role: dict[str, list[Actor]] = {}
+        for actor_id, slug in Actor.roles.through.objects.filter(actor__source=Actor.Source.DEMO).values_list(
+            "actor_id", "role__slug"
+        ):
+            by_role.setdefault(slug, []).append(actor_id)
+        index = {actor.pk: actor for actor in self.all}
+
+        def pool(*slugs: str) -> list[Actor]:
+            ids = sorted({pk for slug in slugs for pk in by_role.get(slug, [])})
+            return [index[pk] for pk in ids] or self.all
+
+        self.ess = pool("structure-ess")
+        self.funders = pool("financeur")
+        self.support = pool("accompagnateur")
+        self.landlords = pool("bailleur-social")
+        self.developers = pool("promoteur")
+        self.owners = pool("bailleur-social", "promoteur", "acteur-public")
 
 
-def _make_sites(rng: random.Random, actors: list[Actor], communes: list[Commune], today) -> list[Site]:
+def _make_sites(rng: random.Random, pools: Pools, communes: list[Commune], today) -> list[Site]:
     sites = []
     stages = list(Site.Pipeline)
     for n in range(1, 19):
@@ -176,7 +196,7 @@ def _make_sites(rng: random.Random, actors: list[Actor], communes: list[Commune]
                 neighbourhood=commune.neighbourhoods.order_by("pk").first() if n % 3 == 0 else None,
                 latitude=Decimal(f"{lat + rng.uniform(-0.004, 0.004):.6f}"),
                 longitude=Decimal(f"{lon + rng.uniform(-0.004, 0.004):.6f}"),
-                owner=rng.choice(actors) if actors else None,
+                owner=rng.choice(pools.owners) if pools.owners else None,
                 surface_m2=Decimal(rng.choice([45, 80, 120, 250, 600, 1200, 3500])),
                 available_from=available_from,
                 available_until=available_from + datetime.timedelta(days=rng.choice([365, 730, 1095])),
@@ -192,8 +212,8 @@ def _make_sites(rng: random.Random, actors: list[Actor], communes: list[Commune]
             )
             site.full_clean()
             site.save()
-            if actors and stage in (Site.Pipeline.OCCUPIED, Site.Pipeline.ENDED):
-                site.occupants.set(rng.sample(actors, k=min(2, len(actors))))
+            if pools.ess and stage in (Site.Pipeline.OCCUPIED, Site.Pipeline.ENDED):
+                site.occupants.set(rng.sample(pools.ess, k=min(2, len(pools.ess))))
         sites.append(site)
     return sites
 
@@ -223,7 +243,7 @@ def _review(rng: random.Random, initiative: Initiative, criteria, decided_on, *,
         )
 
 
-def _children(rng: random.Random, initiative: Initiative, actors: list[Actor], today) -> None:
+def _children(rng: random.Random, initiative: Initiative, pools: Pools, today) -> None:
     start = initiative.planned_start
     status = initiative.status
     started = status in (S.IN_PROGRESS, S.COMPLETED, S.SUSPENDED)
@@ -255,24 +275,27 @@ def _children(rng: random.Random, initiative: Initiative, actors: list[Actor], t
                     measured_on=measured_on,
                     value=(target * Decimal(q) / Decimal(5) * Decimal(rng.uniform(0.6, 1.1))).quantize(Decimal("1")),
                 )
-    if not actors:
+    if not pools.all:
         return
     # Who does what.
-    partners = rng.sample(actors, k=min(3, len(actors)))
     if initiative.lead_actor:
         Involvement.objects.get_or_create(
             initiative=initiative, actor=initiative.lead_actor, role=Involvement.Role.LEAD
         )
-    roles = [Involvement.Role.PARTNER, Involvement.Role.FUNDER, Involvement.Role.SUPPORT_PROVIDER]
+    roles = [
+        (Involvement.Role.PARTNER, pools.ess),
+        (Involvement.Role.SUPPORT_PROVIDER, pools.support),
+        (Involvement.Role.BENEFICIARY, pools.ess),
+    ]
     if initiative.kind == K.NPNRU:
-        roles[0] = Involvement.Role.SOCIAL_LANDLORD
+        roles[0] = (Involvement.Role.SOCIAL_LANDLORD, pools.landlords)
     if initiative.kind == K.ACTIVE_GROUND_FLOOR:
-        roles[0] = Involvement.Role.PROPERTY_DEVELOPER
-    for actor, role in zip(partners, roles, strict=False):
-        Involvement.objects.get_or_create(initiative=initiative, actor=actor, role=role)
+        roles[0] = (Involvement.Role.PROPERTY_DEVELOPER, pools.developers)
+    for role, pool in roles:
+        Involvement.objects.get_or_create(initiative=initiative, actor=rng.choice(pool), role=role)
     # Money.
     if status != S.IDEA:
-        funders = rng.sample(actors, k=min(2, len(actors)))
+        funders = rng.sample(pools.funders, k=min(2, len(pools.funders)))
         line_statuses = {
             S.CONSULTATION: [FundingLine.Status.REQUESTED, FundingLine.Status.REQUESTED],
             S.APPROVED: [FundingLine.Status.SECURED, FundingLine.Status.REQUESTED],
@@ -305,7 +328,7 @@ def _children(rng: random.Random, initiative: Initiative, actors: list[Actor], t
                 decisions="Élargir les horaires d'ouverture le samedi (fictif).",
                 changes="Le programme d'ouverture a été revu en conséquence (fictif).",
             )
-            consultation.actors.set(rng.sample(actors, k=min(2, len(actors))))
+            consultation.actors.set(rng.sample(pools.ess, k=min(3, len(pools.ess))))
     # Journal.
     for q in range(rng.randint(1, 3)):
         JournalEntry.objects.create(
@@ -318,14 +341,16 @@ def _children(rng: random.Random, initiative: Initiative, actors: list[Actor], t
 
 
 @transaction.atomic
-def load_projects_demo(*, seed: int = 2019) -> int:
-    """Load the fictional initiatives and sites; return how many initiatives were created."""
+def load_projects_demo(*, seed: int = 2019) -> dict[str, int]:
+    """Create the fictional sites and initiatives where missing; return {what: how many were created}."""
     rng = random.Random(seed)
     today = timezone.localdate()
-    actors = _demo_actors()
+    pools = Pools()
     communes = list(Commune.objects.in_territory().order_by("insee_code"))
     criteria = list(EnergyCriterion.objects.all())
-    sites = _make_sites(rng, actors, communes, today)
+    sites_before = Site.objects.filter(source=Source.DEMO).count()
+    sites = _make_sites(rng, pools, communes, today)
+    sites_created = Site.objects.filter(source=Source.DEMO).count() - sites_before
     created = 0
     n = 0
     for axis in StrategyAxis.objects.order_by("number"):
@@ -348,7 +373,7 @@ def load_projects_demo(*, seed: int = 2019) -> int:
                 kind=kind,
                 summary=f"Projet de démonstration : {pattern.lower()} à {commune.name}. Il n'existe pas.",
                 description="Ce projet est fictif. Il sert à montrer le suivi de la stratégie ESS.",
-                lead_actor=actors[n % len(actors)] if actors else None,
+                lead_actor=pools.ess[n % len(pools.ess)] if pools.ess else None,
                 planned_start=planned_start,
                 planned_end=planned_start + datetime.timedelta(days=rng.choice([365, 540, 730])),
                 actual_start=planned_start if status in (S.IN_PROGRESS, S.COMPLETED, S.SUSPENDED) else None,
@@ -381,6 +406,6 @@ def load_projects_demo(*, seed: int = 2019) -> int:
                 )
             for step in path:
                 services.change_status(initiative=initiative, to_status=step, by=None, reason=REASONS[step])
-            _children(rng, initiative, actors, today)
+            _children(rng, initiative, pools, today)
             created += 1
-    return created
+    return {"lieux fictifs": sites_created, "projets fictifs": created}

@@ -5,7 +5,9 @@ Ensemble's ESS strategy). Nothing else is asserted: no dates, budgets, figures o
 review. Their lifecycle status and energy review are for the ESS team to fill in, so they
 are loaded as drafts (not shown to the public until staff complete and publish them).
 
-`load_reference_initiatives()` is idempotent: records are matched on their slug.
+`load_reference_initiatives()` is idempotent and safe in production: records are matched on their
+slug, created when missing and otherwise left alone, so a later run never overwrites what staff
+have edited since. Actors are the real organisations seeded by `directory.reference`.
 """
 
 from django.db import transaction
@@ -15,8 +17,6 @@ from projects.models import Initiative, Involvement, Objective, Source, Strategy
 
 SOURCE_NOTE = "Source : présentation de la stratégie ESS d'Est Ensemble (compte rendu de presse du 11 mars 2019)."
 
-# SIREN of Est Ensemble, the authority that runs its own schemes (reference file).
-EST_ENSEMBLE_SIREN = "200057875"
 
 INITIATIVES = [
     {
@@ -64,7 +64,7 @@ INITIATIVES = [
             "Jeux inclusifs."
         ),
         "lead": "est-ensemble",
-        "partners": ["Les Canaux", "Paris 2024", "Solideo"],
+        "partners": ["les-canaux", "paris-2024", "solideo"],
     },
     {
         "slug": "occupations-temporaires-laboratoire",
@@ -119,49 +119,42 @@ INITIATIVES = [
 ]
 
 
-def _find_actor(name_or_key: str) -> Actor | None:
-    """A real organisation already in the directory, or None (it is never created here)."""
-    if name_or_key == "est-ensemble":
-        return Actor.objects.filter(siren=EST_ENSEMBLE_SIREN, is_fictional=False).order_by("pk").first()
-    return Actor.objects.filter(name__iexact=name_or_key, is_fictional=False).order_by("pk").first()
+def _reference_actor(source_id: str) -> Actor | None:
+    """A real organisation seeded by `directory.reference`, or None (it is never created here)."""
+    return Actor.objects.filter(source=Actor.Source.REFERENCE, source_id=source_id).first()
 
 
 @transaction.atomic
-def load_reference_initiatives() -> int:
-    """Create or update the real initiatives of the 2019 strategy; return how many were created.
-
-    Fields staff may have completed since (status, health, dates, publication…) are left alone
-    on existing records; only the facts of the reference file are refreshed.
-    """
+def load_reference_initiatives() -> dict[str, int]:
+    """Create the real initiatives of the 2019 strategy where missing; return {what: how many created}."""
+    existing = set(Initiative.objects.filter(slug__in=[s["slug"] for s in INITIATIVES]).values_list("slug", flat=True))
     territory = list(Commune.objects.in_territory())
-    created_count = 0
+    created = 0
     for spec in INITIATIVES:
-        axis = StrategyAxis.objects.get(slug=spec["axis"])
-        objective = Objective.objects.get(slug=spec["objective"]) if spec["objective"] else None
-        initiative = Initiative.objects.filter(slug=spec["slug"]).first()
-        created = initiative is None
-        if created:
-            initiative = Initiative(
-                slug=spec["slug"], publication_status=PublicationStatus.DRAFT, source=Source.REFERENCE
-            )
-        initiative.title = spec["title"]
-        initiative.axis = axis
-        initiative.objective = objective
-        initiative.kind = spec["kind"]
-        initiative.summary = spec["summary"]
-        initiative.description = f"{spec['description']}\n\n{SOURCE_NOTE}"
-        lead = _find_actor(spec["lead"])
-        if lead is not None:
-            initiative.lead_actor = lead
+        if spec["slug"] in existing:
+            continue
+        lead = _reference_actor(spec["lead"])
+        initiative = Initiative(
+            slug=spec["slug"],
+            title=spec["title"],
+            axis=StrategyAxis.objects.get(slug=spec["axis"]),
+            objective=Objective.objects.get(slug=spec["objective"]) if spec["objective"] else None,
+            kind=spec["kind"],
+            summary=spec["summary"],
+            description=f"{spec['description']}\n\n{SOURCE_NOTE}",
+            lead_actor=lead,
+            publication_status=PublicationStatus.DRAFT,
+            source=Source.REFERENCE,
+        )
         initiative.full_clean()
+        initiative._change_reason = SOURCE_NOTE
         initiative.save()
-        if created:
-            created_count += 1
-            initiative.communes.set(territory)
-        for name in ([spec["lead"]] if lead else []) + spec["partners"]:
-            actor = lead if name == spec["lead"] else _find_actor(name)
-            if actor is None:
-                continue
-            role = Involvement.Role.LEAD if actor == lead else Involvement.Role.PARTNER
-            Involvement.objects.get_or_create(initiative=initiative, actor=actor, role=role)
-    return created_count
+        initiative.communes.set(territory)
+        if lead is not None:
+            Involvement.objects.create(initiative=initiative, actor=lead, role=Involvement.Role.LEAD)
+        for source_id in spec["partners"]:
+            partner = _reference_actor(source_id)
+            if partner is not None:
+                Involvement.objects.create(initiative=initiative, actor=partner, role=Involvement.Role.PARTNER)
+        created += 1
+    return {"projets de la stratégie 2019": created}

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import load_directory_demo
+from projects.demo import load_projects_demo
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists only under DEBUG.
@@ -18,6 +19,7 @@ DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists o
 # returns {what: how many were created}. Append the tracker's demo loader here.
 DEMO_LOADERS = [
     load_directory_demo,
+    load_projects_demo,
 ]
 
 

@@ -8,11 +8,13 @@ in production: what exists is left alone, only what is missing is created.
 from django.core.management.base import BaseCommand
 
 from directory.reference import load_reference_organisations
+from projects.reference import load_reference_initiatives
 
 # Reference loaders, run in order. Each takes no argument, is idempotent and returns
 # {what: how many were created}. Append the tracker's reference loader here.
 REFERENCE_LOADERS = [
     load_reference_organisations,
+    load_reference_initiatives,
 ]
 
 
