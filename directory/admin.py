@@ -8,6 +8,7 @@ import csv
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
@@ -31,12 +32,25 @@ from directory.models import (
     SupportOffer,
 )
 
+
+class HttpsUrlMixin:
+    """Web addresses typed without a scheme are taken as https:// (Django 6's default)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 # ---------------------------------------------------------------------------
 # Reference data
 
 
 class ActorCountMixin:
-    """Adds the number of actors to each row with one annotated query (no query per row)."""
+    """Adds the number of actors to each row with one annotated query (no query per row).
+
+    Admins using it set `ordering`: Django ignores Meta.ordering in GROUP BY queries.
+    """
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(actor_count=Count("actors", distinct=True))
@@ -66,6 +80,7 @@ class NeighbourhoodAdmin(ActorCountMixin, admin.ModelAdmin):
     search_fields = ["name", "code", "slug", "communes__name"]
     autocomplete_fields = ["communes"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("communes")
@@ -90,6 +105,17 @@ class SectorLevelFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SectorListFilter(admin.RelatedFieldListFilter):
+    """Sectors as « main › sub », each sub-sector after its main sector, in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        def key(sector):
+            main = sector.parent or sector
+            return (main.position, main.name, sector.parent_id is not None, sector.position, sector.name)
+
+        return [(sector.pk, str(sector)) for sector in sorted(Sector.objects.select_related("parent"), key=key)]
+
+
 @admin.register(Sector)
 class SectorAdmin(ActorCountMixin, admin.ModelAdmin):
     list_display = ["name", "parent", "slug", "position", "actor_count"]
@@ -97,6 +123,7 @@ class SectorAdmin(ActorCountMixin, admin.ModelAdmin):
     search_fields = ["name", "slug", "parent__name"]
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["position", "name"]
 
     def get_queryset(self, request):
         # Here rather than list_select_related: autocomplete results print « parent › name » too.
@@ -104,11 +131,12 @@ class SectorAdmin(ActorCountMixin, admin.ModelAdmin):
 
 
 @admin.register(Label)
-class LabelAdmin(ActorCountMixin, admin.ModelAdmin):
+class LabelAdmin(HttpsUrlMixin, ActorCountMixin, admin.ModelAdmin):
     list_display = ["name", "kind", "slug", "url", "actor_count"]
     list_filter = ["kind"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["name"]
 
 
 @admin.register(Role)
@@ -116,6 +144,7 @@ class RoleAdmin(ActorCountMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "position", "actor_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    ordering = ["position", "name"]
 
 
 @admin.register(Stage)
@@ -123,6 +152,8 @@ class StageAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position", "offer_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    # Explicit: Django ignores Meta.ordering in the GROUP BY query that counts offers.
+    ordering = ["position", "name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(offer_count=Count("support_offers", distinct=True))
@@ -265,7 +296,8 @@ def actors_csv_response(queryset, *, filename: str) -> HttpResponse:
     ]
     writer.writerow([str(title) for title, _value in columns])
     rows = (
-        queryset.order_by("name", "pk")
+        queryset.prefetch_related(None)
+        .order_by("name", "pk")
         .select_related("commune", "neighbourhood")
         .prefetch_related(Prefetch("sectors", queryset=Sector.objects.select_related("parent")), "labels", "roles")
     )
@@ -275,7 +307,7 @@ def actors_csv_response(queryset, *, filename: str) -> HttpResponse:
 
 
 @admin.register(Actor)
-class ActorAdmin(SimpleHistoryAdmin):
+class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     form = ActorAdminForm
     list_display = [
         "name",
@@ -297,7 +329,7 @@ class ActorAdmin(SimpleHistoryAdmin):
         "legal_form",
         "ess_status",
         "commune",
-        "sectors",
+        ("sectors", SectorListFilter),
         "labels",
         "roles",
         VerificationFilter,
@@ -458,7 +490,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportOffer)
-class SupportOfferAdmin(SimpleHistoryAdmin):
+class SupportOfferAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     list_display = [
         "title",
         "provider",
@@ -472,7 +504,16 @@ class SupportOfferAdmin(SimpleHistoryAdmin):
         "updated_at",
     ]
     list_select_related = ["provider"]
-    list_filter = ["status", "kind", "stages", "target_typology", "cost", "whole_territory", "is_fictional"]
+    list_filter = [
+        "status",
+        "kind",
+        "stages",
+        "target_typology",
+        ("sectors", SectorListFilter),
+        "cost",
+        "whole_territory",
+        "is_fictional",
+    ]
     search_fields = ["title", "provider__name", "description", "eligibility"]
     autocomplete_fields = ["provider", "stages", "sectors", "communes"]
     readonly_fields = ["created_at", "updated_at"]

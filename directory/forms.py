@@ -7,6 +7,7 @@ Validation stays in the models and `directory.validators`; these forms only adap
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.validators import MaxLengthValidator
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,11 +15,19 @@ from directory import validators
 from directory.models import Actor, ApiToken
 
 
+def formfield_assuming_https(db_field: models.Field, **kwargs) -> forms.Field | None:
+    """Form fields as Django makes them, except that a web address typed without scheme means https://."""
+    if isinstance(db_field, models.URLField):
+        kwargs.setdefault("assume_scheme", "https")
+    return db_field.formfield(**kwargs)
+
+
 class ActorAdminForm(forms.ModelForm):
     """The actor form: accepts SIRET and SIREN as printed (« 732 829 320 00074 »)."""
 
     class Meta:
         model = Actor
+        formfield_callback = formfield_assuming_https
         fields = [
             "name",
             "slug",

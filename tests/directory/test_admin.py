@@ -1,0 +1,609 @@
+"""The staff admin of the directory: pages, query counts, bad input, actions, history, tokens, groups."""
+
+import csv
+import hashlib
+import io
+
+import pytest
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from django.utils import timezone
+from stdnum import luhn
+
+from directory.models import (
+    Actor,
+    ApiToken,
+    Commune,
+    Contact,
+    Cooperation,
+    Label,
+    PublicationStatus,
+    Role,
+    Sector,
+    Stage,
+    SupportOffer,
+)
+from tests import factories
+
+pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
+
+INLINE_PREFIXES = ["contacts", "support_offers", "cooperations_out", "cooperations_in"]
+
+
+def valid_siret(siren_body: str, establishment: str = "0001") -> str:
+    """A made-up, Luhn-valid SIRET for fictional actors, from 8 digits and an establishment number."""
+    siren = siren_body + luhn.calc_check_digit(siren_body)
+    body = siren + establishment
+    return body + luhn.calc_check_digit(body)
+
+
+def actor_form_data(**overrides) -> dict:
+    """POST data of a valid actor form, with empty inlines."""
+    data = {
+        "name": "Recyclerie fictive du canal",
+        "legal_form": Actor.LegalForm.ASSOCIATION,
+        "ess_status": Actor.EssStatus.STATUTORY,
+        "typology": "militant",
+        "address": "1 rue Fictive",
+        "postal_code": "93100",
+        "commune": str(factories.commune("93048").pk),
+        "short_description": "Une recyclerie fictive.",
+        "status": PublicationStatus.DRAFT,
+        "source": Actor.Source.STAFF,
+    }
+    for prefix in INLINE_PREFIXES:
+        data.update(
+            {
+                f"{prefix}-TOTAL_FORMS": "0",
+                f"{prefix}-INITIAL_FORMS": "0",
+                f"{prefix}-MIN_NUM_FORMS": "0",
+                f"{prefix}-MAX_NUM_FORMS": "1000",
+            }
+        )
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+@pytest.fixture(autouse=True)
+def _web_test_settings(settings, tmp_path):
+    # Plain HTTP in the test client, and no collectstatic before tests (WhiteNoise warns,
+    # an error under -W error, when STATIC_ROOT does not exist, as on a fresh clone).
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path / "staticfiles"
+    settings.STATIC_ROOT.mkdir()
+
+
+@pytest.fixture
+def superuser():
+    return factories.staff_user(superuser=True)
+
+
+@pytest.fixture
+def admin_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+def populate(size: int) -> None:
+    """`size` actors with sectors, labels, roles, a contact, an offer and a cooperation each, and tokens."""
+    sectors = list(Sector.objects.filter(parent__isnull=False)[:2])
+    labels = list(Label.objects.all()[:2])
+    roles = list(Role.objects.all()[:2])
+    previous = None
+    for n in range(size):
+        actor = factories.actor(commune=factories.commune("93055"), postal_code="93500")
+        actor.sectors.set(sectors)
+        actor.labels.set(labels)
+        actor.roles.set(roles)
+        factories.contact(actor=actor)
+        factories.support_offer(provider=actor)
+        if previous:
+            factories.cooperation(source=previous, target=actor)
+        previous = actor
+        if n % 3 == 0:
+            from directory import services
+
+            services.create_api_token(organisation=actor, name=f"synchro {n}", scopes=["write:actors"])
+
+
+# ---------------------------------------------------------------------------
+# Pages and query counts
+
+# Every changelist: session, user, result count, total count, rows (2 + 3), plus one query per
+# prefetched relation, per related list filter, and two for a date hierarchy.
+CHANGELISTS = [
+    # + sectors prefetch; filters commune, sectors, labels, roles; date hierarchy on updated_at
+    ("admin:directory_actor_changelist", 5 + 1 + 4 + 2),
+    ("admin:directory_contact_changelist", 5),
+    # + stages prefetch; filters stages, sectors
+    ("admin:directory_supportoffer_changelist", 5 + 1 + 2),
+    # date hierarchy on since
+    ("admin:directory_cooperation_changelist", 5 + 2),
+    ("admin:directory_apitoken_changelist", 5),
+    # filter department (distinct values)
+    ("admin:directory_commune_changelist", 5 + 1),
+    # + communes prefetch; filter communes
+    ("admin:directory_neighbourhood_changelist", 5 + 1 + 1),
+    # filter parent
+    ("admin:directory_sector_changelist", 5 + 1),
+    ("admin:directory_label_changelist", 5),
+    ("admin:directory_role_changelist", 5),
+    ("admin:directory_stage_changelist", 5),
+]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+@pytest.mark.parametrize(("url_name", "queries"), CHANGELISTS)
+def test_changelist_query_count_does_not_grow_with_rows(
+    admin_client, django_assert_num_queries, url_name, queries, size
+):
+    populate(size)
+    url = reverse(url_name)
+
+    with django_assert_num_queries(queries):
+        response = admin_client.get(url)
+
+    assert response.status_code == 200
+
+
+def test_actor_changelist_finds_a_siret_typed_with_spaces(admin_client):
+    siret = valid_siret("12345678")
+    factories.actor(name="Avec SIRET", siret=siret)
+    factories.actor(name="Sans SIRET")
+    spaced = f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
+
+    response = admin_client.get(reverse("admin:directory_actor_changelist"), {"q": spaced})
+
+    assert [a.name for a in response.context["cl"].result_list] == ["Avec SIRET"]
+
+
+def test_actor_add_form_renders_with_its_fieldsets_and_inlines(admin_client):
+    response = admin_client.get(reverse("admin:directory_actor_add"))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    for title in ["Identité", "Économie sociale et solidaire", "Lieu", "Publication et provenance"]:
+        assert title in content
+    assert [formset.formset.prefix for formset in response.context["inline_admin_formsets"]] == INLINE_PREFIXES
+
+
+def test_actor_change_form_renders_with_related_records_and_a_view_on_site_link(admin_client):
+    actor = factories.actor()
+    factories.contact(actor=actor)
+    factories.support_offer(provider=actor)
+    factories.cooperation(source=actor)
+    factories.cooperation(target=actor)
+
+    response = admin_client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
+
+    assert response.status_code == 200
+    assert response.context["has_absolute_url"] is True
+    assert [len(formset.formset.forms) for formset in response.context["inline_admin_formsets"]] == [1, 1, 1, 1]
+
+
+def test_view_on_site_is_offered_only_for_published_actors(admin_client):
+    draft = factories.actor(status=PublicationStatus.DRAFT)
+
+    response = admin_client.get(reverse("admin:directory_actor_change", args=[draft.pk]))
+
+    assert response.context["has_absolute_url"] is False
+
+
+def test_view_on_site_leads_to_the_public_page(admin_client):
+    actor = factories.actor()
+    response = admin_client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
+
+    assert response.context["absolute_url"] == f"/annuaire/{actor.slug}/"
+    public_page = admin_client.get(response.context["absolute_url"])
+    assert public_page.status_code == 200
+    assert actor.name in public_page.content.decode()
+
+
+def test_adding_an_actor_saves_it_with_compacted_siret_and_records_the_staff_user(admin_client, superuser):
+    siret = valid_siret("12345678")
+
+    response = admin_client.post(
+        reverse("admin:directory_actor_add"),
+        actor_form_data(siret=f"{siret[:9]} {siret[9:]}", phone="+33 1 23 45 67 89"),
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    actor = Actor.objects.get()
+    assert (actor.siret, actor.siren, actor.phone) == (siret, siret[:9], "01 23 45 67 89")
+    assert actor.history.get().history_user == superuser
+
+
+BAD_INPUT = [
+    ({"siret": "12345678901234"}, "siret", "clé de contrôle"),
+    ({"siret": "1234"}, "siret", "14 chiffres"),
+    ({"postal_code": "93500"}, "postal_code", "ne correspond pas à Montreuil"),
+    ({"latitude": "40.0", "longitude": "2.4"}, "latitude", "hors de France"),
+    ({"latitude": "48.86"}, "longitude", "la latitude et la longitude"),
+    ({"website": "pas une adresse"}, "website", "Saisissez une URL valide."),
+    ({"email": "pas-un-courriel"}, "email", "Saisissez une adresse e-mail valide."),
+    ({"phone": "12345"}, "phone", "Numéro de téléphone invalide"),
+    ({"opening_hours": "le lundi matin"}, "opening_hours", "Horaires illisibles"),
+    ({"status": PublicationStatus.PUBLISHED, "short_description": ""}, "status", "Une description est nécessaire"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), BAD_INPUT)
+def test_bad_input_shows_a_french_error_on_the_field_and_saves_nothing(admin_client, overrides, field, message):
+    response = admin_client.post(reverse("admin:directory_actor_add"), actor_form_data(**overrides))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert any(message in error for error in errors[field]), errors
+    assert not Actor.objects.exists()
+    assert not Actor.history.exists()
+
+
+def test_duplicate_siret_shows_a_french_error_on_the_siret_field(admin_client):
+    siret = valid_siret("12345678")
+    factories.actor(siret=siret)
+
+    response = admin_client.post(reverse("admin:directory_actor_add"), actor_form_data(siret=siret))
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["siret"] == [
+        "Un acteur avec ce SIRET existe déjà dans l'annuaire."
+    ]
+    assert Actor.objects.count() == 1
+
+
+def test_a_bad_inline_row_saves_neither_the_actor_nor_its_other_rows(admin_client):
+    data = actor_form_data(
+        **{
+            "contacts-TOTAL_FORMS": "2",
+            "contacts-0-last_name": "Fictive",
+            "contacts-0-phone": "01 23 45 67 89",
+            "contacts-1-last_name": "Publique sans consentement",
+            "contacts-1-is_public": "on",
+        }
+    )
+
+    response = admin_client.post(reverse("admin:directory_actor_add"), data)
+
+    assert response.status_code == 200
+    contact_errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert contact_errors[1]["consent_date"] == [
+        "Un contact ne peut être affiché publiquement sans la date de son consentement."
+    ]
+    assert not Actor.objects.exists()
+    assert not Contact.objects.exists()
+
+
+def test_an_actor_is_saved_with_its_contacts_offers_and_cooperations(admin_client, superuser):
+    partner = factories.actor(name="Partenaire fictif")
+    stage = Stage.objects.order_by("position").first()
+    data = actor_form_data(
+        **{
+            "contacts-TOTAL_FORMS": "1",
+            "contacts-0-last_name": "Fictive",
+            "support_offers-TOTAL_FORMS": "1",
+            "support_offers-0-title": "Permanence fictive",
+            "support_offers-0-kind": SupportOffer.Kind.COACHING,
+            "support_offers-0-stages": [str(stage.pk)],
+            "support_offers-0-target_typology": SupportOffer.TargetTypology.ALL,
+            "support_offers-0-cost": SupportOffer.Cost.FREE,
+            "support_offers-0-status": PublicationStatus.DRAFT,
+            "cooperations_out-TOTAL_FORMS": "1",
+            "cooperations_out-0-target": str(partner.pk),
+            "cooperations_out-0-kind": Cooperation.Kind.POOLING,
+        }
+    )
+
+    response = admin_client.post(reverse("admin:directory_actor_add"), data)
+
+    assert response.status_code == 302
+    actor = Actor.objects.get(name="Recyclerie fictive du canal")
+    assert list(actor.contacts.values_list("last_name", flat=True)) == ["Fictive"]
+    offer = actor.support_offers.get()
+    assert list(offer.stages.all()) == [stage]
+    assert offer.history.latest().history_user == superuser
+    cooperation = actor.cooperations_out.get()
+    assert (cooperation.target, cooperation.history.get().history_user) == (partner, superuser)
+
+
+# ---------------------------------------------------------------------------
+# Bulk actions
+
+
+def run_action(client, action: str, actors, **extra):
+    return client.post(
+        reverse("admin:directory_actor_changelist"),
+        {"action": action, "_selected_action": [str(a.pk) for a in actors], **extra},
+    )
+
+
+def test_publish_action_publishes_ready_actors_and_lists_the_refused_ones_with_reasons(admin_client, superuser):
+    ready = factories.actor(name="Prête", status=PublicationStatus.DRAFT)
+    incomplete = factories.actor(name="Incomplète", status=PublicationStatus.DRAFT, short_description="")
+
+    response = run_action(admin_client, "publish", [ready, incomplete])
+
+    assert response.status_code == 302
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "1 acteur publié.",
+        "« Incomplète » n'a pas été publié : Une description est nécessaire pour publier la fiche.",
+    ]
+    assert Actor.objects.get(pk=ready.pk).status == PublicationStatus.PUBLISHED
+    assert Actor.objects.get(pk=incomplete.pk).status == PublicationStatus.DRAFT
+    assert ready.history.latest().history_user == superuser
+
+
+def test_submit_for_review_action_withdraws_actors_from_the_public(admin_client):
+    actor = factories.actor()
+
+    run_action(admin_client, "submit_for_review", [actor])
+
+    assert Actor.objects.get().status == PublicationStatus.PENDING
+
+
+def test_archive_action_archives_instead_of_deleting(admin_client, superuser):
+    kept, archived = factories.actor(), factories.actor()
+
+    response = run_action(admin_client, "archive", [archived])
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "1 acteur archivé : il n'est plus visible du public."
+    ]
+    assert Actor.objects.count() == 2
+    assert Actor.objects.get(pk=archived.pk).status == PublicationStatus.ARCHIVED
+    assert Actor.objects.get(pk=kept.pk).status == PublicationStatus.PUBLISHED
+    assert archived.history.latest().history_user == superuser
+
+
+def test_mark_verified_action_records_today(admin_client):
+    actor = factories.actor()
+
+    run_action(admin_client, "mark_verified", [actor])
+
+    assert Actor.objects.get().last_verified_at == timezone.localdate()
+
+
+def test_csv_export_has_a_bom_semicolons_and_only_the_selected_actors(admin_client):
+    sector = Sector.objects.filter(parent__isnull=False).select_related("parent").first()
+    selected = factories.actor(name="Café fictif ; solidaire", siret=valid_siret("12345678"), phone="0123456789")
+    selected.sectors.set([sector])
+    factories.actor(name="Non sélectionné")
+    injected = factories.actor(name="=HYPERLINK(fictif)")
+
+    response = run_action(admin_client, "export_csv", [selected, injected])
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith('attachment; filename="acteurs-')
+    body = response.content.decode("utf-8")
+    assert body.startswith("\ufeff")
+    rows = list(csv.DictReader(io.StringIO(body[1:]), delimiter=";"))
+    assert [row["nom"] for row in rows] == ["'=HYPERLINK(fictif)", "Café fictif ; solidaire"]
+    row = rows[1]
+    assert row["SIRET"] == selected.siret
+    assert row["commune"] == "Montreuil"
+    assert row["code INSEE"] == "93048"
+    assert row["secteurs"] == f"{sector.parent.name} › {sector.name}"
+    assert row["forme juridique"] == "association"
+    assert row["téléphone public"] == "01 23 45 67 89"
+    assert row["état de publication"] == "publié"
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_csv_export_query_count_does_not_grow_with_rows(admin_client, django_assert_num_queries, size):
+    populate(size)
+    selected = [str(pk) for pk in Actor.objects.values_list("pk", flat=True)]
+
+    # session, user; the changelist behind the action: its 4 related filters (built twice by
+    # Django for an action) and 2 counts; then the export: actors with commune and neighbourhood,
+    # sectors with their parent, labels, roles.
+    with django_assert_num_queries(2 + 4 * 2 + 2 + 4):
+        response = admin_client.post(
+            reverse("admin:directory_actor_changelist"), {"action": "export_csv", "_selected_action": selected}
+        )
+
+    assert response.content.decode().count("\r\n") == size + 1
+
+
+# ---------------------------------------------------------------------------
+# History
+
+
+def test_history_page_shows_who_changed_the_actor(admin_client, superuser):
+    actor = factories.actor()
+    data = actor_form_data(name="Nouveau nom fictif", status=PublicationStatus.PUBLISHED)
+    admin_client.post(reverse("admin:directory_actor_change", args=[actor.pk]), data)
+
+    response = admin_client.get(reverse("admin:directory_actor_history", args=[actor.pk]))
+
+    assert response.status_code == 200
+    assert actor.history.latest().history_user == superuser
+    assert superuser.username in response.content.decode()
+
+
+def test_reverting_to_a_previous_version_restores_it_and_records_who_reverted(admin_client, superuser):
+    actor = factories.actor(name="Nom d'origine fictif")
+    first_version = actor.history.get()
+    admin_client.post(
+        reverse("admin:directory_actor_change", args=[actor.pk]),
+        actor_form_data(name="Nom modifié fictif", status=PublicationStatus.PUBLISHED),
+    )
+    assert Actor.objects.get().name == "Nom modifié fictif"
+    revert_url = reverse("admin:directory_actor_simple_history", args=[actor.pk, first_version.history_id])
+
+    page = admin_client.get(revert_url)
+    assert page.context["adminform"].form.initial["name"] == "Nom d'origine fictif"
+    response = admin_client.post(
+        revert_url, actor_form_data(name=page.context["adminform"].form.initial["name"], status="published")
+    )
+
+    assert response.status_code == 302
+    assert Actor.objects.get().name == "Nom d'origine fictif"
+    assert actor.history.count() == 3
+    assert actor.history.latest().history_user == superuser
+
+
+@pytest.mark.parametrize("model", ["supportoffer", "cooperation"])
+def test_offers_and_cooperations_have_a_history_page(admin_client, model):
+    obj = factories.support_offer() if model == "supportoffer" else factories.cooperation()
+
+    response = admin_client.get(reverse(f"admin:directory_{model}_history", args=[obj.pk]))
+
+    assert response.status_code == 200
+    assert obj.history.exists()
+
+
+# ---------------------------------------------------------------------------
+# API tokens
+
+
+def test_token_creation_shows_the_secret_once_and_stores_only_its_hash(admin_client, superuser):
+    partner = factories.actor(name="Partenaire fictif")
+
+    response = admin_client.post(
+        reverse("admin:directory_apitoken_add"),
+        {"organisation": str(partner.pk), "name": "synchro nocturne", "scopes": ["read:unpublished", "write:actors"]},
+        follow=True,
+    )
+
+    token = ApiToken.objects.get()
+    warnings = [str(m) for m in response.context["messages"] if m.level_tag == "warning"]
+    assert len(warnings) == 1
+    secret = warnings[0].rsplit(" ", 1)[1]
+    assert secret.startswith(f"ess_{token.prefix}_")
+    assert token.key_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert (token.organisation, token.name, token.created_by) == (partner, "synchro nocturne", superuser)
+    assert token.scopes == ["read:unpublished", "write:actors"]
+    assert token.expires_at is None
+
+    change_page = admin_client.get(reverse("admin:directory_apitoken_change", args=[token.pk])).content.decode()
+    changelist = admin_client.get(reverse("admin:directory_apitoken_changelist")).content.decode()
+    for page in (change_page, changelist):
+        assert secret not in page
+        assert token.key_hash not in page
+        assert token.prefix in page
+
+
+def test_token_creation_with_an_expiry_day_and_refusal_of_a_past_day(admin_client):
+    partner = factories.actor()
+    url = reverse("admin:directory_apitoken_add")
+
+    refused = admin_client.post(url, {"organisation": str(partner.pk), "name": "vieux", "expires_on": "2020-01-01"})
+    assert refused.context["adminform"].form.errors["expires_on"] == ["La date d'expiration est déjà passée."]
+    assert not ApiToken.objects.exists()
+
+    admin_client.post(url, {"organisation": str(partner.pk), "name": "temporaire", "expires_on": "2099-06-30"})
+    token = ApiToken.objects.get()
+    assert timezone.localtime(token.expires_at).isoformat() == "2099-07-01T00:00:00+02:00"
+
+
+def test_revoke_action_revokes_active_tokens(admin_client):
+    from directory import services
+
+    token, _secret = services.create_api_token(organisation=factories.actor(), name="synchro", scopes=[])
+
+    response = admin_client.post(
+        reverse("admin:directory_apitoken_changelist"), {"action": "revoke", "_selected_action": [str(token.pk)]}
+    )
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "1 jeton révoqué : il ne donne plus accès à l'API."
+    ]
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert not token.is_active
+
+
+def test_token_change_form_edits_name_and_scopes_only(admin_client):
+    from directory import services
+
+    token, _secret = services.create_api_token(organisation=factories.actor(), name="ancien", scopes=[])
+    key_hash = token.key_hash
+
+    admin_client.post(
+        reverse("admin:directory_apitoken_change", args=[token.pk]), {"name": "nouveau", "scopes": ["write:actors"]}
+    )
+
+    token.refresh_from_db()
+    assert (token.name, token.scopes, token.key_hash) == ("nouveau", ["write:actors"], key_hash)
+
+
+# ---------------------------------------------------------------------------
+# Staff groups
+
+
+def test_editors_edit_actors_but_cannot_delete_them(client):
+    editor = factories.staff_user(group="Éditeurs")
+    actor = factories.actor()
+    client.force_login(editor)
+
+    changelist = client.get(reverse("admin:directory_actor_changelist"))
+    actions = [name for name, _label in changelist.context["action_form"].fields["action"].choices]
+
+    assert actions == ["", "publish", "submit_for_review", "archive", "mark_verified", "export_csv"]
+    assert client.get(reverse("admin:directory_actor_delete", args=[actor.pk])).status_code == 403
+    assert client.get(reverse("admin:directory_actor_change", args=[actor.pk])).context["has_change_permission"]
+    assert client.get(reverse("admin:directory_apitoken_add")).status_code == 403
+
+
+def test_moderators_may_delete_one_actor_but_not_in_bulk(client):
+    moderator = factories.staff_user(group="Modérateurs")
+    actor = factories.actor()
+    client.force_login(moderator)
+
+    changelist = client.get(reverse("admin:directory_actor_changelist"))
+    actions = [name for name, _label in changelist.context["action_form"].fields["action"].choices]
+
+    assert "delete_selected" not in actions
+    assert client.get(reverse("admin:directory_actor_delete", args=[actor.pk])).status_code == 200
+
+
+def test_superusers_keep_bulk_deletion(admin_client):
+    changelist = admin_client.get(reverse("admin:directory_actor_changelist"))
+
+    assert "delete_selected" in dict(changelist.context["action_form"].fields["action"].choices)
+
+
+def test_read_only_staff_can_view_and_export_but_change_nothing(client):
+    reader = factories.staff_user(group="Lecture seule")
+    actor = factories.actor(name="Nom fictif")
+    client.force_login(reader)
+
+    changelist = client.get(reverse("admin:directory_actor_changelist"))
+    actions = [name for name, _label in changelist.context["action_form"].fields["action"].choices]
+    change_page = client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
+    post = client.post(reverse("admin:directory_actor_change", args=[actor.pk]), actor_form_data(name="Piratage"))
+
+    assert changelist.status_code == 200
+    assert actions == ["", "export_csv"]
+    assert change_page.status_code == 200
+    assert change_page.context["has_change_permission"] is False
+    assert post.status_code == 403
+    assert client.get(reverse("admin:directory_actor_add")).status_code == 403
+    run_action(client, "archive", [actor])  # not offered, hence refused
+    assert Actor.objects.get().name == "Nom fictif"
+    assert Actor.objects.get().status == PublicationStatus.PUBLISHED
+
+
+def test_autocomplete_of_sectors_answers_in_one_query_per_page(admin_client, django_assert_num_queries):
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "directory", "model_name": "actor", "field_name": "sectors", "term": ""}
+
+    # session, user, count (pagination), sectors with their parent
+    with django_assert_num_queries(4):
+        response = admin_client.get(url, params)
+
+    results = response.json()["results"]
+    assert results
+    assert any("›" in result["text"] for result in results)
+
+
+def test_commune_admin_lists_the_nine_member_communes_first(admin_client):
+    response = admin_client.get(reverse("admin:directory_commune_changelist"))
+
+    names = [c.name for c in response.context["cl"].result_list]
+    members = list(Commune.objects.in_territory().order_by("name").values_list("name", flat=True))
+    assert names[:9] == members
