@@ -79,9 +79,7 @@ def test_mark_actors_verified_refuses_a_date_in_the_future_and_writes_nothing():
     factories.actor()
 
     with pytest.raises(ValidationError, match="futur"):
-        services.mark_actors_verified(
-            actors=Actor.objects.all(), on=timezone.localdate() + datetime.timedelta(days=1)
-        )
+        services.mark_actors_verified(actors=Actor.objects.all(), on=timezone.localdate() + datetime.timedelta(days=1))
 
     assert Actor.objects.get().last_verified_at is None
 
