@@ -29,20 +29,22 @@ def sanitize_query(data):
 
 
 class ActorFilterSet(django_filters.FilterSet):
+    # Model choice filters filter on `<field_name>=<option's to_field_name value>`: field_name must
+    # therefore name that public code (commune__insee_code, labels__slug…), not the foreign key.
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Recherche"),
         help_text=_("Nom, activité, produits et services ; accepte aussi un SIRET ou un SIREN."),
     )
     commune = django_filters.ModelMultipleChoiceFilter(
-        field_name="commune",
+        field_name="commune__insee_code",
         to_field_name="insee_code",
         queryset=Commune.objects.all(),
         label=_("Commune"),
         help_text=_("Code INSEE de la commune (répétable)."),
     )
     neighbourhood = django_filters.ModelMultipleChoiceFilter(
-        field_name="neighbourhood",
+        field_name="neighbourhood__slug",
         to_field_name="slug",
         queryset=Neighbourhood.objects.all(),
         label=_("Quartier prioritaire"),
@@ -62,7 +64,7 @@ class ActorFilterSet(django_filters.FilterSet):
         choices=Actor._meta.get_field("typology").choices, label=_("Typologie"), help_text=_("Typologie (répétable).")
     )
     label = django_filters.ModelMultipleChoiceFilter(
-        field_name="labels",
+        field_name="labels__slug",
         to_field_name="slug",
         queryset=Label.objects.all(),
         label=_("Label ou agrément"),
@@ -70,7 +72,7 @@ class ActorFilterSet(django_filters.FilterSet):
         distinct=True,
     )
     role = django_filters.ModelMultipleChoiceFilter(
-        field_name="roles",
+        field_name="roles__slug",
         to_field_name="slug",
         queryset=Role.objects.all(),
         label=_("Rôle"),
@@ -129,7 +131,8 @@ class ActorFilterSet(django_filters.FilterSet):
         Keys are the filter names; values map an option's public code (INSEE code, slug, choice
         value) to the number of matching actors.
         """
-        results = Actor.objects.filter(pk__in=self.qs.order_by().values("pk")).order_by()
+        current = self.qs if self.is_valid() else self.queryset.none()
+        results = Actor.objects.filter(pk__in=current.order_by().values("pk")).order_by()
 
         def count_by(expression_name, **expressions):
             rows = (

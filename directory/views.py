@@ -131,7 +131,7 @@ def _filter_errors(filterset):
 @require_GET
 def actor_list(request):
     filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
-    results = filterset.qs
+    results = filterset.qs if filterset.is_valid() else Actor.objects.none()
     page, page_range, page_notice = _paginate(request, results.for_list())
     groups, active = _facet_groups(request, filterset)
     view = "map" if request.GET.get("view") == "map" else "list"
@@ -241,7 +241,8 @@ def _csv_row(actor, base_url):
 def actor_export(request):
     """The current results of the directory as CSV (UTF-8 with BOM, `;`), streamed row by row."""
     filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
-    actors = filterset.qs.for_list()
+    # Invalid criteria export nothing rather than everything (the page says which are invalid).
+    actors = (filterset.qs if filterset.is_valid() else Actor.objects.none()).for_list()
     writer = csv.writer(_Echo(), delimiter=";")
     base_url = request.build_absolute_uri("/").rstrip("/")
 
@@ -388,7 +389,8 @@ def support_finder(request):
         request.GET,
         queryset=SupportOffer.objects.published().select_related("provider", "provider__commune"),
     )
-    results = filterset.qs.prefetch_related("stages").order_by("title", "pk")
+    results = filterset.qs if filterset.is_valid() else SupportOffer.objects.none()
+    results = results.prefetch_related("stages").order_by("title", "pk")
     page, page_range, page_notice = _paginate(request, results)
     commune = filterset.form.cleaned_data.get("commune") if filterset.is_valid() else None
     for field in filterset.form:

@@ -1,0 +1,78 @@
+"""Query counts of every public page, pinned at two data sizes: the count must not grow with the data.
+
+Directory list: count, page, sectors of the page, 9 facet aggregates, 5 option lists (communes,
+neighbourhoods, sectors, labels, roles); the map adds one query for its markers.
+Actor page: the actor, then one query per related list (sectors, labels, roles, communes served,
+public contacts, offers, offers' stages, cooperations out and in).
+Support finder: count, page, stages of the page, the chain (one aggregate and the stages), and
+the form's choices (stages, communes twice, sectors).
+CSV export: the actors, and their sectors (one query per 2,000 rows).
+"""
+
+import pytest
+
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=[3, 15], ids=["small", "larger"])
+def directory(request, populate):
+    actors = populate(request.param)
+    factories.cooperation(source=actors[0], target=actors[1])
+    factories.cooperation(source=actors[2], target=actors[0])
+    factories.contact(actor=actors[0], is_public=True, consent_date="2024-01-01")
+    return actors
+
+
+def test_home_queries_do_not_grow(client, directory, django_assert_num_queries):
+    # totals, initiatives by state, latest actors and their sectors, latest initiatives
+    with django_assert_num_queries(5):
+        assert client.get("/").status_code == 200
+
+
+def test_directory_list_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(17):
+        assert client.get("/annuaire/").status_code == 200
+
+
+def test_directory_filtered_list_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(17):
+        response = client.get("/annuaire/", {"commune": "93048", "sector": "alimentation", "typology": "militant"})
+    assert response.status_code == 200
+
+
+def test_directory_map_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(18):
+        assert client.get("/annuaire/", {"view": "map"}).status_code == 200
+
+
+def test_actor_page_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(10):
+        assert client.get(directory[0].get_absolute_url()).status_code == 200
+
+
+def test_support_finder_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(10):
+        assert client.get("/accompagnement/").status_code == 200
+
+
+def test_support_finder_with_criteria_and_chain_for_a_commune_queries_do_not_grow(
+    client, directory, django_assert_num_queries
+):
+    # + the commune and the stage looked up to validate the criteria
+    with django_assert_num_queries(12):
+        response = client.get("/accompagnement/", {"commune": "93048", "stage": "emergence"})
+    assert response.status_code == 200
+
+
+def test_csv_export_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        response = client.get("/annuaire/export.csv")
+        content = b"".join(response.streaming_content)
+    assert content.count(b"\n") == len(directory) + 1
+
+
+def test_sitemap_queries_do_not_grow(client, directory, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        assert client.get("/sitemap.xml").status_code == 200
