@@ -190,6 +190,14 @@ class ActorWriteSerializer(serializers.ModelSerializer):
     communes_served = SafeSlugRelatedField(
         many=True, slug_field="insee_code", queryset=Commune.objects.all(), required=False
     )
+    # Identifiers may be sent as printed (« 732 829 320 00074 »): the model compacts, then checks them.
+    siret = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_("14 chiffres."))
+    siren = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text=_("9 chiffres ; déduit du SIRET s'il est donné.")
+    )
+    rna = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, help_text=_("Associations : W suivi de 9 chiffres.")
+    )
 
     class Meta:
         model = Actor

@@ -623,6 +623,9 @@ def csv_value(value) -> str:
         return "|".join(csv_value(item) for item in value)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        # As in JSON: 48.880000 → 48.88, 100.0 → 100.
+        return format(value.normalize(), "f")
     return str(value)
 
 
