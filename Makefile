@@ -16,7 +16,13 @@ $(STAMP): requirements.txt requirements-dev.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@touch $(STAMP)
 
-install: $(STAMP)
+# Front-end tools from package.json (axe-core for the browser tests), when npm is there.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): $(wildcard package.json package-lock.json)
+	@if [ -f package.json ] && command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
+	else echo "npm not found: the browser tests will be skipped"; fi
+
+install: $(STAMP) $(NODE_STAMP)
 
 ## make run: migrate the SQLite database, load reference and demo data, serve http://127.0.0.1:8000
 run: install

@@ -1,0 +1,333 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+They are skipped, with the reason, when Chromium (/usr/bin/chromium), Playwright or axe-core
+(node_modules/axe-core, from `npm ci`) is missing, so that `make test` passes on a bare machine;
+`.ci/run` installs all three and sets REQUIRE_BROWSER_TESTS=1, which turns the skip into a failure.
+
+Each test gets a small fictional data set (`portal_data`) in a transactional database: the live
+server runs in another thread and only sees committed rows. `serialized_rollback` restores the
+reference data of the migrations (communes, sectors, axes…) that the flush after each test removes.
+"""
+
+import datetime
+import os
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; Django would then refuse ORM calls
+# made by the test itself (fixtures, assertions) as "called from an async context". The test thread
+# never shares a connection with async code, so the check does not apply here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+AXE_SCRIPT = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# axe-core impacts that fail a test (WCAG 2.1 AA is the bar; "minor"/"moderate" are reported only).
+BLOCKING_IMPACTS = {"serious", "critical"}
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def _missing_tools() -> str:
+    missing = []
+    if not CHROMIUM.exists():
+        missing.append("Chromium (/usr/bin/chromium : apt-get install -y chromium)")
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        missing.append("Playwright (pip install -r requirements-dev.txt)")
+    if not AXE_SCRIPT.exists():
+        missing.append("axe-core (npm ci)")
+    return ", ".join(missing)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every browser test: `browser`, a transactional database with serialized rollback, or a skip."""
+    missing = _missing_tools()
+    required = os.environ.get("REQUIRE_BROWSER_TESTS") == "1"
+    here = Path(__file__).parent
+    for item in items:
+        if here not in Path(str(item.path)).parents:
+            continue
+        item.add_marker(pytest.mark.browser)
+        item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if missing and not required:
+            item.add_marker(pytest.mark.skip(reason=f"browser tests need {missing}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_tools_present():
+    """Under CI, missing browser tools are an error rather than a silent skip."""
+    missing = _missing_tools()
+    if missing and os.environ.get("REQUIRE_BROWSER_TESTS") == "1":
+        pytest.fail(f"REQUIRE_BROWSER_TESTS=1 but these are missing: {missing}")
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, django_db_setup):
+    """pytest-django's live server, started once static files are served without `collectstatic`.
+
+    The server loads its middleware (WhiteNoise among them) when it starts, before any
+    function-scoped `settings` change, so the static settings are made for the session here.
+    """
+    from django.conf import settings as django_settings
+    from pytest_django.live_server_helper import LiveServer
+
+    root = tmp_path_factory.mktemp("staticfiles")
+    # Plain HTTP: SecurityMiddleware reads these when the server starts.
+    django_settings.SECURE_SSL_REDIRECT = False
+    django_settings.SECURE_HSTS_SECONDS = 0
+    django_settings.STATIC_ROOT = root
+    django_settings.STORAGES = {
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    server = LiveServer(os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS", "localhost"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _browser_settings(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # No background tiles: the tests stay offline; markers are drawn on a plain background.
+    settings.MAP_TILES_URL = ""
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser tab (French, desktop size) that may only reach the live server."""
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 1280, "height": 900})
+    origin = urlsplit(live_server.url).netloc
+    external = []
+
+    def only_local(route):
+        if urlsplit(route.request.url).netloc == origin:
+            route.continue_()
+        else:
+            external.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_local)
+    tab = context.new_page()
+    tab.set_default_timeout(10_000)
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    yield tab
+    context.close()
+    assert not external, f"the page asked for resources outside the site: {external}"
+    assert not errors, f"JavaScript errors: {errors}"
+
+
+def axe_violations(page) -> list[dict]:
+    """Run axe-core (served from node_modules, never a CDN) on the page; return its violations."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_SCRIPT))
+    return page.evaluate(
+        """async (tags) => {
+            const results = await window.axe.run(document, {runOnly: {type: "tag", values: tags}});
+            return results.violations.map(v => ({
+                id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+                nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
+            }));
+        }""",
+        AXE_TAGS,
+    )
+
+
+def format_violations(violations: list[dict]) -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']}")
+        for node in violation["nodes"][:5]:
+            summary = " ".join((node["summary"] or "").split())
+            lines.append(f"    {node['target']} — {summary}")
+        if len(violation["nodes"]) > 5:
+            lines.append(f"    … and {len(violation['nodes']) - 5} more")
+    return "\n".join(lines)
+
+
+def assert_accessible(page) -> list[dict]:
+    """Fail on any serious or critical axe-core violation, listing them readably; return the others."""
+    violations = axe_violations(page)
+    blocking = [v for v in violations if v["impact"] in BLOCKING_IMPACTS]
+    assert not blocking, f"axe-core on {page.url}:\n{format_violations(blocking)}"
+    return violations
+
+
+# ---------------------------------------------------------------------------
+# Data
+
+
+@pytest.fixture
+def portal_data(settings):
+    """A small fictional portal: 25 actors (two pages of results), offers, initiatives in several states, sites."""
+    from directory.models import Label, Neighbourhood, Role, Sector, Stage, SupportOffer, Typology
+    from projects.models import Consultation, Involvement, JournalEntry, Measurement, Site
+    from tests import factories
+    from tests.projects import factories as project_factories
+
+    # The public pages never show the change history; skipping it makes the data set three times faster.
+    settings.SIMPLE_HISTORY_ENABLED = False
+    today = datetime.date.today()
+    communes = [factories.commune(code) for code in ("93048", "93055", "93010", "93045")]
+    sectors = list(Sector.objects.filter(parent__isnull=True).order_by("position")[:3])
+    stages = list(Stage.objects.order_by("position"))
+    esus = Label.objects.get(slug="esus")
+    support_role = Role.objects.get(slug="accompagnateur")
+    names = [
+        "Ressourcerie fictive du Plateau",
+        "Épicerie solidaire fictive des Lilas",
+        "Coopérative fictive Vélos de l'Ourcq",
+        "Jardins partagés fictifs de Bondy",
+    ] + [f"Structure fictive numéro {i:02d}" for i in range(21)]
+    actors = []
+    for i, name in enumerate(names):
+        commune = communes[i % len(communes)]
+        actor = factories.actor(
+            name=name,
+            commune=commune,
+            postal_code=commune.postal_codes[0],
+            typology=[Typology.ENTREPRENEURIAL, Typology.MILITANT][i % 2],
+            latitude=Decimal("48.87") + Decimal(i) / 1000,
+            longitude=Decimal("2.43") + Decimal(i) / 1000,
+            employees=i + 1,
+            short_description="Structure fictive créée pour les tests du portail.",
+            is_fictional=True,
+        )
+        actor.sectors.set([sectors[i % len(sectors)]])
+        if i % 3 == 0:
+            actor.labels.set([esus])
+        actors.append(actor)
+    providers = actors[:3]
+    for provider in providers:
+        provider.roles.set([support_role])
+    factories.support_offer(
+        title="Accompagnement fictif à la création",
+        provider=providers[0],
+        stages=stages[:2],
+        kind=SupportOffer.Kind.COACHING,
+        is_fictional=True,
+    )
+    factories.support_offer(
+        title="Prêt d'honneur fictif",
+        provider=providers[1],
+        stages=stages[1:3],
+        kind=SupportOffer.Kind.LOAN,
+        is_fictional=True,
+    )
+    factories.cooperation(source=actors[0], target=actors[1])
+
+    neighbourhood = Neighbourhood.objects.get(slug="la-noue-malassis-le-plateau")
+    site_free = project_factories.site(
+        name="Local fictif rue des Tests",
+        commune=communes[0],
+        postal_code="93100",
+        latitude=Decimal("48.8610"),
+        longitude=Decimal("2.4410"),
+        surface_m2=Decimal("120"),
+        pipeline_stage=Site.Pipeline.NEGOTIATING,
+        is_fictional=True,
+    )
+    site_busy = project_factories.site(
+        name="Friche fictive du canal",
+        kind=Site.Kind.VACANT_LAND,
+        commune=communes[1],
+        postal_code="93500",
+        latitude=Decimal("48.8930"),
+        longitude=Decimal("2.4090"),
+        pipeline_stage=Site.Pipeline.OCCUPIED,
+        is_fictional=True,
+    )
+    site_busy.occupants.set([actors[2]])
+
+    flagship = project_factories.initiative_in(
+        "in_progress",
+        title="Occupation temporaire fictive de la friche",
+        axis=project_factories.axis(5),
+        kind="temporary_occupation",
+        summary="Un projet fictif qui occupe une friche le temps des travaux.",
+        description="Projet de démonstration : il n'existe pas.",
+        communes=[communes[1]],
+        lead_actor=actors[0],
+        target_budget=Decimal("50000"),
+        is_fictional=True,
+    )
+    flagship.neighbourhoods.set([neighbourhood])
+    flagship.sites.set([site_busy])
+    project_factories.milestone(
+        flagship,
+        title="Convention signée",
+        planned_on=datetime.date(2024, 3, 1),
+        done_on=datetime.date(2024, 3, 15),
+        weight=2,
+    )
+    project_factories.milestone(flagship, title="Ouverture au public", planned_on=today + datetime.timedelta(days=60))
+    jobs = project_factories.indicator(
+        flagship, name="Emplois créés", unit="emplois", baseline=Decimal("0"), target=Decimal("8")
+    )
+    Measurement.objects.create(indicator=jobs, measured_on=datetime.date(2024, 6, 1), value=Decimal("3"))
+    project_factories.funding_line(flagship, funder=actors[3], amount=Decimal("20000"))
+    project_factories.funding_line(flagship, funder=actors[4], amount=Decimal("10000"), status="requested")
+    Involvement.objects.create(initiative=flagship, actor=actors[0], role=Involvement.Role.LEAD)
+    Involvement.objects.create(initiative=flagship, actor=actors[2], role=Involvement.Role.OCCUPANT)
+    consultation = Consultation.objects.create(
+        initiative=flagship,
+        held_on=datetime.date(2024, 2, 10),
+        title="Atelier fictif avec les habitants",
+        format=Consultation.Format.WORKSHOP,
+        participation_level=Consultation.Level.CO_CONSTRUCTION,
+        participants_count=35,
+        outcomes="Des horaires d'ouverture le samedi.",
+        changes="Ouverture le samedi ajoutée au projet.",
+    )
+    consultation.actors.set([actors[1]])
+    JournalEntry.objects.create(
+        initiative=flagship,
+        entry_date=datetime.date(2024, 6, 2),
+        title="Premiers occupants installés",
+        body="Trois structures fictives se sont installées.",
+        is_public=True,
+    )
+    JournalEntry.objects.create(
+        initiative=flagship, entry_date=datetime.date(2024, 6, 3), title="Note interne fictive", is_public=False
+    )
+    others = [
+        project_factories.initiative_in(
+            status, title=title, axis=project_factories.axis(axis), communes=[commune], is_fictional=True
+        )
+        for status, title, axis, commune in [
+            ("idea", "Idée fictive de rez-de-chaussée actif", 5, communes[0]),
+            ("consultation", "Concertation fictive sur un tiers-lieu", 1, communes[2]),
+            ("approved", "Prix fictif de l'innovation sociale", 2, communes[3]),
+            ("completed", "Groupement fictif d'achats responsables", 4, communes[0]),
+        ]
+    ]
+    settings.SIMPLE_HISTORY_ENABLED = True
+    return {
+        "actors": actors,
+        "initiative": flagship,
+        "initiatives": [flagship, *others],
+        "sites": [site_free, site_busy],
+    }
