@@ -21,7 +21,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from directory.models import Actor, PublicationStatus
+from directory.models import PublicationStatus
 from projects import services
 from projects.forms import (
     CachedAutocompleteSelect,
@@ -49,10 +49,6 @@ from projects.models import (
     StatusChange,
     StrategyAxis,
 )
-
-# Actors are picked with the directory admin's search when it is registered (it is loaded
-# first: `directory` comes before `projects` in INSTALLED_APPS); raw ids otherwise.
-ACTORS_SEARCHABLE = admin.site.is_registered(Actor)
 
 HEALTH_COLOURS = {
     Initiative.Health.ON_TRACK: "#2e7d32",
@@ -104,29 +100,23 @@ def progress_bar(percent: int | None, *, manual: bool = False):
 
 
 class ActorWidgetsMixin:
-    """Actors (FK or M2M) picked with autocomplete, labelled from the formset's own rows.
+    """Actors (FK or M2M) picked with the directory admin's search, labelled without a query per row.
 
     `actor_fields` name the fields pointing to the directory's actors.
     """
 
     actor_fields: tuple[str, ...] = ()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not ACTORS_SEARCHABLE:
-            self.raw_id_fields = [*self.raw_id_fields, *self.actor_fields]
-
     def get_autocomplete_fields(self, request):
-        actors = list(self.actor_fields) if ACTORS_SEARCHABLE else []
-        return [*super().get_autocomplete_fields(request), *actors]
+        return [*super().get_autocomplete_fields(request), *self.actor_fields]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if ACTORS_SEARCHABLE and db_field.name in self.actor_fields:
+        if db_field.name in self.actor_fields:
             kwargs["widget"] = CachedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if ACTORS_SEARCHABLE and db_field.name in self.actor_fields:
+        if db_field.name in self.actor_fields:
             kwargs["widget"] = CachedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
@@ -136,7 +126,7 @@ class ActorInlineMixin(ActorWidgetsMixin):
 
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
-        actor_fields = [name for name in self.actor_fields if ACTORS_SEARCHABLE]
+        actor_fields = list(self.actor_fields)
 
         class LabelledFormSet(formset_class):
             def __init__(self, *args, **kw):
