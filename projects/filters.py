@@ -1,19 +1,39 @@
 """FilterSets shared by the HTML pages and the API (one per list)."""
 
 import django_filters
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Actor, Commune, Neighbourhood
+from directory.filters import sanitize_query
+from directory.models import Actor, Commune, Neighbourhood, normalize_search_text, search_words
 from projects.models import Initiative, Site, StrategyAxis
 
 
+def _matching_ids(model, text: str, *fields: str) -> list[int]:
+    """Primary keys of the rows whose `fields` contain every word of `text`, ignoring accents and case.
+
+    One query over a small table (the initiatives or the sites of one territory), compared in Python
+    so that SQLite and PostgreSQL give the same answer.
+    """
+    words = search_words(text)
+    if not words:
+        return []
+    return [
+        pk
+        for pk, *values in model.objects.values_list("pk", *fields).iterator()
+        if all(word in normalize_search_text(" ".join(values)) for word in words)
+    ]
+
+
 class InitiativeFilterSet(django_filters.FilterSet):
+    # Model choice filters filter on `<field_name>=<option's to_field_name value>`: field_name must
+    # therefore name that public code (axis__slug, communes__insee_code…), not the foreign key.
     q = django_filters.CharFilter(
-        method="filter_q", label=_("Recherche"), help_text=_("Mots de l'intitulé ou du résumé.")
+        method="filter_q",
+        label=_("Recherche"),
+        help_text=_("Mots de l'intitulé ou du résumé ; les accents et majuscules sont ignorés."),
     )
     axis = django_filters.ModelMultipleChoiceFilter(
-        field_name="axis",
+        field_name="axis__slug",
         to_field_name="slug",
         queryset=StrategyAxis.objects.all(),
         label=_("Axe stratégique"),
@@ -31,7 +51,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         help_text=_("Santé du projet : dans les temps, à surveiller, en retard, bloqué (répétable)."),
     )
     commune = django_filters.ModelMultipleChoiceFilter(
-        field_name="communes",
+        field_name="communes__insee_code",
         to_field_name="insee_code",
         queryset=Commune.objects.all(),
         label=_("Commune"),
@@ -39,7 +59,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         distinct=True,
     )
     neighbourhood = django_filters.ModelMultipleChoiceFilter(
-        field_name="neighbourhoods",
+        field_name="neighbourhoods__slug",
         to_field_name="slug",
         queryset=Neighbourhood.objects.all(),
         label=_("Quartier prioritaire"),
@@ -47,7 +67,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         distinct=True,
     )
     actor = django_filters.ModelMultipleChoiceFilter(
-        field_name="involvements__actor",
+        field_name="involvements__actor__slug",
         to_field_name="slug",
         queryset=Actor.objects.all(),
         label=_("Acteur impliqué"),
@@ -55,7 +75,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         distinct=True,
     )
     lead_actor = django_filters.ModelMultipleChoiceFilter(
-        field_name="lead_actor",
+        field_name="lead_actor__slug",
         to_field_name="slug",
         queryset=Actor.objects.all(),
         label=_("Porteur"),
@@ -72,10 +92,11 @@ class InitiativeFilterSet(django_filters.FilterSet):
         model = Initiative
         fields = []
 
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(sanitize_query(data), *args, **kwargs)
+
     def filter_q(self, queryset, name, value):
-        for word in value.replace("\x00", "").split()[:10]:
-            queryset = queryset.filter(Q(title__icontains=word) | Q(summary__icontains=word))
-        return queryset
+        return queryset.filter(pk__in=_matching_ids(Initiative, value, "title", "summary"))
 
     @property
     def qs(self):
@@ -85,7 +106,9 @@ class InitiativeFilterSet(django_filters.FilterSet):
 
 class SiteFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        field_name="name", lookup_expr="icontains", label=_("Recherche"), help_text=_("Mot du nom du lieu.")
+        method="filter_q",
+        label=_("Recherche"),
+        help_text=_("Mots du nom ou de l'adresse du lieu ; les accents et majuscules sont ignorés."),
     )
     kind = django_filters.MultipleChoiceFilter(
         choices=Site.Kind.choices, label=_("Type de lieu"), help_text=_("Type de lieu (répétable).")
@@ -96,14 +119,14 @@ class SiteFilterSet(django_filters.FilterSet):
         help_text=_("Étape de l'occupation (répétable)."),
     )
     commune = django_filters.ModelMultipleChoiceFilter(
-        field_name="commune",
+        field_name="commune__insee_code",
         to_field_name="insee_code",
         queryset=Commune.objects.all(),
         label=_("Commune"),
         help_text=_("Code INSEE de la commune (répétable)."),
     )
     neighbourhood = django_filters.ModelMultipleChoiceFilter(
-        field_name="neighbourhood",
+        field_name="neighbourhood__slug",
         to_field_name="slug",
         queryset=Neighbourhood.objects.all(),
         label=_("Quartier prioritaire"),
@@ -124,6 +147,12 @@ class SiteFilterSet(django_filters.FilterSet):
     class Meta:
         model = Site
         fields = []
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(sanitize_query(data), *args, **kwargs)
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(pk__in=_matching_ids(Site, value, "name", "address"))
 
     def filter_available(self, queryset, name, value):
         open_stages = [Site.Pipeline.IDENTIFIED, Site.Pipeline.NEGOTIATING]
