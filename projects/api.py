@@ -20,7 +20,7 @@ from directory.api import (
     StreamedListMixin,
     public_url,
 )
-from directory.models import ApiToken, Commune, Neighbourhood
+from directory.models import ApiToken, Neighbourhood
 from ess_portal.api import (
     READ_ERRORS,
     WRITE_ERRORS,
@@ -359,9 +359,7 @@ class SiteApiFilterSet(SiteFilterSet):
 
 
 def initiative_queryset():
-    return Initiative.objects.for_list().prefetch_related(
-        Prefetch("communes", queryset=Commune.objects.order_by("insee_code"))
-    )
+    return Initiative.objects.for_list()
 
 
 def initiative_detail_queryset():
