@@ -204,6 +204,9 @@ class SupportOfferInline(admin.TabularInline):
     show_change_link = True
     verbose_name_plural = _("offres d'accompagnement proposées")
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("stages")
+
 
 class CooperationOutInline(admin.TabularInline):
     model = Cooperation
@@ -216,7 +219,8 @@ class CooperationOutInline(admin.TabularInline):
     verbose_name_plural = _("coopérations déclarées par cet acteur")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("target")
+        # Both ends: each row prints « source ↔ target ».
+        return super().get_queryset(request).select_related("source", "target")
 
 
 class CooperationInInline(admin.TabularInline):
@@ -233,7 +237,7 @@ class CooperationInInline(admin.TabularInline):
     verbose_name_plural = _("coopérations déclarées par d'autres acteurs (modifiables depuis leur fiche)")
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source")
+        return super().get_queryset(request).select_related("source", "target")
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -243,6 +247,7 @@ class CooperationInInline(admin.TabularInline):
 
 
 CSV_DELIMITER = ";"
+REFUSED_NAMES_SHOWN = 20
 
 
 def _csv_text(value) -> str:
@@ -341,10 +346,10 @@ class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     ordering = ["name", "pk"]
     date_hierarchy = "updated_at"
     autocomplete_fields = ["roles", "sectors", "labels", "commune", "neighbourhood", "communes_served"]
-    readonly_fields = ["created_at", "updated_at"]
+    readonly_fields = ["publication_check", "created_at", "updated_at"]
     save_on_top = True
     inlines = [ContactInline, SupportOfferInline, CooperationOutInline, CooperationInInline]
-    history_list_display = ["status"]
+    object_history_list_template = "admin/directory/object_history_list.html"
     actions = ["publish", "submit_for_review", "archive", "mark_verified", "export_csv"]
     fieldsets = [
         (_("Identité"), {"fields": ["name", "slug", ("siret", "siren"), "rna", "legal_form"]}),
@@ -370,6 +375,7 @@ class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
             {
                 "fields": [
                     "status",
+                    "publication_check",
                     "is_fictional",
                     ("source", "source_id"),
                     "last_verified_at",
@@ -409,6 +415,13 @@ class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
         # The public page shows published actors only; elsewhere the link would lead to a 404.
         return obj.get_absolute_url() if obj.is_published else None
 
+    @admin.display(description=_("conditions de publication"))
+    def publication_check(self, obj):
+        problems = obj.publication_problems()
+        if problems:
+            return " ".join(str(problem) for problem in problems)
+        return gettext("Remplies : la fiche peut être publiée.")
+
     @admin.display(description=_("secteurs"))
     def sectors_display(self, obj):
         return ", ".join(sector.name for sector in obj.sectors.all())
@@ -431,11 +444,18 @@ class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
                 % {"count": count},
                 messages.INFO,
             )
+        # One message per reason, naming the actors concerned (a long selection would flood the page).
+        refused_by_reason: dict[str, list[str]] = {}
         for actor, problems in result.refused:
+            refused_by_reason.setdefault(" ".join(problems), []).append(actor.name)
+        for reason, names in refused_by_reason.items():
+            shown = ", ".join(f"« {name} »" for name in names[:REFUSED_NAMES_SHOWN])
+            if len(names) > REFUSED_NAMES_SHOWN:
+                shown += " " + gettext("et %(count)d autres") % {"count": len(names) - REFUSED_NAMES_SHOWN}
             self.message_user(
                 request,
-                gettext("« %(actor)s » n'a pas été publié : %(problems)s")
-                % {"actor": actor.name, "problems": " ".join(problems)},
+                ngettext("Non publié : %(names)s. %(reason)s", "Non publiés : %(names)s. %(reason)s", len(names))
+                % {"names": shown, "reason": reason},
                 messages.ERROR,
             )
 
@@ -518,7 +538,7 @@ class SupportOfferAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["provider", "stages", "sectors", "communes"]
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["title", "pk"]
-    history_list_display = ["status"]
+    object_history_list_template = "admin/directory/object_history_list.html"
     fieldsets = [
         (None, {"fields": ["provider", "title", "slug", "kind", "description"]}),
         (_("Pour qui"), {"fields": ["stages", "target_typology", "sectors", "eligibility", "cost"]}),
@@ -544,7 +564,7 @@ class CooperationAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "since"
     ordering = ["source__name", "target__name", "pk"]
-    history_list_display = ["kind", "is_formal"]
+    object_history_list_template = "admin/directory/object_history_list.html"
 
 
 # ---------------------------------------------------------------------------

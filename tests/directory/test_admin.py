@@ -5,6 +5,7 @@ import hashlib
 import io
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
@@ -185,6 +186,27 @@ def test_actor_change_form_renders_with_related_records_and_a_view_on_site_link(
     assert [len(formset.formset.forms) for formset in response.context["inline_admin_formsets"]] == [1, 1, 1, 1]
 
 
+@pytest.mark.parametrize("rows", [1, 5])
+def test_actor_change_form_query_count(admin_client, django_assert_num_queries, rows):
+    actor = factories.actor()
+    actor.sectors.set(Sector.objects.filter(parent__isnull=False)[:3])
+    for _ in range(rows):
+        factories.contact(actor=actor)
+        factories.support_offer(provider=actor)
+        factories.cooperation(source=actor)
+        factories.cooperation(target=actor)
+    ContentType.objects.clear_cache()
+
+    # session, user, actor, its sectors, roles, labels, commune; the four inlines (offers with
+    # their stages); the selected sectors and communes served of the autocomplete widgets; the
+    # content type of « voir sur le site ». Then one query per offer and per outgoing
+    # cooperation: Django's autocomplete widget fetches each inline row's selected options.
+    with django_assert_num_queries(7 + 5 + 2 + 1 + 2 * rows):
+        response = admin_client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
+
+    assert response.status_code == 200
+
+
 def test_view_on_site_is_offered_only_for_published_actors(admin_client):
     draft = factories.actor(status=PublicationStatus.DRAFT)
 
@@ -329,11 +351,29 @@ def test_publish_action_publishes_ready_actors_and_lists_the_refused_ones_with_r
     assert response.status_code == 302
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
         "1 acteur publié.",
-        "« Incomplète » n'a pas été publié : Une description est nécessaire pour publier la fiche.",
+        "Non publié : « Incomplète ». Une description est nécessaire pour publier la fiche.",
     ]
     assert Actor.objects.get(pk=ready.pk).status == PublicationStatus.PUBLISHED
     assert Actor.objects.get(pk=incomplete.pk).status == PublicationStatus.DRAFT
     assert ready.history.latest().history_user == superuser
+
+
+def test_publish_action_groups_refused_actors_by_reason(admin_client):
+    no_description = [
+        factories.actor(name=f"Sans description {n:02}", status="draft", short_description="") for n in range(22)
+    ]
+    nowhere = factories.actor(name="Sans commune", status="draft")
+    Actor.objects.filter(pk=nowhere.pk).update(commune=None, postal_code="")
+
+    response = run_action(admin_client, "publish", [*no_description, nowhere])
+
+    names = ", ".join(f"« Sans description {n:02} »" for n in range(20))
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Non publié : « Sans commune ». "
+        "Indiquez la commune ou cochez « intervient sur tout le territoire » pour publier.",
+        f"Non publiés : {names} et 2 autres. Une description est nécessaire pour publier la fiche.",
+    ]
+    assert not Actor.objects.published().exists()
 
 
 def test_submit_for_review_action_withdraws_actors_from_the_public(admin_client):
@@ -607,3 +647,11 @@ def test_commune_admin_lists_the_nine_member_communes_first(admin_client):
     names = [c.name for c in response.context["cl"].result_list]
     members = list(Commune.objects.in_territory().order_by("name").values_list("name", flat=True))
     assert names[:9] == members
+
+
+def test_actor_change_form_tells_what_is_missing_before_publication(admin_client):
+    actor = factories.actor(status=PublicationStatus.DRAFT, short_description="")
+
+    response = admin_client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
+
+    assert "Une description est nécessaire pour publier la fiche." in response.content.decode()
