@@ -350,6 +350,7 @@ class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     save_on_top = True
     inlines = [ContactInline, SupportOfferInline, CooperationOutInline, CooperationInInline]
     object_history_list_template = "admin/directory/object_history_list.html"
+    object_history_form_template = "admin/directory/object_history_form.html"
     actions = ["publish", "submit_for_review", "archive", "mark_verified", "export_csv"]
     fieldsets = [
         (_("Identité"), {"fields": ["name", "slug", ("siret", "siren"), "rna", "legal_form"]}),
@@ -539,6 +540,7 @@ class SupportOfferAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["title", "pk"]
     object_history_list_template = "admin/directory/object_history_list.html"
+    object_history_form_template = "admin/directory/object_history_form.html"
     fieldsets = [
         (None, {"fields": ["provider", "title", "slug", "kind", "description"]}),
         (_("Pour qui"), {"fields": ["stages", "target_typology", "sectors", "eligibility", "cost"]}),
@@ -565,6 +567,7 @@ class CooperationAdmin(SimpleHistoryAdmin):
     date_hierarchy = "since"
     ordering = ["source__name", "target__name", "pk"]
     object_history_list_template = "admin/directory/object_history_list.html"
+    object_history_form_template = "admin/directory/object_history_form.html"
 
 
 # ---------------------------------------------------------------------------

@@ -75,6 +75,8 @@ class ActorAdminForm(forms.ModelForm):
                 field.max_length = None
                 field.validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
                 field.widget.attrs.pop("maxlength", None)
+        if "siret" in self.fields:
+            self.fields["siret"].help_text = _("14 chiffres, espaces acceptés. Unique dans l'annuaire.")
         if "slug" in self.fields:
             self.fields["slug"].help_text = _("Laisser vide : il est déduit du nom.")
 
@@ -91,7 +93,7 @@ class ScopesField(forms.MultipleChoiceField):
             choices=ApiToken.Scope.choices,
             widget=forms.CheckboxSelectMultiple,
             required=False,
-            label=_("droits"),
+            label=_("Droits"),
             help_text=_("Sans droit coché, le jeton ne lit que les données publiées."),
             **kwargs,
         )
@@ -102,7 +104,7 @@ class ApiTokenCreateForm(forms.ModelForm):
 
     scopes = ScopesField()
     expires_on = forms.DateField(
-        label=_("valable jusqu'au"),
+        label=_("Valable jusqu'au"),
         required=False,
         widget=AdminDateWidget,
         help_text=_("Inclus (jusqu'à minuit, heure de Paris). Laisser vide pour un jeton sans date d'expiration."),
