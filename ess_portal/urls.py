@@ -8,13 +8,19 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.sitemaps import ActorSitemap, DirectoryPagesSitemap
 from ess_portal import views
+from projects.sitemaps import InitiativeSitemap, TrackerPagesSitemap
 
 admin.site.site_header = _("ESS Portal — administration")
 admin.site.site_title = _("ESS Portal")
 admin.site.index_title = _("Annuaire et stratégie ESS d'Est Ensemble")
 
 # Each app adds its sitemap here (published records only, through their `.published()`).
-SITEMAPS = {"pages": DirectoryPagesSitemap, "actors": ActorSitemap}
+SITEMAPS = {
+    "pages": DirectoryPagesSitemap,
+    "actors": ActorSitemap,
+    "tracker": TrackerPagesSitemap,
+    "initiatives": InitiativeSitemap,
+}
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -1,11 +1,506 @@
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
-from django.utils.html import format_html
+"""Public pages of the strategy tracker: initiatives, the strategy dashboard, sites and premises."""
 
-from projects.models import Initiative
+from collections import defaultdict
+from decimal import Decimal
+
+from django.db.models import Count, Prefetch, Q, Sum
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, Stage, SupportOffer, Typology
+from directory.views import _filter_errors, _paginate
+from projects.filters import InitiativeFilterSet, SiteFilterSet
+from projects.models import (
+    Consultation,
+    Document,
+    EnergyAssessment,
+    EnergyReview,
+    FundingLine,
+    Indicator,
+    Initiative,
+    Involvement,
+    JournalEntry,
+    Site,
+    StatusChange,
+    StrategyAxis,
+)
+
+# The map of the sites page shows every current result with coordinates, up to this many.
+MAP_MARKER_LIMIT = 1000
+# Sites still looking for an occupant; the others are engaged, occupied or done.
+AVAILABLE_STAGES = (Site.Pipeline.IDENTIFIED, Site.Pipeline.NEGOTIATING)
+# Colour classes of the lifecycle states in charts and badges (see static/css/projects.css).
+STATUS_CLASSES = {status: f"status-{status}" for status in Initiative.Status.values}
 
 
+def _checkbox_groups(filterset, options: dict[str, list[tuple[str, str]]], *, open_names=()) -> list[dict]:
+    """Checkbox groups of a filter form, ticked from the query string (the query string is the state)."""
+    groups = []
+    for name, choices in options.items():
+        selected = set(filterset.data.getlist(name))
+        groups.append(
+            {
+                "name": name,
+                "legend": filterset.filters[name].label,
+                "help": filterset.filters[name].extra.get("help_text", ""),
+                "open": bool(selected) or name in open_names,
+                "options": [
+                    {"value": value, "label": label, "checked": value in selected, "id": f"f-{name}-{index}"}
+                    for index, (value, label) in enumerate(choices, start=1)
+                ],
+            }
+        )
+    return groups
+
+
+def _active_query(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+# ---------------------------------------------------------------------------
+# Initiatives
+
+
+@require_GET
+def initiative_list(request):
+    filterset = InitiativeFilterSet(request.GET, queryset=Initiative.objects.published())
+    results = filterset.qs if filterset.is_valid() else Initiative.objects.none()
+    page, page_range, page_notice = _paginate(request, results.for_list().order_by("axis__number", "title", "pk"))
+    groups = _checkbox_groups(
+        filterset,
+        {
+            "axis": [(axis.slug, str(axis)) for axis in StrategyAxis.objects.all()],
+            "status": Initiative.Status.choices,
+            "health": Initiative.Health.choices,
+            "kind": Initiative.Kind.choices,
+            "commune": [(c.insee_code, c.name) for c in Commune.objects.in_territory()],
+        },
+        open_names=("axis", "status"),
+    )
+    return render(
+        request,
+        "projects/initiative_list.html",
+        {
+            "filterset": filterset,
+            "q": filterset.data.get("q", ""),
+            "filter_groups": groups,
+            "filter_errors": _filter_errors(filterset),
+            "filtered": any(filterset.data.get(name) for name in filterset.filters),
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "has_fictional": any(initiative.is_fictional for initiative in page.object_list),
+            "crumbs": [(_("Projets"), "")],
+        },
+    )
+
+
+def _milestone_rows(milestones, today) -> list[dict]:
+    rows = []
+    for milestone in milestones:
+        if milestone.is_done:
+            state, label = "done", _("réalisé")
+        elif milestone.planned_on < today:
+            state, label = "late", _("en retard")
+        else:
+            state, label = "planned", _("à venir")
+        rows.append({"milestone": milestone, "state": state, "state_label": label})
+    return rows
+
+
+def _indicator_rows(indicators) -> list[dict]:
+    """Each indicator with its latest measurement and a chart of baseline, target and actual value."""
+    rows = []
+    for indicator in indicators:
+        measurements = list(indicator.measurements.all())
+        latest = measurements[-1] if measurements else None
+        chart_rows = []
+        if indicator.baseline is not None:
+            chart_rows.append({"label": _("Valeur de départ"), "values": [indicator.baseline]})
+        if indicator.target is not None:
+            chart_rows.append({"label": _("Cible"), "values": [indicator.target]})
+        if latest is not None:
+            chart_rows.append(
+                {
+                    "label": _("Réalisé au %(date)s") % {"date": latest.measured_on.strftime("%d/%m/%Y")},
+                    "values": [latest.value],
+                }
+            )
+        percent = None
+        if latest is not None and indicator.target:
+            percent = int(latest.value * 100 / indicator.target)
+        rows.append(
+            {
+                "indicator": indicator,
+                "latest": latest,
+                "measurements": measurements,
+                "percent": percent,
+                "chart": {
+                    "id": f"indicateur-{indicator.pk}",
+                    "title": f"{indicator.name} ({indicator.unit})",
+                    "summary": _("Valeur de départ, cible et dernière valeur mesurée de l'indicateur."),
+                    "series": [{"key": "value", "label": indicator.unit, "css_class": "chart-s1"}],
+                    "rows": chart_rows,
+                    "unit": indicator.unit,
+                },
+            }
+        )
+    return rows
+
+
+def _funding_chart(totals) -> dict:
+    rows = []
+    if totals.target is not None:
+        rows.append({"label": _("Budget cible"), "values": [totals.target]})
+    rows += [
+        {"label": _("Acquis (y compris versé)"), "values": [totals.secured]},
+        {"label": _("Demandé, en attente"), "values": [totals.requested]},
+    ]
+    if totals.gap is not None:
+        rows.append({"label": _("Reste à financer"), "values": [totals.gap]})
+    return {
+        "id": "financement",
+        "title": _("Financement : acquis et cible"),
+        "summary": _("Montants en euros du budget cible, des financements acquis, demandés et du reste à financer."),
+        "series": [{"key": "amount", "label": _("euros"), "css_class": "chart-s2"}],
+        "rows": rows,
+        "unit": "€",
+    }
+
+
+@require_GET
 def initiative_detail(request, slug):
-    """Placeholder until the public initiative page exists: the published initiative's title."""
-    initiative = get_object_or_404(Initiative.objects.published(), slug=slug)
-    return HttpResponse(format_html("<h1>{}</h1>", initiative.title))
+    published_actors = Actor.objects.published()
+    initiative = get_object_or_404(
+        Initiative.objects.published()
+        .select_related("axis", "objective", "lead_actor", "energy_review")
+        .prefetch_related(
+            "communes",
+            "neighbourhoods",
+            Prefetch("sites", queryset=Site.objects.published().select_related("commune"), to_attr="public_sites"),
+            "milestones",
+            Prefetch("indicators", queryset=Indicator.objects.prefetch_related("measurements")),
+            Prefetch(
+                "involvements",
+                queryset=Involvement.objects.filter(actor__in=published_actors).select_related("actor"),
+                to_attr="public_involvements",
+            ),
+            Prefetch("funding_lines", queryset=FundingLine.objects.select_related("funder")),
+            Prefetch("energy_review__assessments", queryset=EnergyAssessment.objects.select_related("criterion")),
+            Prefetch(
+                "consultations",
+                queryset=Consultation.objects.filter(is_public=True).prefetch_related(
+                    Prefetch("actors", queryset=published_actors.order_by("name"), to_attr="public_actors")
+                ),
+                to_attr="public_consultations",
+            ),
+            Prefetch("journal_entries", queryset=JournalEntry.objects.filter(is_public=True), to_attr="public_journal"),
+            Prefetch("documents", queryset=Document.objects.filter(is_public=True), to_attr="public_documents"),
+            Prefetch("status_changes", queryset=StatusChange.objects.order_by("changed_at", "pk"), to_attr="lifecycle"),
+        )
+        .with_progress()
+        .with_funding(),
+        slug=slug,
+    )
+    today = timezone.localdate()
+    roles = defaultdict(list)
+    for involvement in initiative.public_involvements:
+        roles[involvement.role].append(involvement)
+    partners_by_role = [
+        {"role": label, "involvements": roles[value]} for value, label in Involvement.Role.choices if roles[value]
+    ]
+    try:
+        review = initiative.energy_review
+    except EnergyReview.DoesNotExist:
+        review = None
+    totals = initiative.funding_totals()
+    markers = [
+        {
+            "id": site.pk,
+            "name": site.name,
+            "url": site.get_absolute_url(),
+            "lat": float(site.latitude),
+            "lon": float(site.longitude),
+            "meta": site.address or site.commune.name,
+        }
+        for site in initiative.public_sites
+        if site.has_coordinates
+    ]
+    return render(
+        request,
+        "projects/initiative_detail.html",
+        {
+            "initiative": initiative,
+            "status_class": STATUS_CLASSES[initiative.status],
+            "milestones": _milestone_rows(initiative.milestones.all(), today),
+            "indicators": _indicator_rows(initiative.indicators.all()),
+            "partners_by_role": partners_by_role,
+            "review": review,
+            "funding": totals,
+            "funding_chart": _funding_chart(totals),
+            "funding_lines": list(initiative.funding_lines.all()),
+            "markers": markers,
+            "crumbs": [(_("Projets"), reverse("projects:initiative_list")), (initiative.title, "")],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Strategy dashboard
+
+
+def _status_series() -> list[dict]:
+    return [
+        {"key": value, "label": label, "css_class": STATUS_CLASSES[value]} for value, label in Initiative.Status.choices
+    ]
+
+
+def _mean(values) -> int | None:
+    values = [v for v in values if v is not None]
+    return round(sum(values) / len(values)) if values else None
+
+
+def _commune_charts() -> tuple[dict, dict]:
+    communes = list(Commune.objects.in_territory())
+    rows = {
+        row["commune"]: row
+        for row in Actor.objects.published()
+        .filter(commune__in=communes)
+        .values("commune")
+        .annotate(actors=Count("pk"), employees=Sum("employees"))
+        .order_by()
+    }
+    actors_chart = {
+        "id": "acteurs-communes",
+        "title": _("Acteurs publiés par commune"),
+        "summary": _("Nombre d'acteurs de l'ESS publiés dans l'annuaire, pour chacune des 9 communes."),
+        "series": [{"key": "actors", "label": _("acteurs"), "css_class": "chart-s1"}],
+        "rows": [{"label": c.name, "values": [rows.get(c.pk, {}).get("actors", 0)]} for c in communes],
+    }
+    employees_chart = {
+        "id": "salaries-communes",
+        "title": _("Salariés déclarés par commune"),
+        "summary": _("Somme des salariés déclarés par les acteurs publiés de chaque commune."),
+        "series": [{"key": "employees", "label": _("salariés"), "css_class": "chart-s2"}],
+        "rows": [{"label": c.name, "values": [rows.get(c.pk, {}).get("employees") or 0]} for c in communes],
+    }
+    return actors_chart, employees_chart
+
+
+def _stage_chart() -> dict:
+    offers = SupportOffer.objects.published()
+    stages = Stage.objects.annotate(
+        offers=Count("support_offers", filter=Q(support_offers__in=offers), distinct=True)
+    ).order_by("position")
+    return {
+        "id": "offres-etapes",
+        "title": _("Offres d'accompagnement par étape"),
+        "summary": _("Nombre d'offres d'accompagnement publiées qui visent chaque étape de la vie d'une structure."),
+        "series": [{"key": "offers", "label": _("offres"), "css_class": "chart-s3"}],
+        "rows": [{"label": stage.name, "values": [stage.offers]} for stage in stages],
+    }
+
+
+def _typology_comparison(initiatives) -> dict:
+    """The audit's two kinds of actors side by side: how many, how many jobs, what support they get."""
+    kinds = [Typology.ENTREPRENEURIAL, Typology.MILITANT]
+    actors = {
+        row["typology"]: row
+        for row in Actor.objects.published()
+        .values("typology")
+        .annotate(actors=Count("pk"), employees=Sum("employees"))
+        .order_by()
+    }
+    offers = dict(SupportOffer.objects.published().values_list("target_typology").annotate(n=Count("pk")).order_by())
+    open_to_all = offers.get(SupportOffer.TargetTypology.ALL, 0)
+    led = defaultdict(lambda: {"initiatives": 0, "secured": Decimal("0")})
+    for initiative in initiatives:
+        if initiative.lead_actor is not None:
+            entry = led[initiative.lead_actor.typology]
+            entry["initiatives"] += 1
+            entry["secured"] += initiative.funding_secured
+    rows = [
+        {
+            "label": kind.label,
+            "actors": actors.get(kind.value, {}).get("actors", 0),
+            "employees": actors.get(kind.value, {}).get("employees") or 0,
+            "offers_targeted": offers.get(kind.value, 0),
+            "offers_open": open_to_all + offers.get(kind.value, 0),
+            "initiatives": led[kind.value]["initiatives"],
+            "secured": led[kind.value]["secured"],
+        }
+        for kind in kinds
+    ]
+    return {
+        "rows": rows,
+        "offers_open_to_all": open_to_all,
+        "chart": {
+            "id": "typologies-offres",
+            "title": _("Offres d'accompagnement ouvertes à chaque typologie d'acteurs"),
+            "summary": _(
+                "Pour chacune des deux typologies d'acteurs, les offres qui lui sont réservées et celles "
+                "ouvertes à tous les acteurs."
+            ),
+            "series": [
+                {"key": "targeted", "label": _("offres qui lui sont réservées"), "css_class": "chart-s4"},
+                {"key": "all", "label": _("offres ouvertes à tous"), "css_class": "chart-s5"},
+            ],
+            "rows": [{"label": row["label"], "values": [row["offers_targeted"], open_to_all]} for row in rows],
+        },
+        "funding_chart": {
+            "id": "typologies-financements",
+            "title": _("Financements acquis par les projets que porte chaque typologie"),
+            "summary": _(
+                "Somme en euros des financements acquis par les projets publiés, selon la typologie du porteur."
+            ),
+            "series": [{"key": "secured", "label": _("euros"), "css_class": "chart-s2"}],
+            "rows": [{"label": row["label"], "values": [row["secured"]]} for row in rows],
+            "unit": "€",
+        },
+    }
+
+
+@require_GET
+def strategy(request):
+    axes = list(StrategyAxis.objects.all())
+    initiatives = list(
+        Initiative.objects.published()
+        .select_related("axis", "lead_actor")
+        .with_progress()
+        .with_funding()
+        .order_by("axis__number", "title", "pk")
+    )
+    by_axis = defaultdict(list)
+    for initiative in initiatives:
+        by_axis[initiative.axis_id].append(initiative)
+    statuses = Initiative.Status.choices
+    axis_rows = []
+    for axis in axes:
+        items = by_axis[axis.pk]
+        counts = defaultdict(int)
+        for initiative in items:
+            counts[initiative.status] += 1
+        axis_rows.append(
+            {
+                "axis": axis,
+                "initiatives": items,
+                "status_counts": [
+                    {"label": label, "count": counts[value], "css_class": STATUS_CLASSES[value]}
+                    for value, label in statuses
+                    if counts[value]
+                ],
+                "counts": [counts[value] for value, _label in statuses],
+                "progress": _mean(initiative.progress for initiative in items),
+            }
+        )
+    status_chart = {
+        "id": "projets-axes-etats",
+        "title": _("Projets par axe stratégique et par état"),
+        "summary": _("Nombre de projets publiés de chaque axe de la stratégie, répartis selon leur état d'avancement."),
+        "series": _status_series(),
+        "rows": [
+            {"label": str(row["axis"]), "values": row["counts"], "url": f"#axe-{row['axis'].slug}"} for row in axis_rows
+        ],
+    }
+    actors_chart, employees_chart = _commune_charts()
+    return render(
+        request,
+        "projects/strategy.html",
+        {
+            "axis_rows": axis_rows,
+            "initiative_count": len(initiatives),
+            "overall_progress": _mean(initiative.progress for initiative in initiatives),
+            "status_chart": status_chart,
+            "actors_chart": actors_chart,
+            "employees_chart": employees_chart,
+            "stage_chart": _stage_chart(),
+            "typologies": _typology_comparison(initiatives),
+            "has_fictional": any(initiative.is_fictional for initiative in initiatives),
+            "crumbs": [(_("Stratégie"), "")],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Sites and premises
+
+
+@require_GET
+def site_list(request):
+    filterset = SiteFilterSet(request.GET, queryset=Site.objects.published())
+    results = filterset.qs if filterset.is_valid() else Site.objects.none()
+    published = PublicationStatus.PUBLISHED
+    listed = (
+        results.for_list()
+        .prefetch_related(
+            Prefetch("occupants", queryset=Actor.objects.published().order_by("name"), to_attr="public_occupants"),
+            Prefetch(
+                "initiatives",
+                queryset=Initiative.objects.filter(publication_status=published).order_by("title"),
+                to_attr="public_initiatives",
+            ),
+        )
+        .order_by("name", "pk")
+    )
+    page, page_range, page_notice = _paginate(request, listed)
+    stage_counts = dict(results.values_list("pipeline_stage").annotate(n=Count("pk")).order_by())
+    rows = (
+        results.filter(latitude__isnull=False, longitude__isnull=False)
+        .values("pk", "slug", "name", "latitude", "longitude", "pipeline_stage", "commune__name")
+        .order_by("name", "pk")[:MAP_MARKER_LIMIT]
+    )
+    stage_labels = dict(Site.Pipeline.choices)
+    markers = [
+        {
+            "id": row["pk"],
+            "name": row["name"],
+            "url": f"#{row['slug']}",
+            "lat": float(row["latitude"]),
+            "lon": float(row["longitude"]),
+            "meta": f"{row['commune__name']} — {stage_labels[row['pipeline_stage']]}",
+        }
+        for row in rows
+    ]
+    groups = _checkbox_groups(
+        filterset,
+        {
+            "commune": [(c.insee_code, c.name) for c in Commune.objects.in_territory()],
+            "kind": Site.Kind.choices,
+            "pipeline_stage": Site.Pipeline.choices,
+            "neighbourhood": [(n.slug, n.name) for n in Neighbourhood.objects.all()],
+        },
+        open_names=("commune", "pipeline_stage"),
+    )
+    available_choice = filterset.data.get("available", "")
+    return render(
+        request,
+        "projects/site_list.html",
+        {
+            "filterset": filterset,
+            "q": filterset.data.get("q", ""),
+            "filter_groups": groups,
+            "available_choice": available_choice if available_choice in ("true", "false") else "",
+            "filter_errors": _filter_errors(filterset),
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "stage_counts": [
+                {
+                    "label": label,
+                    "count": stage_counts.get(value, 0),
+                    "available": value in AVAILABLE_STAGES,
+                }
+                for value, label in Site.Pipeline.choices
+            ],
+            "available_stages": AVAILABLE_STAGES,
+            "markers": markers,
+            "has_fictional": any(site.is_fictional for site in page.object_list),
+            "query_string": _active_query(request),
+            "crumbs": [(_("Lieux et locaux"), "")],
+        },
+    )
