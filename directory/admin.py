@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.utils import get_m2m_reverse_field_name
 
 from directory import services, validators
 from directory.forms import ActorAdminForm, ApiTokenChangeForm, ApiTokenCreateForm
@@ -40,6 +41,41 @@ class HttpsUrlMixin:
         if isinstance(db_field, models.URLField):
             kwargs.setdefault("assume_scheme", "https")
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
+class HistoryAdmin(SimpleHistoryAdmin):
+    """History with revert, in French, restoring the tracked many-to-many fields too.
+
+    simple_history's revert form starts from `record.instance`, whose many-to-many fields
+    are today's (sectors, labels, stages…); the version's own values are put back here.
+    """
+
+    object_history_list_template = "admin/directory/object_history_list.html"
+    object_history_form_template = "admin/directory/object_history_form.html"
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request.history_version_id = version_id
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        version_id = getattr(request, "history_version_id", None)
+        if obj is None or version_id is None:
+            return form
+        record = self.model.history.filter(**{self.model._meta.pk.attname: obj.pk}, history_id=version_id).first()
+        if record is None:
+            return form
+        initial = {}
+        for field in record._history_m2m_fields:
+            target = get_m2m_reverse_field_name(field)
+            initial[field.name] = [getattr(row, f"{target}_id") for row in getattr(record, field.name).all()]
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
 
 
 # ---------------------------------------------------------------------------
@@ -312,7 +348,7 @@ def actors_csv_response(queryset, *, filename: str) -> HttpResponse:
 
 
 @admin.register(Actor)
-class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
+class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
     form = ActorAdminForm
     list_display = [
         "name",
@@ -349,8 +385,6 @@ class ActorAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     readonly_fields = ["publication_check", "created_at", "updated_at"]
     save_on_top = True
     inlines = [ContactInline, SupportOfferInline, CooperationOutInline, CooperationInInline]
-    object_history_list_template = "admin/directory/object_history_list.html"
-    object_history_form_template = "admin/directory/object_history_form.html"
     actions = ["publish", "submit_for_review", "archive", "mark_verified", "export_csv"]
     fieldsets = [
         (_("Identité"), {"fields": ["name", "slug", ("siret", "siren"), "rna", "legal_form"]}),
@@ -511,7 +545,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportOffer)
-class SupportOfferAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
+class SupportOfferAdmin(HttpsUrlMixin, HistoryAdmin):
     list_display = [
         "title",
         "provider",
@@ -539,8 +573,6 @@ class SupportOfferAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["provider", "stages", "sectors", "communes"]
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["title", "pk"]
-    object_history_list_template = "admin/directory/object_history_list.html"
-    object_history_form_template = "admin/directory/object_history_form.html"
     fieldsets = [
         (None, {"fields": ["provider", "title", "slug", "kind", "description"]}),
         (_("Pour qui"), {"fields": ["stages", "target_typology", "sectors", "eligibility", "cost"]}),
@@ -557,7 +589,7 @@ class SupportOfferAdmin(HttpsUrlMixin, SimpleHistoryAdmin):
 
 
 @admin.register(Cooperation)
-class CooperationAdmin(SimpleHistoryAdmin):
+class CooperationAdmin(HistoryAdmin):
     list_display = ["source", "target", "kind", "is_formal", "since", "updated_at"]
     list_select_related = ["source", "target"]
     list_filter = ["kind", "is_formal"]
@@ -566,8 +598,6 @@ class CooperationAdmin(SimpleHistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "since"
     ordering = ["source__name", "target__name", "pk"]
-    object_history_list_template = "admin/directory/object_history_list.html"
-    object_history_form_template = "admin/directory/object_history_form.html"
 
 
 # ---------------------------------------------------------------------------

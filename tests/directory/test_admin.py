@@ -464,25 +464,28 @@ def test_history_page_shows_who_changed_the_actor(admin_client, superuser):
     assert superuser.username in response.content.decode()
 
 
-def test_reverting_to_a_previous_version_restores_it_and_records_who_reverted(admin_client, superuser):
+def test_reverting_to_a_previous_version_restores_it_with_its_sectors_and_records_who_reverted(admin_client, superuser):
+    old_sector, new_sector = Sector.objects.filter(parent__isnull=False)[:2]
     actor = factories.actor(name="Nom d'origine fictif")
-    first_version = actor.history.get()
+    actor.sectors.set([old_sector])
+    version = actor.history.latest()
     admin_client.post(
         reverse("admin:directory_actor_change", args=[actor.pk]),
-        actor_form_data(name="Nom modifié fictif", status=PublicationStatus.PUBLISHED),
+        actor_form_data(name="Nom modifié fictif", status="published", sectors=[str(new_sector.pk)]),
     )
-    assert Actor.objects.get().name == "Nom modifié fictif"
-    revert_url = reverse("admin:directory_actor_simple_history", args=[actor.pk, first_version.history_id])
+    assert list(Actor.objects.get().sectors.all()) == [new_sector]
+    revert_url = reverse("admin:directory_actor_simple_history", args=[actor.pk, version.history_id])
 
     page = admin_client.get(revert_url)
-    assert page.context["adminform"].form.initial["name"] == "Nom d'origine fictif"
+    initial = page.context["adminform"].form.initial
+    assert (initial["name"], initial["sectors"]) == ("Nom d'origine fictif", [old_sector.pk])
     response = admin_client.post(
-        revert_url, actor_form_data(name=page.context["adminform"].form.initial["name"], status="published")
+        revert_url, actor_form_data(name=initial["name"], status="published", sectors=[str(old_sector.pk)])
     )
 
     assert response.status_code == 302
-    assert Actor.objects.get().name == "Nom d'origine fictif"
-    assert actor.history.count() == 3
+    actor = Actor.objects.get()
+    assert (actor.name, list(actor.sectors.all())) == ("Nom d'origine fictif", [old_sector])
     assert actor.history.latest().history_user == superuser
 
 
