@@ -603,10 +603,11 @@ class ActorViewSet(
     csv_filename = "acteurs.csv"
 
     def get_queryset(self):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Writes find the record (404), check the token's rights (403), then re-read it locked.
+            return Actor.objects.all()
         queryset = actor_queryset()
-        if self.request.method not in ("GET", "HEAD", "OPTIONS") or can_read_unpublished(self.request):
-            return queryset
-        return queryset.published()
+        return queryset if can_read_unpublished(self.request) else queryset.published()
 
     def get_serializer_class(self):
         if self.action in ("create", "update", "partial_update"):

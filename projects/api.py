@@ -404,10 +404,11 @@ class InitiativeViewSet(
     write_scope = ApiToken.Scope.WRITE_INITIATIVES
 
     def get_queryset(self):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Writes find the record (404), check the token's rights (403), then re-read it locked.
+            return Initiative.objects.all()
         queryset = initiative_detail_queryset() if self.action != "list" else initiative_queryset()
-        if self.request.method not in ("GET", "HEAD", "OPTIONS") or can_read_unpublished(self.request):
-            return queryset
-        return queryset.published()
+        return queryset if can_read_unpublished(self.request) else queryset.published()
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):

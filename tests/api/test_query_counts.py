@@ -1,0 +1,152 @@
+"""Every endpoint's query count, pinned at two data sizes: the same number for 2 and for 8 records."""
+
+from decimal import Decimal
+
+import pytest
+
+from directory.models import ApiToken, Label, Role, Sector, Stage
+from projects.models import FundingLine, Involvement
+from tests import factories
+from tests.api.conftest import bearer
+from tests.projects import factories as project_factories
+
+pytestmark = pytest.mark.django_db
+
+SIZES = [2, 8]
+
+
+def populate(n: int) -> dict:
+    """n actors with sectors, roles, labels, communes served; n offers, initiatives and sites with their relations."""
+    sectors = list(Sector.objects.all()[:2])
+    roles = list(Role.objects.all()[:1])
+    labels = list(Label.objects.all()[:1])
+    stages = list(Stage.objects.all()[:2])
+    actors = []
+    for _ in range(n):
+        actor = factories.actor(latitude=Decimal("48.86"), longitude=Decimal("2.44"))
+        actor.sectors.set(sectors)
+        actor.roles.set(roles)
+        actor.labels.set(labels)
+        actor.communes_served.set([factories.commune("93048"), factories.commune("93006")])
+        actors.append(actor)
+        offer = factories.support_offer(provider=actor, stages=stages, whole_territory=False)
+        offer.communes.set([factories.commune("93048")])
+        offer.sectors.set(sectors)
+        initiative = project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
+        project_factories.approved_review(initiative)
+        project_factories.milestone(initiative)
+        project_factories.indicator(initiative)
+        project_factories.funding_line(initiative, funder=actor, status=FundingLine.Status.SECURED)
+        Involvement.objects.create(initiative=initiative, actor=actor, role=Involvement.Role.LEAD)
+        site = project_factories.site(latitude=Decimal("48.86"), longitude=Decimal("2.44"), owner=actor)
+        site.occupants.set([actor])
+        initiative.sites.set([site])
+    return {"actor": actors[0], "offer": offer, "initiative": initiative, "site": site}
+
+
+def consume(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# (path, queries) — the queries are written out next to each count.
+ENDPOINTS = [
+    # count, page (with commune and neighbourhood), sectors, roles, labels, communes served, Last-Modified
+    ("/api/v1/actors/", 7),
+    # actors (with commune and neighbourhood), sectors, roles, labels, communes served: one chunk
+    ("/api/v1/actors/?format=csv", 5),
+    ("/api/v1/actors/?format=geojson", 5),
+    # actor, sectors, roles, labels, communes served
+    ("/api/v1/actors/{actor}/", 5),
+    # count, page (with parent)
+    ("/api/v1/sectors/", 2),
+    # count, page
+    ("/api/v1/communes/", 2),
+    # commune
+    ("/api/v1/communes/93048/", 1),
+    # count, page, communes
+    ("/api/v1/neighbourhoods/", 3),
+    # count, page (with provider), stages, sectors, communes, Last-Modified
+    ("/api/v1/support-offers/", 6),
+    # offer (with provider), stages, sectors, communes
+    ("/api/v1/support-offers/{offer}/", 4),
+    # count, page (with commune), Last-Modified
+    ("/api/v1/exports/data-inclusion/structures/", 3),
+    # count, page (with provider), stages, sectors, communes, Last-Modified
+    ("/api/v1/exports/data-inclusion/services/", 6),
+    # count, page (with axis, lead, review, progress and money as subqueries), communes, Last-Modified
+    ("/api/v1/initiatives/", 4),
+    # initiative, communes, neighbourhoods, sites, milestones, indicators, involvements (with actor),
+    # funding lines (with funder)
+    ("/api/v1/initiatives/{initiative}/", 8),
+    # count, page (with commune, neighbourhood, owner), occupants, Last-Modified
+    ("/api/v1/sites/", 4),
+    # sites (with commune, neighbourhood, owner), occupants: one chunk
+    ("/api/v1/sites/?format=csv", 2),
+    ("/api/v1/sites/?format=geojson", 2),
+    # site, occupants
+    ("/api/v1/sites/{site}/", 2),
+]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("path", "queries"), ENDPOINTS)
+def test_anonymous_query_counts(api, django_assert_num_queries, path, queries, size):
+    records = populate(size)
+    url = path.format(**{key: obj.slug for key, obj in records.items()})
+    with django_assert_num_queries(queries):
+        response = api.get(url)
+        consume(response)
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_token_adds_one_query_to_find_the_token_and_one_to_stamp_its_use(api, django_assert_num_queries, size):
+    populate(size)
+    _token, raw = factories.api_token(scopes=[ApiToken.Scope.READ_UNPUBLISHED])
+    # token (with organisation), last use; then the 7 of the anonymous list
+    with django_assert_num_queries(9):
+        assert api.get("/api/v1/actors/", **bearer(raw)).status_code == 200
+    # within a minute the use is not stamped again
+    with django_assert_num_queries(8):
+        assert api.get("/api/v1/actors/", **bearer(raw)).status_code == 200
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_actor_update_query_count(api, django_assert_num_queries, size):
+    populate(size)
+    token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS])
+    slug = token.organisation.slug
+    etag = api.get(f"/api/v1/actors/{slug}/")["ETag"]
+    api.get("/api/v1/actors/", **bearer(raw))  # stamp the token's use
+    # token; find the actor; lock it and read it as GET does (5); full_clean: references, slug and
+    # constraint checks (each in a savepoint); save and its history row; read back (5). Savepoints
+    # and constraint checks make most of it, a fixed number whatever the directory's size.
+    with django_assert_num_queries(40):
+        response = api.patch(
+            f"/api/v1/actors/{slug}/",
+            data={"offer": "Nouvelle offre."},
+            format="json",
+            HTTP_IF_MATCH=etag,
+            **bearer(raw),
+        )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_initiative_update_query_count(api, django_assert_num_queries, size):
+    records = populate(size)
+    initiative = records["initiative"]
+    token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_INITIATIVES], organisation=initiative.lead_actor)
+    etag = api.get(f"/api/v1/initiatives/{initiative.slug}/")["ETag"]
+    api.get("/api/v1/actors/", **bearer(raw))  # stamp the token's use
+    # token; find the initiative; its involvements (rights); lock it and read it as GET does (8);
+    # full_clean (constraint checks in savepoints, stored status); save and history; read back (8).
+    with django_assert_num_queries(49):
+        response = api.patch(
+            f"/api/v1/initiatives/{initiative.slug}/",
+            data={"summary": "Nouveau résumé."},
+            format="json",
+            HTTP_IF_MATCH=etag,
+            **bearer(raw),
+        )
+    assert response.status_code == 200
