@@ -48,8 +48,12 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "button button--secondary locate";
+      // Visible text first, then the actor's name for screen readers (the name contains the label).
       button.textContent = "Voir sur la carte";
-      button.setAttribute("aria-label", "Voir " + row.dataset.markerName + " sur la carte");
+      var hidden = document.createElement("span");
+      hidden.className = "visually-hidden";
+      hidden.textContent = " : " + row.dataset.markerName;
+      button.appendChild(hidden);
       button.addEventListener("click", function () {
         element.scrollIntoView({ behavior: "smooth", block: "center" });
         if (layer.zoomToShowLayer) {
