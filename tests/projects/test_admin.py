@@ -493,3 +493,28 @@ def test_sites_are_filtered_by_pipeline_stage(staff_client):
     f.site(name="Local occupé (fictif)", pipeline_stage=Site.Pipeline.OCCUPIED)
     response = staff_client.get(reverse("admin:projects_site_changelist") + "?pipeline_stage=occupied")
     assert [s.name for s in response.context["cl"].result_list] == ["Local occupé (fictif)"]
+
+
+@pytest.mark.parametrize("size", [2, 10])
+@pytest.mark.parametrize(
+    ("model", "queries"),
+    [("energyreview", 5), ("indicator", 5), ("statuschange", 7), ("strategyaxis", 5), ("energycriterion", 5)],
+)
+def test_other_changelists_query_counts_do_not_grow(model, queries, size, staff_client, django_assert_num_queries):
+    for _ in range(size):
+        initiative = f.initiative_in(S.APPROVED)
+        f.indicator(initiative)
+    with django_assert_num_queries(queries):
+        response = staff_client.get(reverse(f"admin:projects_{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_a_new_initiative_is_added_as_an_idea(staff_client):
+    response = staff_client.get(reverse("admin:projects_initiative_add"))
+    assert response.status_code == 200
+    data = form_data(response)
+    data.update({"title": "Nouveau projet (fictif)", "axis": str(f.axis(2).pk), "kind": Initiative.Kind.OTHER})
+    response = staff_client.post(reverse("admin:projects_initiative_add"), data)
+    assert response.status_code == 302
+    initiative = Initiative.objects.get(title="Nouveau projet (fictif)")
+    assert (initiative.status, initiative.slug) == (S.IDEA, "nouveau-projet-fictif")
