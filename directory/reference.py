@@ -139,20 +139,23 @@ def create_with_history(
 ) -> None:
     """Save new objects with their many-to-many links, leaving one creation record each in their history.
 
-    Each object is saved normally (so `save()` normalises it and django-simple-history records
-    its creation); the links in `m2m` (field name → one list of related ids per object) are then
-    inserted in bulk and copied into that creation record, rather than producing one more
-    history record per `.set()` call.
+    Each object is saved normally, so that `save()` normalises it (slug, identifiers, search text).
+    The links in `m2m` (field name → one list of related ids per object) are inserted in bulk, and
+    the creation records are then written in bulk with the links they track, rather than one
+    record per `save()` and one more per `.set()` call.
     """
-    model = type(objs[0]) if objs else None
-    if model is None:
+    if not objs:
         return
+    model = type(objs[0])
+    history = getattr(model, "history", None)
     for obj in objs:
-        obj._change_reason = reason
+        if history is not None:
+            obj.skip_history_when_saving = True
         obj.save()
-    m2m = m2m or {}
+        if history is not None:
+            del obj.skip_history_when_saving
     links: dict[str, list[models.Model]] = {}
-    for field_name, related_ids in m2m.items():
+    for field_name, related_ids in (m2m or {}).items():
         field = model._meta.get_field(field_name)
         through = field.remote_field.through
         source_attr = field.m2m_field_name() + "_id"
@@ -163,18 +166,10 @@ def create_with_history(
             for pk in dict.fromkeys(ids)
         ]
         links[field_name] = through.objects.bulk_create(rows)
-    history = getattr(model, "history", None)
     if history is None:
         return
-    historical = history.model
-    tracked = [field for field in getattr(historical, "_history_m2m_fields", []) if field.name in links]
-    if not tracked:
-        return
-    records = {
-        record.id: record
-        for record in historical._default_manager.filter(id__in=[obj.pk for obj in objs], history_type="+")
-    }
-    for field in tracked:
+    records = {record.id: record for record in history.bulk_history_create(objs, default_change_reason=reason)}
+    for field in getattr(history.model, "_history_m2m_fields", []):
         m2m_history_model = HistoricalRecords.m2m_models[field]
         through = field.remote_field.through
         names = [f.attname for f in through._meta.fields]
@@ -183,7 +178,7 @@ def create_with_history(
             m2m_history_model(
                 history=records[getattr(row, source_attr)], **{name: getattr(row, name) for name in names}
             )
-            for row in links[field.name]
+            for row in links.get(field.name, [])
         )
 
 
