@@ -519,9 +519,9 @@ class InitiativeAdmin(ActorWidgetsMixin, SimpleHistoryAdmin):
                         reason=form.cleaned_data["reason"],
                     )
                 except ValidationError as exc:
+                    # Shown at the top of the form, which stays filled in.
                     for message in exc.messages:
                         form.add_error(None, message)
-                    self.message_user(request, " ".join(exc.messages), messages.ERROR)
                 else:
                     self.message_user(
                         request,
