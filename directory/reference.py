@@ -20,7 +20,7 @@ from directory.models import Actor, Commune, PublicationStatus, Role, SupportOff
 
 REASON = "Données de référence (stratégie ESS d'Est Ensemble, 2019)"
 EST_ENSEMBLE = "est-ensemble"
-CITED = "Organisation citée dans la présentation de la stratégie ESS d'Est Ensemble de 2019 (mars 2019)."
+CITED = "Organisation citée dans la stratégie ESS d'Est Ensemble de 2019 (compte rendu de presse du 11 mars 2019)."
 
 # One entry per organisation named in the reference file. Keys are Actor fields, plus
 # `commune` (INSEE code) and `roles` (role slugs); absent keys keep the model's defaults.
@@ -42,8 +42,8 @@ ORGANISATIONS: list[dict] = [
             "Établissement public territorial (EPT) de la Métropole du Grand Paris, en Seine-Saint-Denis, "
             "qui regroupe Bagnolet, Bobigny, Bondy, Les Lilas, Montreuil, Noisy-le-Sec, Pantin, "
             "Le Pré-Saint-Gervais et Romainville (environ 449 500 habitants). Siège à Romainville.\n\n"
-            "Sa stratégie en faveur de l'économie sociale et solidaire a été présentée en mars 2019. "
-            "Les Trophées de l'ESS et Est'ploration y sont cités comme ses dispositifs phares, connus des acteurs."
+            "Sa stratégie en faveur de l'économie sociale et solidaire (2019) cite les Trophées de l'ESS "
+            "et Est'ploration comme ses dispositifs phares, connus des acteurs."
         ),
     },
     {
