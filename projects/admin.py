@@ -231,6 +231,13 @@ class MeasurementInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("indicator")
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "indicator":
+            # Indicators are added in the inline above: no add/edit buttons on every row.
+            formfield.widget = getattr(formfield.widget, "widget", formfield.widget)
+        return formfield
+
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
         field = formset_class.form.base_fields["indicator"]
