@@ -93,3 +93,8 @@ def test_the_review_decision_of_an_initiative_without_review_is_none():
     assert initiative.energy_review_decision is None
     f.approved_review(initiative)
     assert Initiative.objects.get(pk=initiative.pk).energy_review_decision == EnergyReview.Decision.APPROVED
+
+
+def test_a_site_is_an_anchor_on_the_sites_page():
+    site = f.site(name="Local du marché (fictif)")
+    assert site.get_absolute_url() == "/lieux/#local-du-marche-fictif"
