@@ -29,6 +29,18 @@ class ErrorsOnMissingFieldsMixin:
 
 
 class InitiativeAdminForm(ErrorsOnMissingFieldsMixin, forms.ModelForm):
+    """The initiative's fields, never its status.
+
+    Restoring an earlier version from the history restores its content but keeps the current
+    status: the lifecycle moves only through `services.change_status`, which logs each step.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored = self.instance.stored_status()
+        if stored is not None and self.instance.status != stored:
+            self.instance.status = stored
+
     class Meta:
         model = Initiative
         # Never `status`: it changes through services.change_status only.

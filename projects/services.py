@@ -68,7 +68,12 @@ def decide_energy_review(
     evidence: str | None = None,
     decided_on: date | None = None,
 ) -> EnergyReview:
-    """Create or update the initiative's energy review with a decision, validated like the admin form."""
+    """Create or update the initiative's energy review with a decision, validated like the admin form.
+
+    The initiative's row is locked, as in `change_status`, so that a review cannot be turned
+    down while the initiative is being approved.
+    """
+    Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
     review = EnergyReview.objects.filter(initiative=initiative).first() or EnergyReview(initiative=initiative)
     review.decision = decision
     review.reviewer = reviewer

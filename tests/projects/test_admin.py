@@ -469,15 +469,17 @@ def test_reverting_restores_an_earlier_version(staff_client):
     assert initiative.title == "Titre d'origine"
 
 
-def test_reverting_cannot_bypass_the_lifecycle(staff_client):
-    initiative = f.initiative_in(S.COMPLETED)
+def test_reverting_restores_content_but_not_the_status(staff_client):
+    initiative = f.initiative_in(S.COMPLETED, title="Titre d'origine")
+    Initiative.objects.filter(pk=initiative.pk).update(title="Titre changé")
     idea_version = initiative.history.filter(status=S.IDEA).earliest()
     url = reverse("admin:projects_initiative_simple_history", args=[initiative.pk, idea_version.history_id])
     data = form_data(staff_client.get(url))
     response = staff_client.post(url, data)
-    assert response.status_code == 200
-    assert "« terminé » à « idée » impossible" in response.content.decode()
-    assert Initiative.objects.get(pk=initiative.pk).status == S.COMPLETED
+    assert response.status_code == 302
+    initiative.refresh_from_db()
+    assert (initiative.title, initiative.status) == ("Titre d'origine", S.COMPLETED)
+    assert StatusChange.objects.filter(initiative=initiative).count() == 3  # only the service's steps
 
 
 def test_energy_review_admin_edits_criteria(staff_client):
