@@ -18,7 +18,7 @@
   document.querySelectorAll("[data-map]").forEach(function (element) {
     var source = document.getElementById(element.dataset.markers);
     var points = source ? JSON.parse(source.textContent) : [];
-    var map = L.map(element, { scrollWheelZoom: false });
+    var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 }); // maxZoom: clustering needs it even without a tile layer
     if (element.dataset.tilesUrl) {
       L.tileLayer(element.dataset.tilesUrl, { maxZoom: 19, attribution: escapeHtml(element.dataset.tilesAttribution) }).addTo(map);
     }
