@@ -1,0 +1,41 @@
+"""axe-core on every page type: no serious or critical violation (WCAG 2.1 AA)."""
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+
+PAGES = {
+    "home": lambda data: "/",
+    "directory list": lambda data: "/annuaire/",
+    "directory map": lambda data: "/annuaire/?view=map",
+    "actor": lambda data: data["actors"][0].get_absolute_url(),
+    "initiatives": lambda data: "/projets/",
+    "initiative": lambda data: data["initiative"].get_absolute_url(),
+    "strategy": lambda data: "/strategie/",
+    "support finder": lambda data: "/accompagnement/?stage=emergence",
+    "sites": lambda data: "/lieux/",
+    "legal page": lambda data: "/mentions-legales/",
+    "not found": lambda data: "/cette-page-n-existe-pas/",
+}
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_has_no_serious_or_critical_accessibility_violation(page, live_server, portal_data, name):
+    response = page.goto(live_server.url + PAGES[name](portal_data))
+    assert response.status == (404 if name == "not found" else 200)
+    if page.locator("[data-map]").count():
+        # Let Leaflet draw its markers and controls: axe checks them too.
+        page.wait_for_selector("[data-map][data-marker-count]")
+    assert_accessible(page)
+
+
+def test_strategy_page_is_accessible_on_a_phone(chromium, live_server, portal_data):
+    context = chromium.new_context(locale="fr-FR", viewport={"width": 375, "height": 740}, is_mobile=True)
+    try:
+        tab = context.new_page()
+        tab.goto(live_server.url + "/strategie/")
+        assert_accessible(tab)
+        # No horizontal scrolling of the page itself: wide tables scroll inside their own box.
+        assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    finally:
+        context.close()
