@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
 from directory import services, validators
-from directory.forms import ActorAdminForm, ApiTokenChangeForm, ApiTokenCreateForm
+from directory.forms import ActorAdminForm, ApiTokenChangeForm, ApiTokenCreateForm, FrenchUniqueInlineFormSet
 from directory.models import (
     Actor,
     ApiToken,
@@ -246,6 +246,7 @@ class SupportOfferInline(admin.TabularInline):
 
 class CooperationOutInline(admin.TabularInline):
     model = Cooperation
+    formset = FrenchUniqueInlineFormSet
     fk_name = "source"
     extra = 0
     fields = ["target", "kind", "is_formal", "since", "description"]

@@ -8,7 +8,9 @@ from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.validators import MaxLengthValidator
 from django.db import models
+from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 from directory import validators
@@ -85,6 +87,16 @@ class ActorAdminForm(forms.ModelForm):
 
     def clean_siren(self):
         return validators.digits_only(self.cleaned_data.get("siren", ""))
+
+
+class FrenchUniqueInlineFormSet(BaseInlineFormSet):
+    """Inline rows that repeat each other are named by the fields' French labels, not their code names."""
+
+    def get_unique_error_message(self, unique_check):
+        labels = [str(self.model._meta.get_field(name).verbose_name) for name in unique_check]
+        return _("Deux lignes ont les mêmes valeurs pour : %(fields)s. Supprimez le doublon.") % {
+            "fields": get_text_list(labels, _("et"))
+        }
 
 
 class ScopesField(forms.MultipleChoiceField):

@@ -301,6 +301,37 @@ def test_a_bad_inline_row_saves_neither_the_actor_nor_its_other_rows(admin_clien
     assert not Contact.objects.exists()
 
 
+def test_a_duplicate_or_self_cooperation_in_the_inline_is_a_french_error_not_a_crash(admin_client):
+    actor, partner = factories.actor(), factories.actor()
+    existing = factories.cooperation(source=actor, target=partner)
+    data = actor_form_data(
+        name=actor.name,
+        **{
+            "cooperations_out-TOTAL_FORMS": "3",
+            "cooperations_out-INITIAL_FORMS": "1",
+            "cooperations_out-0-id": str(existing.pk),
+            "cooperations_out-0-source": str(actor.pk),
+            "cooperations_out-0-target": str(partner.pk),
+            "cooperations_out-0-kind": existing.kind,
+            "cooperations_out-1-target": str(partner.pk),
+            "cooperations_out-1-kind": existing.kind,
+            "cooperations_out-2-target": str(actor.pk),
+            "cooperations_out-2-kind": Cooperation.Kind.POOLING,
+        },
+    )
+
+    response = admin_client.post(reverse("admin:directory_actor_change", args=[actor.pk]), data)
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][2].formset
+    assert formset.errors[2] == {"target": ["Un acteur ne peut pas coopérer avec lui-même."]}
+    assert formset.non_form_errors() == [
+        "Deux lignes ont les mêmes valeurs pour : acteur, coopère avec et nature. Supprimez le doublon."
+    ]
+    assert Cooperation.objects.count() == 1
+    assert Actor.objects.get(pk=actor.pk).name == actor.name
+
+
 def test_an_actor_is_saved_with_its_contacts_offers_and_cooperations(admin_client, superuser):
     partner = factories.actor(name="Partenaire fictif")
     stage = Stage.objects.order_by("position").first()
