@@ -99,43 +99,43 @@ def progress_bar(percent: int | None, *, manual: bool = False):
     )
 
 
-class ActorWidgetsMixin:
-    """Actors (FK or M2M) picked with the directory admin's search, labelled without a query per row.
+class CachedAutocompleteMixin:
+    """Relations (FK or M2M, mostly to the directory's actors) picked with the related admin's search.
 
-    `actor_fields` name the fields pointing to the directory's actors.
+    `cached_autocomplete_fields` name them; in inlines, their labels come without a query per row.
     """
 
-    actor_fields: tuple[str, ...] = ()
+    cached_autocomplete_fields: tuple[str, ...] = ()
 
     def get_autocomplete_fields(self, request):
-        return [*super().get_autocomplete_fields(request), *self.actor_fields]
+        return [*super().get_autocomplete_fields(request), *self.cached_autocomplete_fields]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in self.actor_fields:
+        if db_field.name in self.cached_autocomplete_fields:
             kwargs["widget"] = CachedAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        if db_field.name in self.actor_fields:
+        if db_field.name in self.cached_autocomplete_fields:
             kwargs["widget"] = CachedAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
-class ActorInlineMixin(ActorWidgetsMixin):
+class CachedAutocompleteInlineMixin(CachedAutocompleteMixin):
     """For inlines: fill each row's autocomplete labels from the formset's queryset (no query per row)."""
 
     def get_formset(self, request, obj=None, **kwargs):
         formset_class = super().get_formset(request, obj, **kwargs)
-        actor_fields = list(self.actor_fields)
+        cached_autocomplete_fields = list(self.cached_autocomplete_fields)
 
         class LabelledFormSet(formset_class):
             def __init__(self, *args, **kw):
                 super().__init__(*args, **kw)
-                if not actor_fields:
+                if not cached_autocomplete_fields:
                     return
-                labels = {name: {} for name in actor_fields}
+                labels = {name: {} for name in cached_autocomplete_fields}
                 for instance in self.get_queryset():
-                    for name in actor_fields:
+                    for name in cached_autocomplete_fields:
                         field = instance._meta.get_field(name)
                         if field.many_to_many:
                             related = getattr(instance, name).all()
@@ -143,11 +143,11 @@ class ActorInlineMixin(ActorWidgetsMixin):
                             related = [getattr(instance, name)] if getattr(instance, field.attname) else []
                         labels[name].update({str(actor.pk): str(actor) for actor in related})
                 for form in self.forms:
-                    for name in actor_fields:
+                    for name in cached_autocomplete_fields:
                         widget = form.fields[name].widget
                         getattr(widget, "widget", widget).label_cache = labels[name]
 
-        return formset_class if not actor_fields else LabelledFormSet
+        return formset_class if not cached_autocomplete_fields else LabelledFormSet
 
 
 # ---------------------------------------------------------------------------
@@ -188,20 +188,20 @@ class StatusChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
-class InvolvementInline(ActorInlineMixin, admin.TabularInline):
+class InvolvementInline(CachedAutocompleteInlineMixin, admin.TabularInline):
     model = Involvement
     extra = 0
-    actor_fields = ("actor",)
+    cached_autocomplete_fields = ("actor",)
     fields = ["actor", "role", "description"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
 
-class FundingLineInline(ActorInlineMixin, admin.TabularInline):
+class FundingLineInline(CachedAutocompleteInlineMixin, admin.TabularInline):
     model = FundingLine
     extra = 0
-    actor_fields = ("funder",)
+    cached_autocomplete_fields = ("funder",)
     fields = ["funder", "amount", "kind", "status", "year", "note"]
 
     def get_queryset(self, request):
@@ -258,10 +258,10 @@ class JournalEntryInline(admin.StackedInline):
         return super().get_queryset(request).select_related("author")
 
 
-class ConsultationInline(ActorInlineMixin, admin.StackedInline):
+class ConsultationInline(CachedAutocompleteInlineMixin, admin.StackedInline):
     model = Consultation
     extra = 0
-    actor_fields = ("actors",)
+    cached_autocomplete_fields = ("actors",)
     fields = [
         ("held_on", "format", "participation_level"),
         "title",
@@ -292,9 +292,9 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(ActorWidgetsMixin, SimpleHistoryAdmin):
+class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
     form = InitiativeAdminForm
-    actor_fields = ("lead_actor",)
+    cached_autocomplete_fields = ("lead_actor",)
     list_display = [
         "title",
         "axis_number",
@@ -782,20 +782,20 @@ class StatusChangeAdmin(admin.ModelAdmin):
 # Sites and premises
 
 
-class LinkedInitiativeInline(admin.TabularInline):
+class LinkedInitiativeInline(CachedAutocompleteInlineMixin, admin.TabularInline):
     model = Initiative.sites.through
     extra = 0
     verbose_name = _("projet lié")
     verbose_name_plural = _("projets liés")
-    autocomplete_fields = ["initiative"]
+    cached_autocomplete_fields = ("initiative",)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("initiative")
 
 
 @admin.register(Site)
-class SiteAdmin(ActorWidgetsMixin, SimpleHistoryAdmin):
-    actor_fields = ("owner", "occupants")
+class SiteAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
+    cached_autocomplete_fields = ("owner", "occupants")
     list_display = ["name", "commune", "kind", "pipeline_stage", "owner", "surface_m2", "publication_status"]
     list_filter = ["pipeline_stage", "kind", "commune", "publication_status", "is_fictional"]
     list_select_related = ["commune", "owner"]

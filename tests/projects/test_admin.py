@@ -520,3 +520,14 @@ def test_a_new_initiative_is_added_as_an_idea(staff_client):
     assert response.status_code == 302
     initiative = Initiative.objects.get(title="Nouveau projet (fictif)")
     assert (initiative.status, initiative.slug) == (S.IDEA, "nouveau-projet-fictif")
+
+
+@pytest.mark.parametrize("rows", [2, 8])
+def test_site_change_form_query_count_does_not_grow(rows, staff_client, django_assert_num_queries):
+    site = f.site(owner=actor())
+    site.occupants.set([actor() for _ in range(rows)])
+    for _ in range(rows):
+        f.initiative().sites.add(site)
+    with django_assert_num_queries(10):
+        response = staff_client.get(reverse("admin:projects_site_change", args=[site.pk]))
+    assert response.status_code == 200
