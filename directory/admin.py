@@ -379,7 +379,10 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
         "source",
     ]
     search_fields = ["name", "siret", "siren", "rna", "postal_code", "commune__name", "source_id"]
-    search_help_text = _("Nom, SIRET ou SIREN (espaces acceptés), numéro RNA, code postal ou commune.")
+    search_help_text = _(
+        "Nom (accents et petites fautes tolérés), description, SIRET ou SIREN (espaces acceptés), "
+        "numéro RNA, code postal ou commune."
+    )
     ordering = ["name", "pk"]
     date_hierarchy = "updated_at"
     autocomplete_fields = ["roles", "sectors", "labels", "commune", "neighbourhood", "communes_served"]
@@ -438,7 +441,11 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
         compact = validators.digits_only(search_term)
         if compact.isdigit() and len(compact) in (9, 14):
             return queryset.with_siret(compact), False
-        return super().get_search_results(request, queryset, search_term)
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            # Plus what the public search finds: accents, stems and small typos (« ecole » finds « École »).
+            results |= queryset.filter(pk__in=Actor.objects.search(search_term).values("pk"))
+        return results, may_have_duplicates
 
     def get_actions(self, request):
         actions = super().get_actions(request)

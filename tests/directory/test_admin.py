@@ -164,6 +164,16 @@ def test_actor_changelist_finds_a_siret_typed_with_spaces(admin_client):
     assert [a.name for a in response.context["cl"].result_list] == ["Avec SIRET"]
 
 
+@pytest.mark.parametrize("term", ["ecole", "ÉCOLE", "Bagnolet", "93170"])
+def test_actor_changelist_search_tolerates_accents_and_searches_the_commune(admin_client, term):
+    factories.actor(name="École fictive du vélo", commune=factories.commune("93006"), postal_code="93170")
+    factories.actor(name="Autre fiche fictive")
+
+    response = admin_client.get(reverse("admin:directory_actor_changelist"), {"q": term})
+
+    assert [a.name for a in response.context["cl"].result_list] == ["École fictive du vélo"]
+
+
 def test_actor_add_form_renders_with_its_fieldsets_and_inlines(admin_client):
     response = admin_client.get(reverse("admin:directory_actor_add"))
 
