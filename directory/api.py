@@ -96,7 +96,10 @@ class NeighbourhoodSerializer(serializers.ModelSerializer):
 
 class SectorSerializer(serializers.ModelSerializer):
     parent = serializers.SlugRelatedField(
-        read_only=True, slug_field="slug", help_text=_("Secteur principal (absent pour un secteur principal).")
+        read_only=True,
+        slug_field="slug",
+        allow_null=True,
+        help_text=_("Secteur principal (absent pour un secteur principal)."),
     )
 
     class Meta:
@@ -111,18 +114,27 @@ class ActorSerializer(serializers.ModelSerializer):
         many=True, read_only=True, slug_field="slug", help_text=_("Identifiants des secteurs.")
     )
     commune = CommuneRefSerializer(read_only=True, allow_null=True)
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    # Plain strings: empty when unknown (an empty string is not a valid e-mail address or URL).
+    website = serializers.CharField(read_only=True, help_text=_("Adresse du site web, ou vide."))
+    email = serializers.CharField(read_only=True, help_text=_("E-mail public, ou vide."))
     url = serializers.SerializerMethodField(help_text=_("Adresse de la fiche publique."))
     roles = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
     neighbourhood = serializers.SlugRelatedField(
-        read_only=True, slug_field="slug", help_text=_("Identifiant du quartier prioritaire.")
+        read_only=True, slug_field="slug", allow_null=True, help_text=_("Identifiant du quartier prioritaire.")
     )
     communes_served = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="insee_code", help_text=_("Codes INSEE des communes d'intervention.")
     )
-    fte = serializers.DecimalField(max_digits=7, decimal_places=1, coerce_to_string=False, read_only=True)
+    fte = serializers.DecimalField(
+        max_digits=7, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Actor
@@ -247,6 +259,7 @@ class SupportOfferSerializer(serializers.ModelSerializer):
     communes = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="insee_code", help_text=_("Codes INSEE ; vide si tout le territoire.")
     )
+    url = serializers.CharField(read_only=True, help_text=_("Lien vers l'offre chez la structure, ou vide."))
     page_url = serializers.SerializerMethodField(help_text=_("Fiche publique de la structure qui propose l'offre."))
 
     class Meta:
@@ -720,7 +733,6 @@ class CommuneViewSet(_ReadOnlyViewSet):
     queryset = Commune.objects.order_by("name", "pk")
     serializer_class = CommuneSerializer
     lookup_field = "insee_code"
-    lookup_value_regex = r"[0-9AB]{5}"
 
 
 @extend_schema_view(

@@ -27,8 +27,8 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, QueryDict, StreamingHttpResponse
-from django.urls import include, path
+from django.http import Http404, JsonResponse, QueryDict, StreamingHttpResponse
+from django.urls import include, path, re_path
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
@@ -650,6 +650,8 @@ class ApiViewMixin(ConditionalMixin):
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering_fields: list[str] = []
     write_scope: str | None = None
+    # Any segment reaches the view, whose answer is then a JSON 404 rather than the site's HTML one.
+    lookup_value_regex = "[^/]+"
 
     def get_exception_handler(self):
         return exception_handler
@@ -703,12 +705,20 @@ def build_router() -> DefaultRouter:
     return router
 
 
+def not_found(request, *args, **kwargs):
+    """Any other address under /api/v1/: a 404 in the API's error shape, not the site's HTML page."""
+    return JsonResponse(
+        {"status": 404, "code": "not_found", "detail": str(_("Ressource introuvable.")), "errors": {}}, status=404
+    )
+
+
 def _urlpatterns() -> list:
     return [
         path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
         path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
         path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
         path("", include(build_router().urls)),
+        re_path(r"^.*$", not_found),
     ]
 
 

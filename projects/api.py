@@ -94,7 +94,7 @@ class InitiativeSerializer(serializers.ModelSerializer):
         help_text=_("manual : saisi à la main ; milestones : jalons pondérés ; none : inconnu."),
     )
     url = serializers.SerializerMethodField(help_text=_("Page publique du projet."))
-    objective = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    objective = serializers.SlugRelatedField(read_only=True, slug_field="slug", allow_null=True)
     target_budget = serializers.DecimalField(
         max_digits=14, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
     )
@@ -264,15 +264,23 @@ class InitiativeWriteSerializer(serializers.ModelSerializer):
 
 class SiteSerializer(serializers.ModelSerializer):
     commune = CommuneRefSerializer(read_only=True)
-    neighbourhood = serializers.SlugRelatedField(read_only=True, slug_field="slug")
+    neighbourhood = serializers.SlugRelatedField(read_only=True, slug_field="slug", allow_null=True)
     owner = ActorRefSerializer(read_only=True, allow_null=True)
     occupants = serializers.SlugRelatedField(
         many=True, read_only=True, slug_field="slug", help_text=_("Identifiants des acteurs occupants.")
     )
-    latitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
-    longitude = serializers.DecimalField(max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True)
-    surface_m2 = serializers.DecimalField(max_digits=9, decimal_places=1, coerce_to_string=False, read_only=True)
-    negotiated_rent = serializers.DecimalField(max_digits=10, decimal_places=2, coerce_to_string=False, read_only=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    surface_m2 = serializers.DecimalField(
+        max_digits=9, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    negotiated_rent = serializers.DecimalField(
+        max_digits=10, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+    )
     url = serializers.SerializerMethodField(help_text=_("Page publique des lieux."))
 
     class Meta:
