@@ -8,7 +8,7 @@ import csv
 from datetime import timedelta
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse
 from django.utils import timezone
@@ -18,7 +18,13 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
 from directory import services, validators
-from directory.forms import ActorAdminForm, ApiTokenChangeForm, ApiTokenCreateForm, FrenchUniqueInlineFormSet
+from directory.forms import (
+    ActorAdminForm,
+    ApiTokenChangeForm,
+    ApiTokenCreateForm,
+    CommuneAdminForm,
+    FrenchUniqueInlineFormSet,
+)
 from directory.models import (
     Actor,
     ApiToken,
@@ -55,7 +61,9 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.history_version_id = version_id
-        return super().history_form_view(request, object_id, version_id, extra_context)
+        # Row and many-to-many fields are restored together or not at all.
+        with transaction.atomic():
+            return super().history_form_view(request, object_id, version_id, extra_context)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -98,6 +106,7 @@ class ActorCountMixin:
 
 @admin.register(Commune)
 class CommuneAdmin(ActorCountMixin, admin.ModelAdmin):
+    form = CommuneAdminForm
     list_display = ["name", "insee_code", "postal_codes_display", "department_code", "in_territory", "actor_count"]
     list_filter = ["in_territory", "department_code"]
     search_fields = ["name", "insee_code", "slug"]

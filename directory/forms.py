@@ -4,6 +4,8 @@ Validation stays in the models and `directory.validators`; these forms only adap
 (identifiers typed with spaces, scopes as checkboxes, an expiry day rather than an instant).
 """
 
+import re
+
 from django import forms
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.validators import MaxLengthValidator
@@ -14,7 +16,7 @@ from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
 from directory import validators
-from directory.models import Actor, ApiToken
+from directory.models import Actor, ApiToken, Commune
 
 
 def formfield_assuming_https(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -87,6 +89,36 @@ class ActorAdminForm(forms.ModelForm):
 
     def clean_siren(self):
         return validators.digits_only(self.cleaned_data.get("siren", ""))
+
+
+class PostalCodesField(forms.CharField):
+    """A list of postal codes typed as « 93100, 93101 » (stored as a JSON list)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            return ", ".join(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return [code for code in re.split(r"[\s,;]+", text) if code]
+
+    def validate(self, value):
+        super().validate(value)
+        for code in value:
+            validators.validate_postal_code(code)
+
+
+class CommuneAdminForm(forms.ModelForm):
+    postal_codes = PostalCodesField(
+        label=_("Codes postaux"),
+        required=False,
+        help_text=_("Séparés par des virgules, hors CEDEX (par exemple « 93100 »)."),
+    )
+
+    class Meta:
+        model = Commune
+        fields = ["insee_code", "name", "slug", "postal_codes", "department_code", "in_territory"]
 
 
 class FrenchUniqueInlineFormSet(BaseInlineFormSet):

@@ -701,3 +701,18 @@ def test_actor_change_form_tells_what_is_missing_before_publication(admin_client
     response = admin_client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
 
     assert "Une description est nécessaire pour publier la fiche." in response.content.decode()
+
+
+def test_commune_postal_codes_are_typed_as_a_comma_separated_list(admin_client):
+    url = reverse("admin:directory_commune_add")
+    data = {"insee_code": "93066", "name": "Saint-Denis", "slug": "saint-denis", "department_code": "93"}
+
+    refused = admin_client.post(url, {**data, "postal_codes": "93200, 932"})
+    admin_client.post(url, {**data, "postal_codes": "93200, 93210"})
+
+    assert refused.context["adminform"].form.errors["postal_codes"] == ["Un code postal compte exactement 5 chiffres."]
+    assert Commune.objects.get(insee_code="93066").postal_codes == ["93200", "93210"]
+    change_page = admin_client.get(
+        reverse("admin:directory_commune_change", args=[Commune.objects.get(insee_code="93066").pk])
+    )
+    assert 'value="93200, 93210"' in change_page.content.decode()
