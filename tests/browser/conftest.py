@@ -75,7 +75,31 @@ def _browser_tools_present():
 
 
 @pytest.fixture(scope="session")
-def chromium():
+def _serialized_contents_for_every_connection(django_db_setup):
+    """Keep serialized rollback working once Playwright runs.
+
+    Django keeps the serialized test database (the migrations' reference data, restored after each
+    transactional test's flush) on the connection object. Django's connections live in context
+    variables, and the test code gets new connection objects once Playwright's sync API has started,
+    without that copy: the reference data would then be lost after the first browser test. Putting
+    it on the connection class makes it visible from every connection object.
+    """
+    from django.db import connections
+
+    wrappers = []
+    for alias in connections:
+        connection = connections[alias]
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents is not None and "_test_serialized_contents" not in vars(type(connection)):
+            type(connection)._test_serialized_contents = contents
+            wrappers.append(type(connection))
+    yield
+    for wrapper in wrappers:
+        del wrapper._test_serialized_contents
+
+
+@pytest.fixture(scope="session")
+def chromium(_serialized_contents_for_every_connection):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
