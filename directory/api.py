@@ -31,7 +31,6 @@ from directory.models import (
     SupportOffer,
 )
 from ess_portal.api import (
-    READ_ERRORS,
     STREAM_CHUNK_SIZE,
     WRITE_ERRORS,
     ApiViewMixin,
@@ -47,6 +46,7 @@ from ess_portal.api import (
     format_parameter,
     geojson_feature,
     history_reason,
+    read_responses,
     stream_csv,
     stream_geojson,
 )
@@ -575,12 +575,10 @@ LIST_RESPONSES = {
         responses={
             (200, "application/json"): ActorSerializer(many=True),
             **LIST_RESPONSES,
-            **error_responses(*READ_ERRORS),
+            **read_responses(),
         },
     ),
-    retrieve=extend_schema(
-        summary=_("Un acteur"), responses={200: ActorSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
+    retrieve=extend_schema(summary=_("Un acteur"), responses={200: ActorSerializer, **read_responses()}),
     create=extend_schema(
         summary=_("Proposer un acteur (entre « à valider »)"),
         request=ActorWriteSerializer,
@@ -704,11 +702,9 @@ class _ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary=_("Secteurs d'activité"), responses={200: SectorSerializer(many=True), **error_responses(*READ_ERRORS)}
+        summary=_("Secteurs d'activité"), responses={200: SectorSerializer(many=True), **read_responses()}
     ),
-    retrieve=extend_schema(
-        summary=_("Un secteur"), responses={200: SectorSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
+    retrieve=extend_schema(summary=_("Un secteur"), responses={200: SectorSerializer, **read_responses()}),
 )
 class SectorViewSet(_ReadOnlyViewSet):
     """The two-level nomenclature of sectors."""
@@ -721,11 +717,9 @@ class SectorViewSet(_ReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Communes (codes INSEE)"),
-        responses={200: CommuneSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: CommuneSerializer(many=True), **read_responses()},
     ),
-    retrieve=extend_schema(
-        summary=_("Une commune"), responses={200: CommuneSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
+    retrieve=extend_schema(summary=_("Une commune"), responses={200: CommuneSerializer, **read_responses()}),
 )
 class CommuneViewSet(_ReadOnlyViewSet):
     """Communes, looked up by INSEE code; `in_territory` marks the nine of Est Ensemble."""
@@ -738,11 +732,11 @@ class CommuneViewSet(_ReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Quartiers prioritaires"),
-        responses={200: NeighbourhoodSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: NeighbourhoodSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Un quartier prioritaire"),
-        responses={200: NeighbourhoodSerializer, 304: None, **error_responses(*READ_ERRORS)},
+        responses={200: NeighbourhoodSerializer, **read_responses()},
     ),
 )
 class NeighbourhoodViewSet(_ReadOnlyViewSet):
@@ -762,11 +756,11 @@ def support_offer_queryset():
 @extend_schema_view(
     list=extend_schema(
         summary=_("Offres d'accompagnement"),
-        responses={200: SupportOfferSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: SupportOfferSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Une offre d'accompagnement"),
-        responses={200: SupportOfferSerializer, 304: None, **error_responses(*READ_ERRORS)},
+        responses={200: SupportOfferSerializer, **read_responses()},
     ),
 )
 class SupportOfferViewSet(_ReadOnlyViewSet):
@@ -789,7 +783,7 @@ class SupportOfferViewSet(_ReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Export data·inclusion : structures"),
-        responses={200: DataInclusionStructureSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: DataInclusionStructureSerializer(many=True), **read_responses()},
     )
 )
 class DataInclusionStructureViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -809,7 +803,7 @@ class DataInclusionStructureViewSet(ApiViewMixin, mixins.ListModelMixin, viewset
 @extend_schema_view(
     list=extend_schema(
         summary=_("Export data·inclusion : services"),
-        responses={200: DataInclusionServiceSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: DataInclusionServiceSerializer(many=True), **read_responses()},
     )
 )
 class DataInclusionServiceViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):

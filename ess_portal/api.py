@@ -35,8 +35,8 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.authentication import SessionScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field, inline_serializer
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, SessionAuthentication
@@ -350,8 +350,7 @@ class BBoxField(django_forms.CharField):
         return (min_lon, min_lat, max_lon, max_lat)
 
 
-@extend_schema_field(OpenApiTypes.STR)
-class BBoxFilter(django_filters.Filter):
+class BBoxFilter(django_filters.CharFilter):
     """Records whose point lies in the box (records without coordinates are left out)."""
 
     field_class = BBoxField
@@ -481,6 +480,16 @@ WRITE_ERRORS = (400, 401, 403, 404, 406, 412, 415, 428, 429)
 
 # ---------------------------------------------------------------------------
 # Conditional requests
+
+
+def read_responses() -> dict:
+    """304 and the errors a read may answer."""
+    return {
+        304: OpenApiResponse(
+            description=str(_("Non modifié depuis l'ETag (If-None-Match) ou la date (If-Modified-Since)."))
+        ),
+        **error_responses(*READ_ERRORS),
+    }
 
 
 def etag_for(data) -> str:
@@ -636,6 +645,16 @@ def csv_value(value) -> str:
 # Base of every resource
 
 
+class ApiAutoSchema(AutoSchema):
+    """Reads are open to anonymous callers: say so in each read operation's security."""
+
+    def get_auth(self):
+        auth = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auth:
+            auth.append({})
+        return auth
+
+
 class ApiViewMixin(ConditionalMixin):
     """The API's defaults, explicit on each view rather than hidden in settings.
 
@@ -650,6 +669,7 @@ class ApiViewMixin(ConditionalMixin):
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering_fields: list[str] = []
     write_scope: str | None = None
+    schema = ApiAutoSchema()
     # Any segment reaches the view, whose answer is then a JSON 404 rather than the site's HTML one.
     lookup_value_regex = "[^/]+"
 

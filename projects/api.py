@@ -22,7 +22,6 @@ from directory.api import (
 )
 from directory.models import ApiToken, Neighbourhood
 from ess_portal.api import (
-    READ_ERRORS,
     WRITE_ERRORS,
     ApiViewMixin,
     bbox_filter,
@@ -34,6 +33,7 @@ from ess_portal.api import (
     etag_for,
     format_parameter,
     history_reason,
+    read_responses,
 )
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
@@ -384,11 +384,11 @@ def initiative_detail_queryset():
 @extend_schema_view(
     list=extend_schema(
         summary=_("Projets de la stratégie (liste filtrable)"),
-        responses={200: InitiativeSerializer(many=True), **error_responses(*READ_ERRORS)},
+        responses={200: InitiativeSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Un projet, avec jalons, indicateurs, acteurs, financements et revue énergétique"),
-        responses={200: InitiativeDetailSerializer, 304: None, **error_responses(*READ_ERRORS)},
+        responses={200: InitiativeDetailSerializer, **read_responses()},
     ),
     update=extend_schema(
         summary=_("Modifier un projet où son organisation est impliquée (If-Match obligatoire)"),
@@ -489,12 +489,10 @@ class InitiativeViewSet(
         responses={
             (200, "application/json"): SiteSerializer(many=True),
             **LIST_RESPONSES,
-            **error_responses(*READ_ERRORS),
+            **read_responses(),
         },
     ),
-    retrieve=extend_schema(
-        summary=_("Un lieu"), responses={200: SiteSerializer, 304: None, **error_responses(*READ_ERRORS)}
-    ),
+    retrieve=extend_schema(summary=_("Un lieu"), responses={200: SiteSerializer, **read_responses()}),
 )
 class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet):
     """Sites and premises that ESS projects may occupy."""

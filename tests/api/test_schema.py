@@ -1,0 +1,60 @@
+import re
+
+import pytest
+from drf_spectacular.validation import validate_schema
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def schema(api):
+    response = api.get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_schema_is_valid_openapi_3(schema):
+    validate_schema(schema)
+    assert schema["openapi"].startswith("3.")
+
+
+def test_schema_lists_the_contract_paths(schema):
+    assert {
+        "/api/v1/actors/",
+        "/api/v1/actors/{slug}/",
+        "/api/v1/initiatives/",
+        "/api/v1/initiatives/{slug}/",
+        "/api/v1/sectors/",
+        "/api/v1/communes/",
+        "/api/v1/communes/{insee_code}/",
+        "/api/v1/neighbourhoods/",
+        "/api/v1/support-offers/",
+        "/api/v1/sites/",
+        "/api/v1/exports/data-inclusion/structures/",
+        "/api/v1/exports/data-inclusion/services/",
+    } <= set(schema["paths"])
+
+
+def test_every_query_parameter_is_described(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    assert parameter.get("description"), (method, path, parameter["name"])
+
+
+def test_writes_document_their_error_codes(schema):
+    patch = schema["paths"]["/api/v1/actors/{slug}/"]["patch"]
+    assert {"200", "400", "401", "403", "404", "412", "428", "429"} <= set(patch["responses"])
+    assert patch["security"] == [{"partnerToken": []}, {"staffSession": []}]
+    assert {} in schema["paths"]["/api/v1/actors/"]["get"]["security"]
+    listing = schema["paths"]["/api/v1/actors/"]["get"]
+    assert set(listing["responses"]["200"]["content"]) == {"application/json", "application/geo+json", "text/csv"}
+
+
+def test_interactive_docs_use_only_local_assets(api):
+    response = api.get("/api/v1/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/drf_spectacular_sidecar/" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html)
