@@ -380,6 +380,7 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
         "legal_form",
         "ess_status",
         "commune",
+        "neighbourhood",
         ("sectors", SectorListFilter),
         "labels",
         "roles",
