@@ -665,7 +665,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ApiTokenChangeForm if obj else ApiTokenCreateForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "organisation" in form.base_fields:
+            # Choose the organisation here; editing or deleting the actor from a token form makes no sense.
+            widget = form.base_fields["organisation"].widget
+            widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        return form
 
     def get_fieldsets(self, request, obj=None):
         if obj is None:
