@@ -6,6 +6,7 @@ uses — and record the token's organisation in the history.
 """
 
 import django_filters
+import email_validator
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -306,6 +307,22 @@ def _text(value: str, *, min_length: int, max_length: int) -> str | None:
     return value[:max_length]
 
 
+def _http_url(value: str) -> str | None:
+    # The standard wants http(s) links; the directory's URL fields also accept ftp.
+    return value if (value or "").lower().startswith(("http://", "https://")) else None
+
+
+def _email(value: str) -> str | None:
+    # The standard's e-mail check (email-validator) is stricter than Django's (e.g. « x@localhost »).
+    if not value:
+        return None
+    try:
+        email_validator.validate_email(value, check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return None
+    return value
+
+
 def _name(value: str, fallback: str) -> str:
     # The standard wants 3 to 150 characters.
     value = (value or "").strip()
@@ -332,8 +349,8 @@ def data_inclusion_structure(actor: Actor) -> dict:
         "longitude": float(actor.longitude) if actor.longitude is not None else None,
         "latitude": float(actor.latitude) if actor.latitude is not None else None,
         "telephone": _e164(actor.phone),
-        "courriel": actor.email or None,
-        "site_web": actor.website or None,
+        "courriel": _email(actor.email),
+        "site_web": _http_url(actor.website),
         "horaires_accueil": actor.opening_hours or None,
         "accessibilite_lieu": None,
         "reseaux_porteurs": None,
@@ -386,7 +403,7 @@ def data_inclusion_service(offer: SupportOffer) -> dict:
         "publics_precisions": str(offer.get_target_typology_display()),
         "conditions_acces": offer.eligibility or None,
         "zone_eligibilite": zone or None,
-        "lien_mobilisation": offer.url or None,
+        "lien_mobilisation": _http_url(offer.url),
     }
 
 

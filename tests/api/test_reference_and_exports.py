@@ -142,9 +142,10 @@ def test_every_exported_structure_is_valid_for_data_inclusion(api):
         description="Une épicerie solidaire fictive.",
     )
     factories.actor(name="x" * 200, short_description="", description="Oui.", serves_whole_territory=True)
+    factories.actor(name="Fictif local", email="contact@localhost", website="ftp://ftp.example.org/")
     factories.actor(name="Brouillon fictif", status=PublicationStatus.DRAFT)
     body = api.get("/api/v1/exports/data-inclusion/structures/").json()
-    assert body["count"] == 3
+    assert body["count"] == 4
     for record in body["results"]:
         Structure.model_validate(record)
     by_siret = {record["siret"]: record for record in body["results"]}
@@ -155,6 +156,8 @@ def test_every_exported_structure_is_valid_for_data_inclusion(api):
     assert record["code_insee"] == "93048"
     assert record["longitude"] == 2.44
     assert record["date_maj"] == timezone.localdate().isoformat()
+    local = next(r for r in body["results"] if r["nom"] == "Fictif local")
+    assert (local["courriel"], local["site_web"]) == (None, None)
 
 
 def test_every_exported_service_is_valid_for_data_inclusion(api):
