@@ -598,16 +598,29 @@ LIST_RESPONSES = {
     retrieve=extend_schema(summary=_("Un acteur"), responses={200: ActorSerializer, **read_responses()}),
     create=extend_schema(
         summary=_("Proposer un acteur (entre « à valider »)"),
+        description=_(
+            "Jeton avec le droit write:actors. La fiche entre « à valider » (status pending, source api), "
+            "quels que soient les champs envoyés ; l'équipe la publie. Mêmes règles que l'administration "
+            "(SIRET, code postal de la commune, coordonnées en France…)."
+        ),
         request=ActorWriteSerializer,
         responses={201: ActorSerializer, **error_responses(400, 401, 403, 406, 415, 429)},
     ),
     update=extend_schema(
         summary=_("Modifier la fiche de son organisation (If-Match obligatoire)"),
+        description=_(
+            "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
+            "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412). Consigné dans l'historique."
+        ),
         request=ActorWriteSerializer,
         responses={200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
     ),
     partial_update=extend_schema(
         summary=_("Modifier en partie la fiche de son organisation (If-Match obligatoire)"),
+        description=_(
+            "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
+            "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412). Consigné dans l'historique."
+        ),
         request=ActorWriteSerializer,
         responses={200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
     ),

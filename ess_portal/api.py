@@ -648,6 +648,11 @@ def csv_value(value) -> str:
 class ApiAutoSchema(AutoSchema):
     """Reads are open to anonymous callers: say so in each read operation's security."""
 
+    def get_description(self):
+        # Operations are described in French by their summary and `description`; the viewsets'
+        # docstrings are for developers.
+        return ""
+
     def get_auth(self):
         auth = super().get_auth()
         if self.method in SAFE_METHODS and {} not in auth:

@@ -392,11 +392,21 @@ def initiative_detail_queryset():
     ),
     update=extend_schema(
         summary=_("Modifier un projet où son organisation est impliquée (If-Match obligatoire)"),
+        description=_(
+            "Jeton avec le droit write:initiatives, sur un projet où son organisation est impliquée ou porteuse "
+            "(sinon 403). If-Match obligatoire (absent : 428 ; périmé : 412). Un changement de statut suit le "
+            "cycle de vie ; validé, en cours et terminé exigent une revue énergétique approuvée (sinon 400)."
+        ),
         request=InitiativeWriteSerializer,
         responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
     ),
     partial_update=extend_schema(
         summary=_("Modifier en partie un projet où son organisation est impliquée (If-Match obligatoire)"),
+        description=_(
+            "Jeton avec le droit write:initiatives, sur un projet où son organisation est impliquée ou porteuse "
+            "(sinon 403). If-Match obligatoire (absent : 428 ; périmé : 412). Un changement de statut suit le "
+            "cycle de vie ; validé, en cours et terminé exigent une revue énergétique approuvée (sinon 400)."
+        ),
         request=InitiativeWriteSerializer,
         responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
     ),
