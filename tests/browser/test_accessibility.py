@@ -29,11 +29,14 @@ def test_page_has_no_serious_or_critical_accessibility_violation(page, live_serv
     assert_accessible(page)
 
 
-def test_strategy_page_is_accessible_on_a_phone(chromium, live_server, portal_data):
+@pytest.mark.parametrize("name", ["strategy", "initiative", "sites"])
+def test_tracker_page_is_accessible_on_a_phone(chromium, live_server, portal_data, name):
     context = chromium.new_context(locale="fr-FR", viewport={"width": 375, "height": 740}, is_mobile=True)
     try:
         tab = context.new_page()
-        tab.goto(live_server.url + "/strategie/")
+        tab.goto(live_server.url + PAGES[name](portal_data))
+        if tab.locator("[data-map]").count():
+            tab.wait_for_selector("[data-map][data-marker-count]")
         assert_accessible(tab)
         # No horizontal scrolling of the page itself: wide tables scroll inside their own box.
         assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
