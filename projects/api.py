@@ -7,7 +7,6 @@ admin takes, so the lifecycle and the energy-transition gate hold for partners t
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Max, Prefetch
-from django.urls import NoReverseMatch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -38,15 +37,6 @@ from ess_portal.api import (
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import EnergyReview, FundingLine, Indicator, Initiative, Involvement, Milestone, Site, StrategyAxis
-
-
-def page_url(obj) -> str | None:
-    """The public page of a record, or None while the public pages do not route it."""
-    try:
-        return public_url(obj)
-    except NoReverseMatch:
-        return None
-
 
 # ---------------------------------------------------------------------------
 # Serializers
@@ -134,8 +124,8 @@ class InitiativeSerializer(serializers.ModelSerializer):
     def get_energy_review(self, obj) -> str | None:
         return obj.energy_review_decision
 
-    def get_url(self, obj) -> str | None:
-        return page_url(obj)
+    def get_url(self, obj) -> str:
+        return public_url(obj)
 
     @extend_schema_field(FundingTotalsSerializer)
     def get_funding(self, obj) -> dict:
@@ -311,8 +301,8 @@ class SiteSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def get_url(self, obj) -> str | None:
-        return page_url(obj)
+    def get_url(self, obj) -> str:
+        return public_url(obj)
 
 
 SITE_CSV_COLUMNS = [

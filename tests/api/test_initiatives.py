@@ -6,7 +6,6 @@ import pytest
 from django.utils import timezone
 
 from directory.models import ApiToken, PublicationStatus
-from projects.api import page_url
 from projects.models import EnergyReview, FundingLine, Initiative, Involvement, StatusChange
 from tests import factories
 from tests.api.conftest import bearer
@@ -53,7 +52,7 @@ def expected_initiative(initiative: Initiative, *, detail: bool) -> dict:
         ),
         "energy_review": review.decision if review else None,
         "updated_at": timezone.localtime(initiative.updated_at).isoformat(),
-        "url": page_url(initiative),
+        "url": f"https://ess.example.org/projets/{initiative.slug}/",
         "objective": None,
         "kind": initiative.kind,
         "summary": initiative.summary,
@@ -333,7 +332,7 @@ def test_site_list_and_detail_payloads(api):
         "publication_status": "published",
         "is_fictional": False,
         "updated_at": timezone.localtime(site.updated_at).isoformat(),
-        "url": page_url(site),
+        "url": f"https://ess.example.org/lieux/#{site.slug}",
     }
     assert api.get("/api/v1/sites/").json()["results"] == [expected]
     assert api.get(f"/api/v1/sites/{site.slug}/").json() == expected
