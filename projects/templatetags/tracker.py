@@ -16,10 +16,10 @@ register = template.Library()
 
 # Geometry of the horizontal bar charts, in SVG user units (the SVG scales to its container).
 CHART_WIDTH = 640
-BAR_AREA = 540
-ROW_HEIGHT = 46
-BAR_HEIGHT = 18
-LABEL_OFFSET = 14
+BAR_AREA = 500
+ROW_HEIGHT = 52
+BAR_HEIGHT = 20
+LABEL_OFFSET = 17
 SERIES_CLASSES = 8
 
 
