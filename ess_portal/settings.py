@@ -97,6 +97,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "ess_portal.urls"
+# Messages stay on the server: a new API token's secret is shown once through them.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 WSGI_APPLICATION = "ess_portal.wsgi.application"
 
 TEMPLATES = [

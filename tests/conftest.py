@@ -5,7 +5,26 @@ pyproject.toml); tests of Django's own admin templates opt out with
 `@pytest.mark.ignore_template_errors`, as those templates rely on empty defaults.
 """
 
+import pytest
 from django.conf import settings
+
+
+@pytest.fixture(autouse=True)
+def _web_test_settings(settings, tmp_path_factory):
+    """Production settings, made usable by the test client.
+
+    The test client speaks plain HTTP (no HTTPS redirect), and static files are served
+    without `collectstatic` (plain storage, no manifest; WhiteNoise warns — an error
+    under `-W error` — when STATIC_ROOT does not exist, as on a fresh clone).
+    """
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    root = tmp_path_factory.getbasetemp() / "staticfiles"
+    root.mkdir(exist_ok=True)
+    settings.STATIC_ROOT = root
 
 
 def is_postgres() -> bool:

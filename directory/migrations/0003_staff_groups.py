@@ -15,6 +15,8 @@ GROUPS = {
 }
 MODELS = ["actor", "contact", "supportoffer", "cooperation", "sector", "label", "neighbourhood", "commune",
           "role", "stage", "apitoken"]
+# Editors may remove a contact (a person withdrawing consent must disappear, GDPR).
+EDITOR_EXTRA = {"delete_contact"}
 # Reference data and API tokens are the moderators' business, not the editors'.
 EDITOR_READ_ONLY = {"sector", "label", "neighbourhood", "commune", "role", "stage", "apitoken"}
 
@@ -33,6 +35,8 @@ def create_groups(apps, schema_editor):
         for model in MODELS:
             allowed = {"view"} if group_name == "Éditeurs" and model in EDITOR_READ_ONLY else actions
             codenames += [f"{action}_{model}" for action in allowed]
+        if group_name == "Éditeurs":
+            codenames += sorted(EDITOR_EXTRA)
         group.permissions.add(*Permission.objects.filter(content_type__app_label="directory", codename__in=codenames))
 
 

@@ -4,17 +4,7 @@ from rest_framework.test import APIClient
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
-    # Plain HTTP in the test client.
-    settings.SECURE_SSL_REDIRECT = False
-    # No collectstatic before tests: plain storage, no manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # WhiteNoise warns (an error under -W error) when STATIC_ROOT does not exist, as on a fresh clone.
-    settings.STATIC_ROOT = tmp_path / "staticfiles"
-    settings.STATIC_ROOT.mkdir()
+def _api_site_url(settings):
     settings.SITE_URL = "https://ess.example.org"
 
 

@@ -67,19 +67,6 @@ def actor_form_data(**overrides) -> dict:
     return {key: value for key, value in data.items() if value is not None}
 
 
-@pytest.fixture(autouse=True)
-def _web_test_settings(settings, tmp_path):
-    # Plain HTTP in the test client, and no collectstatic before tests (WhiteNoise warns,
-    # an error under -W error, when STATIC_ROOT does not exist, as on a fresh clone).
-    settings.SECURE_SSL_REDIRECT = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.STATIC_ROOT = tmp_path / "staticfiles"
-    settings.STATIC_ROOT.mkdir()
-
-
 @pytest.fixture
 def superuser():
     return factories.staff_user(superuser=True)
@@ -633,6 +620,13 @@ def test_editors_edit_actors_but_cannot_delete_them(client):
     assert client.get(reverse("admin:directory_actor_delete", args=[actor.pk])).status_code == 403
     assert client.get(reverse("admin:directory_actor_change", args=[actor.pk])).context["has_change_permission"]
     assert client.get(reverse("admin:directory_apitoken_add")).status_code == 403
+
+
+def test_editors_may_remove_a_contact_who_withdraws_consent():
+    editor = factories.staff_user(group="Éditeurs")
+
+    assert editor.has_perm("directory.delete_contact")
+    assert not editor.has_perm("directory.delete_actor")
 
 
 def test_moderators_may_delete_one_actor_but_not_in_bulk(client):

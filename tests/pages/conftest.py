@@ -8,20 +8,6 @@ from directory.models import Label, Neighbourhood, PublicationStatus, Role, Sect
 from tests import factories
 
 
-@pytest.fixture(autouse=True)
-def _static_files_without_collectstatic(settings, tmp_path_factory):
-    """Pages render without `collectstatic`: plain static storage; WhiteNoise finds an (empty) root."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    root = tmp_path_factory.getbasetemp() / "staticfiles"
-    root.mkdir(exist_ok=True)
-    settings.STATIC_ROOT = root
-    # Production settings redirect plain HTTP; the test client speaks plain HTTP.
-    settings.SECURE_SSL_REDIRECT = False
-
-
 @pytest.fixture
 def populate():
     """Return a function adding `n` published actors (with sectors, labels, roles, coordinates, an offer each)."""

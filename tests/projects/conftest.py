@@ -11,17 +11,3 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _test_settings(settings, tmp_path):
-    # Plain HTTP in the test client.
-    settings.SECURE_SSL_REDIRECT = False
-    # No collectstatic before tests: plain storage, no manifest.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # WhiteNoise warns (an error under -W error) when STATIC_ROOT does not exist, as on a fresh clone.
-    settings.STATIC_ROOT = tmp_path / "staticfiles"
-    settings.STATIC_ROOT.mkdir()
