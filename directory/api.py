@@ -37,9 +37,9 @@ from ess_portal.api import (
     ApiViewMixin,
     CSVRenderer,
     GeoJSONRenderer,
+    GuardedUpdateMixin,
     bbox_filter,
     can_read_unpublished,
-    check_if_match,
     csv_value,
     django_validation_error_to_drf,
     error_responses,
@@ -627,6 +627,7 @@ LIST_RESPONSES = {
 )
 class ActorViewSet(
     ApiViewMixin,
+    GuardedUpdateMixin,
     StreamedListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -640,6 +641,8 @@ class ActorViewSet(
     filterset_class = ActorApiFilterSet
     ordering_fields = ["name", "updated_at", "created_at"]
     write_scope = ApiToken.Scope.WRITE_ACTORS
+    detail_serializer_class = ActorSerializer
+    write_serializer_class = ActorWriteSerializer
     csv_columns = ACTOR_CSV_COLUMNS
     csv_filename = "acteurs.csv"
 
@@ -682,7 +685,7 @@ class ActorViewSet(
         # Whatever was sent, a partner's proposal waits for the staff's review.
         actor = Actor(status=PublicationStatus.PENDING, source=Actor.Source.PARTNER_API)
         with transaction.atomic():
-            self._apply(actor, serializer.validated_data, token)
+            self.apply_update(actor, serializer.validated_data, token)
         actor = actor_queryset().get(pk=actor.pk)
         data = ActorSerializer(actor).data
         response = Response(data, status=status.HTTP_201_CREATED)
@@ -690,26 +693,11 @@ class ActorViewSet(
         response["ETag"] = etag_for(data)
         return response
 
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        token = request.auth
-        actor = self.get_object()
-        with transaction.atomic():
-            # Lock the row: two writers with the same ETag cannot both pass the check.
-            Actor.objects.select_for_update().filter(pk=actor.pk).values_list("pk").first()
-            actor = actor_queryset().get(pk=actor.pk)
-            check_if_match(request, ActorSerializer(actor).data)
-            serializer = ActorWriteSerializer(actor, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            self._apply(actor, serializer.validated_data, token)
-        actor = actor_queryset().get(pk=actor.pk)
-        data = ActorSerializer(actor).data
-        response = Response(data)
-        response["ETag"] = etag_for(data)
-        return response
+    def detail_queryset(self):
+        return actor_queryset()
 
     @staticmethod
-    def _apply(actor: Actor, validated: dict, token: ApiToken) -> None:
+    def apply_update(actor: Actor, validated: dict, token: ApiToken) -> None:
         m2m = {field: validated.pop(field) for field in M2M_ACTOR_FIELDS if field in validated}
         for field, value in validated.items():
             setattr(actor, field, value)

@@ -27,6 +27,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.http import Http404, JsonResponse, QueryDict, StreamingHttpResponse
 from django.urls import include, path, re_path
 from django.utils.cache import get_conditional_response
@@ -538,6 +539,40 @@ class ConditionalMixin:
         if conditional is not response:
             conditional["ETag"] = etag
             return conditional
+        return response
+
+
+class GuardedUpdateMixin:
+    """PUT and PATCH that cannot lose an update: the row is locked, then If-Match is checked.
+
+    Viewsets name the serializer that answers (`detail_serializer_class`), the one that reads
+    the request (`write_serializer_class`), the queryset that reads a record for the answer
+    (`detail_queryset()`), and write the validated data with `apply_update()`.
+    """
+
+    detail_serializer_class: type[serializers.Serializer]
+    write_serializer_class: type[serializers.Serializer]
+
+    def detail_queryset(self):
+        raise NotImplementedError
+
+    def apply_update(self, obj, validated: dict, token: ApiToken) -> None:
+        raise NotImplementedError
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        obj = self.get_object()
+        with transaction.atomic():
+            # Lock the row: two writers with the same ETag cannot both pass the check.
+            type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("pk").first()
+            obj = self.detail_queryset().get(pk=obj.pk)
+            check_if_match(request, self.detail_serializer_class(obj).data)
+            serializer = self.write_serializer_class(obj, data=request.data, partial=partial)
+            serializer.is_valid(raise_exception=True)
+            self.apply_update(obj, serializer.validated_data, request.auth)
+        data = self.detail_serializer_class(self.detail_queryset().get(pk=obj.pk)).data
+        response = Response(data)
+        response["ETag"] = etag_for(data)
         return response
 
 

@@ -5,7 +5,6 @@ admin takes, so the lifecycle and the energy-transition gate hold for partners t
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Max, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
@@ -23,13 +22,12 @@ from directory.models import ApiToken, Neighbourhood
 from ess_portal.api import (
     WRITE_ERRORS,
     ApiViewMixin,
+    GuardedUpdateMixin,
     bbox_filter,
     can_read_unpublished,
-    check_if_match,
     csv_value,
     django_validation_error_to_drf,
     error_responses,
-    etag_for,
     format_parameter,
     history_reason,
     read_responses,
@@ -402,7 +400,12 @@ def initiative_detail_queryset():
     ),
 )
 class InitiativeViewSet(
-    ApiViewMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet
+    ApiViewMixin,
+    GuardedUpdateMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
 ):
     """Initiatives of the strategy. Updates need a token with `write:initiatives` of an involved organisation."""
 
@@ -410,6 +413,8 @@ class InitiativeViewSet(
     filterset_class = InitiativeFilterSet
     ordering_fields = ["title", "updated_at", "created_at"]
     write_scope = ApiToken.Scope.WRITE_INITIATIVES
+    detail_serializer_class = InitiativeDetailSerializer
+    write_serializer_class = InitiativeWriteSerializer
 
     def get_queryset(self):
         if self.request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -438,25 +443,11 @@ class InitiativeViewSet(
         self.last_modified = initiative.updated_at
         return Response(InitiativeDetailSerializer(initiative).data)
 
-    def update(self, request, *args, **kwargs):
-        partial = kwargs.pop("partial", False)
-        token = request.auth
-        initiative = self.get_object()
-        with transaction.atomic():
-            Initiative.objects.select_for_update().filter(pk=initiative.pk).values_list("pk").first()
-            initiative = initiative_detail_queryset().get(pk=initiative.pk)
-            check_if_match(request, InitiativeDetailSerializer(initiative).data)
-            serializer = InitiativeWriteSerializer(initiative, data=request.data, partial=partial)
-            serializer.is_valid(raise_exception=True)
-            self._apply(initiative, serializer.validated_data, token)
-        initiative = initiative_detail_queryset().get(pk=initiative.pk)
-        data = InitiativeDetailSerializer(initiative).data
-        response = Response(data)
-        response["ETag"] = etag_for(data)
-        return response
+    def detail_queryset(self):
+        return initiative_detail_queryset()
 
     @staticmethod
-    def _apply(initiative: Initiative, validated: dict, token: ApiToken) -> None:
+    def apply_update(initiative: Initiative, validated: dict, token: ApiToken) -> None:
         to_status = validated.pop("status", None)
         reason = validated.pop("status_reason", "").strip()
         for field, value in validated.items():
