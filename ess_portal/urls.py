@@ -1,6 +1,5 @@
 """Root URLs: public pages, the staff admin and the partner API."""
 
-from django.conf import settings
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
@@ -30,8 +29,3 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("projects.urls")),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

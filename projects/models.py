@@ -985,12 +985,25 @@ class JournalEntry(models.Model):
         return self.title
 
 
+# Where documents are stored, under MEDIA_ROOT (and served by `projects.views.document_file`).
+DOCUMENTS_DIR = "projects/documents/"
+
+
 def document_upload_to(instance, filename: str) -> str:
-    return f"projects/documents/{timezone.now():%Y/%m}/{filename}"
+    return f"{DOCUMENTS_DIR}{timezone.now():%Y/%m}/{filename}"
+
+
+class DocumentQuerySet(models.QuerySet):
+    def public(self):
+        """Documents anyone may download: marked public, on a published initiative."""
+        return self.filter(is_public=True, initiative__publication_status=PublicationStatus.PUBLISHED)
 
 
 class Document(models.Model):
-    """A file attached to an initiative (report, minutes, plan…), public or internal."""
+    """A file attached to an initiative (report, minutes, plan…), public or internal.
+
+    Files are never served as plain media: `projects.views.document_file` checks who may read them.
+    """
 
     class Kind(models.TextChoices):
         REPORT = "report", _("rapport ou bilan")
@@ -1025,6 +1038,8 @@ class Document(models.Model):
         verbose_name=_("déposé par"),
     )
     uploaded_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+
+    objects = DocumentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("document")

@@ -4,6 +4,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, Sum
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, S
 from directory.views import _filter_errors, _paginate
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
+    DOCUMENTS_DIR,
     Consultation,
     Document,
     EnergyAssessment,
@@ -200,7 +202,7 @@ def initiative_detail(request, slug):
                 to_attr="public_consultations",
             ),
             Prefetch("journal_entries", queryset=JournalEntry.objects.filter(is_public=True), to_attr="public_journal"),
-            Prefetch("documents", queryset=Document.objects.filter(is_public=True), to_attr="public_documents"),
+            Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
             Prefetch("status_changes", queryset=StatusChange.objects.order_by("changed_at", "pk"), to_attr="lifecycle"),
         )
         .with_progress()
@@ -504,3 +506,16 @@ def site_list(request):
             "crumbs": [(_("Lieux et locaux"), "")],
         },
     )
+
+
+@require_GET
+def document_file(request, name):
+    """An initiative's document: public ones for everyone, internal ones for staff allowed to view them."""
+    documents = Document.objects.all() if request.user.has_perm("projects.view_document") else Document.objects.public()
+    document = get_object_or_404(documents, file=f"{DOCUMENTS_DIR}{name}")
+    try:
+        handle = document.file.open("rb")
+    except OSError:
+        raise Http404 from None
+    # A download, never rendered inline: the site's origin does not vouch for an uploaded file's content.
+    return FileResponse(handle, as_attachment=True, filename=name.rsplit("/", 1)[-1])
