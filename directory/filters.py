@@ -5,6 +5,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.drainage import set_override
 
 from directory.models import Actor, Commune, Label, Neighbourhood, Role, Sector, Stage, SupportOffer, Typology
 
@@ -12,6 +13,22 @@ from directory.models import Actor, Commune, Label, Neighbourhood, Role, Sector,
 # and only cost work. NUL characters are refused by PostgreSQL in text parameters.
 MAX_VALUE_LENGTH = 200
 MAX_VALUES_PER_PARAMETER = 50
+
+
+class _PublicCodeSchema:
+    """In the API schema, a record chosen by its public code (INSEE code, slug) is a described string."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        set_override(self, "field", {"type": "string", "description": self.extra.get("help_text") or self.label})
+
+
+class CodeChoiceFilter(_PublicCodeSchema, django_filters.ModelChoiceFilter):
+    """A record chosen by its public code."""
+
+
+class CodeMultipleChoiceFilter(_PublicCodeSchema, django_filters.ModelMultipleChoiceFilter):
+    """Records chosen by their public codes (a repeatable parameter)."""
 
 
 def sanitize_query(data):
@@ -36,21 +53,21 @@ class ActorFilterSet(django_filters.FilterSet):
         label=_("Recherche"),
         help_text=_("Nom, activité, produits et services ; accepte aussi un SIRET ou un SIREN."),
     )
-    commune = django_filters.ModelMultipleChoiceFilter(
+    commune = CodeMultipleChoiceFilter(
         field_name="commune__insee_code",
         to_field_name="insee_code",
         queryset=Commune.objects.all(),
         label=_("Commune"),
         help_text=_("Code INSEE de la commune (répétable)."),
     )
-    neighbourhood = django_filters.ModelMultipleChoiceFilter(
+    neighbourhood = CodeMultipleChoiceFilter(
         field_name="neighbourhood__slug",
         to_field_name="slug",
         queryset=Neighbourhood.objects.all(),
         label=_("Quartier prioritaire"),
         help_text=_("Identifiant du quartier (répétable)."),
     )
-    sector = django_filters.ModelMultipleChoiceFilter(
+    sector = CodeMultipleChoiceFilter(
         method="filter_sector",
         to_field_name="slug",
         queryset=Sector.objects.all(),
@@ -63,7 +80,7 @@ class ActorFilterSet(django_filters.FilterSet):
     typology = django_filters.MultipleChoiceFilter(
         choices=Actor._meta.get_field("typology").choices, label=_("Typologie"), help_text=_("Typologie (répétable).")
     )
-    label = django_filters.ModelMultipleChoiceFilter(
+    label = CodeMultipleChoiceFilter(
         field_name="labels__slug",
         to_field_name="slug",
         queryset=Label.objects.all(),
@@ -71,7 +88,7 @@ class ActorFilterSet(django_filters.FilterSet):
         help_text=_("Identifiant du label (répétable)."),
         distinct=True,
     )
-    role = django_filters.ModelMultipleChoiceFilter(
+    role = CodeMultipleChoiceFilter(
         field_name="roles__slug",
         to_field_name="slug",
         queryset=Role.objects.all(),
@@ -168,7 +185,7 @@ class ActorFilterSet(django_filters.FilterSet):
 class SupportOfferFilterSet(django_filters.FilterSet):
     """The support finder's criteria: stage, kind of support, commune, typology, sector."""
 
-    stage = django_filters.ModelChoiceFilter(
+    stage = CodeChoiceFilter(
         field_name="stages",
         to_field_name="slug",
         queryset=Stage.objects.all(),
@@ -182,7 +199,7 @@ class SupportOfferFilterSet(django_filters.FilterSet):
         help_text=_("Le type d'appui recherché."),
         empty_label=_("Tous les types d'appui"),
     )
-    commune = django_filters.ModelChoiceFilter(
+    commune = CodeChoiceFilter(
         method="filter_commune",
         to_field_name="insee_code",
         queryset=Commune.objects.in_territory(),
@@ -197,7 +214,7 @@ class SupportOfferFilterSet(django_filters.FilterSet):
         help_text=_("Les offres ouvertes à tous les acteurs sont toujours incluses."),
         empty_label=_("Tous les profils"),
     )
-    sector = django_filters.ModelChoiceFilter(
+    sector = CodeChoiceFilter(
         method="filter_sector",
         to_field_name="slug",
         queryset=Sector.objects.filter(parent__isnull=True),

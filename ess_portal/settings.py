@@ -236,6 +236,16 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One stable name per choice set shared by several fields (the schema is a contract).
+    "ENUM_NAME_OVERRIDES": {
+        "PublicationStatusEnum": "directory.models.PublicationStatus",
+        "SupportOfferKindEnum": "directory.models.SupportOffer.Kind",
+        "SiteKindEnum": "projects.models.Site.Kind",
+        "InitiativeKindEnum": "projects.models.Initiative.Kind",
+        "InitiativeStatusEnum": "projects.models.Initiative.Status",
+        "FundingLineKindEnum": "projects.models.FundingLine.Kind",
+        "FundingLineStatusEnum": "projects.models.FundingLine.Status",
+    },
 }
 
 # Public maps (Leaflet, served locally). Background tiles come from this URL template; leave it

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from directory.filters import sanitize_query
+from directory.filters import CodeMultipleChoiceFilter, sanitize_query
 from directory.models import Actor, Commune, Neighbourhood, normalize_search_text, search_words
 from projects.models import Initiative, Site, StrategyAxis
 
@@ -32,7 +32,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         label=_("Recherche"),
         help_text=_("Mots de l'intitulé ou du résumé ; les accents et majuscules sont ignorés."),
     )
-    axis = django_filters.ModelMultipleChoiceFilter(
+    axis = CodeMultipleChoiceFilter(
         field_name="axis__slug",
         to_field_name="slug",
         queryset=StrategyAxis.objects.all(),
@@ -50,7 +50,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         label=_("Santé"),
         help_text=_("Santé du projet : dans les temps, à surveiller, en retard, bloqué (répétable)."),
     )
-    commune = django_filters.ModelMultipleChoiceFilter(
+    commune = CodeMultipleChoiceFilter(
         field_name="communes__insee_code",
         to_field_name="insee_code",
         queryset=Commune.objects.all(),
@@ -58,7 +58,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         help_text=_("Code INSEE d'une commune concernée (répétable)."),
         distinct=True,
     )
-    neighbourhood = django_filters.ModelMultipleChoiceFilter(
+    neighbourhood = CodeMultipleChoiceFilter(
         field_name="neighbourhoods__slug",
         to_field_name="slug",
         queryset=Neighbourhood.objects.all(),
@@ -66,7 +66,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         help_text=_("Identifiant du quartier (répétable)."),
         distinct=True,
     )
-    actor = django_filters.ModelMultipleChoiceFilter(
+    actor = CodeMultipleChoiceFilter(
         field_name="involvements__actor__slug",
         to_field_name="slug",
         queryset=Actor.objects.all(),
@@ -74,7 +74,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
         help_text=_("Identifiant d'un acteur impliqué, quel que soit son rôle (répétable)."),
         distinct=True,
     )
-    lead_actor = django_filters.ModelMultipleChoiceFilter(
+    lead_actor = CodeMultipleChoiceFilter(
         field_name="lead_actor__slug",
         to_field_name="slug",
         queryset=Actor.objects.all(),
@@ -118,14 +118,14 @@ class SiteFilterSet(django_filters.FilterSet):
         label=_("Étape d'occupation"),
         help_text=_("Étape de l'occupation (répétable)."),
     )
-    commune = django_filters.ModelMultipleChoiceFilter(
+    commune = CodeMultipleChoiceFilter(
         field_name="commune__insee_code",
         to_field_name="insee_code",
         queryset=Commune.objects.all(),
         label=_("Commune"),
         help_text=_("Code INSEE de la commune (répétable)."),
     )
-    neighbourhood = django_filters.ModelMultipleChoiceFilter(
+    neighbourhood = CodeMultipleChoiceFilter(
         field_name="neighbourhood__slug",
         to_field_name="slug",
         queryset=Neighbourhood.objects.all(),
