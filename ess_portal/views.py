@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from directory.models import Actor
-from projects.models import Initiative
+from projects.models import Initiative, JournalEntry
 
 # Reference figures of the ESS, with their source (../shared/reference/est-ensemble.md).
 REFERENCE_SOURCE = _("Compte rendu de presse du 11 mars 2019 sur la stratégie ESS d'Est Ensemble")
@@ -44,6 +44,9 @@ def home(request):
     latest_initiatives = list(
         Initiative.objects.published().select_related("axis").order_by("-updated_at", "pk")[:LATEST_COUNT]
     )
+    latest_updates = list(
+        JournalEntry.objects.public().select_related("initiative").order_by("-entry_date", "-pk")[:LATEST_COUNT]
+    )
     return render(
         request,
         "home.html",
@@ -54,6 +57,7 @@ def home(request):
             "initiatives_by_status": initiatives_by_status,
             "latest_actors": latest_actors,
             "latest_initiatives": latest_initiatives,
+            "latest_updates": latest_updates,
             "reference_figures": REFERENCE_FIGURES,
             "reference_source": REFERENCE_SOURCE,
             "has_fictional": any(actor.is_fictional for actor in latest_actors),

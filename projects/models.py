@@ -954,6 +954,12 @@ class Measurement(models.Model):
             raise ValidationError({"measured_on": _("Une mesure ne peut pas être datée dans le futur.")})
 
 
+class JournalEntryQuerySet(models.QuerySet):
+    def public(self):
+        """Updates anyone may read: marked public, on a published initiative."""
+        return self.filter(is_public=True, initiative__publication_status=PublicationStatus.PUBLISHED)
+
+
 class JournalEntry(models.Model):
     """A dated update on an initiative, public or internal."""
 
@@ -975,6 +981,8 @@ class JournalEntry(models.Model):
         verbose_name=_("auteur"),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+
+    objects = JournalEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("entrée du journal")

@@ -201,7 +201,7 @@ def initiative_detail(request, slug):
                 ),
                 to_attr="public_consultations",
             ),
-            Prefetch("journal_entries", queryset=JournalEntry.objects.filter(is_public=True), to_attr="public_journal"),
+            Prefetch("journal_entries", queryset=JournalEntry.objects.public(), to_attr="public_journal"),
             Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
             Prefetch("status_changes", queryset=StatusChange.objects.order_by("changed_at", "pk"), to_attr="lifecycle"),
         )

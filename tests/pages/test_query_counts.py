@@ -27,8 +27,8 @@ def directory(request, populate):
 
 
 def test_home_queries_do_not_grow(client, directory, django_assert_num_queries):
-    # totals, initiatives by state, latest actors and their sectors, latest initiatives
-    with django_assert_num_queries(5):
+    # totals, initiatives by state, latest actors and their sectors, latest initiatives, latest news
+    with django_assert_num_queries(6):
         assert client.get("/").status_code == 200
 
 

@@ -38,6 +38,28 @@ def test_home_counts_initiatives_by_state(client):
     assert "Projet publié" in content and "Projet brouillon" not in content
 
 
+def test_home_shows_the_latest_public_news_of_published_initiatives(client):
+    import datetime
+
+    from projects.models import Initiative, JournalEntry, StrategyAxis
+
+    axis = StrategyAxis.objects.order_by("number").first()
+    published = Initiative.objects.create(
+        title="Projet publié", axis=axis, publication_status=PublicationStatus.PUBLISHED
+    )
+    draft = Initiative.objects.create(title="Projet brouillon", axis=axis)
+    day = datetime.date(2026, 3, 2)
+    JournalEntry.objects.create(initiative=published, entry_date=day, title="Chantier lancé", is_public=True)
+    JournalEntry.objects.create(initiative=published, entry_date=day, title="Note interne", is_public=False)
+    JournalEntry.objects.create(initiative=draft, entry_date=day, title="Nouvelle d'un brouillon", is_public=True)
+
+    content = client.get("/").content.decode()
+
+    assert "Chantier lancé" in content
+    assert "Note interne" not in content
+    assert "Nouvelle d'un brouillon" not in content
+
+
 def test_navigation_marks_the_current_section(client):
     content = client.get("/annuaire/").content.decode()
     assert '<a href="/annuaire/" aria-current="page">Annuaire</a>' in content
