@@ -25,7 +25,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("ess_portal.api")),
+    path("api/v1/", include("ess_portal.api_urls")),
     path("", include("directory.urls")),
     path("", include("projects.urls")),
 ]

@@ -1,4 +1,4 @@
-"""The strategy tracker's partner API: initiatives and sites (routes in `ess_portal.api`).
+"""The strategy tracker's partner API: initiatives and sites (routes in `ess_portal.api_urls`).
 
 Status changes of initiatives go through `projects.services.change_status`, the path the
 admin takes, so the lifecycle and the energy-transition gate hold for partners too.
@@ -11,27 +11,15 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
-from directory.api import (
-    LIST_RESPONSES,
-    ActorRefSerializer,
-    CommuneRefSerializer,
-    StreamedListMixin,
-    public_url,
-)
-from directory.models import ApiToken, Neighbourhood
-from ess_portal.api import (
-    WRITE_ERRORS,
-    ApiViewMixin,
-    GuardedUpdateMixin,
-    bbox_filter,
-    can_read_unpublished,
-    csv_value,
-    django_validation_error_to_drf,
-    error_responses,
-    format_parameter,
-    history_reason,
-    read_responses,
-)
+from directory.api.refs import ActorRefSerializer, CommuneRefSerializer, public_url
+from directory.models import Actor, ApiToken, Neighbourhood
+from ess_portal.api.auth import history_reason, visible
+from ess_portal.api.conditional import GuardedUpdateMixin
+from ess_portal.api.errors import django_validation_error_to_drf
+from ess_portal.api.filters import bbox_filter
+from ess_portal.api.formats import StreamedListMixin, csv_value
+from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
+from ess_portal.api.views import ApiViewMixin
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import EnergyReview, FundingLine, Indicator, Initiative, Involvement, Milestone, Site, StrategyAxis
@@ -358,14 +346,27 @@ def initiative_queryset():
     return Initiative.objects.for_list()
 
 
-def initiative_detail_queryset():
+def initiative_detail_queryset(request):
+    """Initiatives with what their detail shows; the actors and sites `request`'s caller may not see are left out."""
     return initiative_queryset().prefetch_related(
         Prefetch("neighbourhoods", queryset=Neighbourhood.objects.order_by("slug")),
-        Prefetch("sites", queryset=Site.objects.order_by("slug")),
+        Prefetch("sites", queryset=visible(Site.objects.order_by("slug"), request)),
         "milestones",
         "indicators",
-        Prefetch("involvements", queryset=Involvement.objects.select_related("actor")),
+        Prefetch(
+            "involvements",
+            queryset=Involvement.objects.filter(actor__in=visible(Actor.objects.all(), request)).select_related(
+                "actor"
+            ),
+        ),
         Prefetch("funding_lines", queryset=FundingLine.objects.select_related("funder")),
+    )
+
+
+def site_queryset(request):
+    """Sites with what their payload shows; occupants `request`'s caller may not see are left out."""
+    return Site.objects.for_list().prefetch_related(
+        Prefetch("occupants", queryset=visible(Actor.objects.order_by("slug"), request))
     )
 
 
@@ -420,8 +421,8 @@ class InitiativeViewSet(
         if self.request.method not in ("GET", "HEAD", "OPTIONS"):
             # Writes find the record (404), check the token's rights (403), then re-read it locked.
             return Initiative.objects.all()
-        queryset = initiative_detail_queryset() if self.action != "list" else initiative_queryset()
-        return queryset if can_read_unpublished(self.request) else queryset.published()
+        queryset = initiative_detail_queryset(self.request) if self.action != "list" else initiative_queryset()
+        return visible(queryset, self.request)
 
     def get_serializer_class(self):
         if self.action in ("update", "partial_update"):
@@ -435,16 +436,17 @@ class InitiativeViewSet(
         )
 
     def list(self, request, *args, **kwargs):
-        self.last_modified = Initiative.objects.aggregate(last=Max("updated_at"))["last"]
+        # Over what this caller may see: a change to a hidden record does not show in the header.
+        self.last_modified = visible(Initiative.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
         initiative = self.get_object()
         self.last_modified = initiative.updated_at
-        return Response(InitiativeDetailSerializer(initiative).data)
+        return Response(self.get_serializer(initiative).data)
 
     def detail_queryset(self):
-        return initiative_detail_queryset()
+        return initiative_detail_queryset(self.request)
 
     @staticmethod
     def apply_update(initiative: Initiative, validated: dict, token: ApiToken) -> None:
@@ -496,8 +498,7 @@ class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet
     csv_filename = "lieux.csv"
 
     def get_queryset(self):
-        queryset = Site.objects.for_list().prefetch_related("occupants")
-        return queryset if can_read_unpublished(self.request) else queryset.published()
+        return visible(site_queryset(self.request), self.request)
 
     def csv_row(self, data):
         return site_csv_row(data)
@@ -507,14 +508,14 @@ class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet
         streamed = self.stream_if_asked(queryset)
         if streamed is not None:
             return streamed
-        self.last_modified = Site.objects.aggregate(last=Max("updated_at"))["last"]
+        self.last_modified = visible(Site.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(SiteSerializer(page, many=True).data)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         site = self.get_object()
         self.last_modified = site.updated_at
-        return Response(SiteSerializer(site).data)
+        return Response(self.get_serializer(site).data)
 
 
 def register(router) -> None:

@@ -5,7 +5,13 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.filters import CodeMultipleChoiceFilter, sanitize_query
 from directory.models import Actor, Commune, Neighbourhood, normalize_search_text, search_words
+from ess_portal.api.auth import visible
 from projects.models import Initiative, Site, StrategyAxis
+
+
+def _visible_actors(request):
+    # An unpublished actor's slug answers as an unknown one, unless the caller may read unpublished records.
+    return visible(Actor.objects.all(), request)
 
 
 def _matching_ids(model, text: str, *fields: str) -> list[int]:
@@ -69,7 +75,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
     actor = CodeMultipleChoiceFilter(
         field_name="involvements__actor__slug",
         to_field_name="slug",
-        queryset=Actor.objects.all(),
+        queryset=_visible_actors,
         label=_("Acteur impliqué"),
         help_text=_("Identifiant d'un acteur impliqué, quel que soit son rôle (répétable)."),
         distinct=True,
@@ -77,7 +83,7 @@ class InitiativeFilterSet(django_filters.FilterSet):
     lead_actor = CodeMultipleChoiceFilter(
         field_name="lead_actor__slug",
         to_field_name="slug",
-        queryset=Actor.objects.all(),
+        queryset=_visible_actors,
         label=_("Porteur"),
         help_text=_("Identifiant de l'acteur porteur (répétable)."),
     )

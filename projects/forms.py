@@ -5,7 +5,7 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects import validators
+from projects import lifecycle
 from projects.models import Initiative, Measurement
 
 
@@ -89,7 +89,7 @@ class StatusChangeForm(forms.Form):
     def __init__(self, *args, current_status: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if current_status is not None:
-            allowed = validators.allowed_next_statuses(current_status)
+            allowed = lifecycle.allowed_next_statuses(current_status)
             self.fields["to_status"].choices = [(v, label) for v, label in Initiative.Status.choices if v in allowed]
 
 

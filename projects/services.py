@@ -2,7 +2,7 @@
 
 Each function is keyword-only, runs in a transaction, and is what the admin, the API,
 commands and importers call. The lifecycle and the energy gate are checked by the
-validators of `projects.validators`, the same ones `Initiative.clean()` uses.
+rules of `projects.lifecycle`, the same ones `Initiative.clean()` uses.
 """
 
 from datetime import date
@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from projects import validators
+from projects import lifecycle
 from projects.models import EnergyReview, Indicator, Initiative, Measurement, StatusChange
 
 
@@ -32,9 +32,9 @@ def change_status(*, initiative: Initiative, to_status: str, by: User | None, re
         raise ValidationError({"reason": _("Indiquez le motif du changement de statut.")})
     locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
     from_status = locked.status
-    validators.validate_transition(from_status, to_status)
+    lifecycle.validate_transition(from_status, to_status)
     # Read the review afresh: the caller's object may predate its approval.
-    validators.validate_energy_gate(locked, to_status)
+    lifecycle.validate_energy_gate(locked, to_status)
 
     today = timezone.localdate()
     locked.status = to_status

@@ -226,14 +226,16 @@ def test_unknown_ordering_is_a_400(api):
     assert "ordering" in response.json()["errors"]
 
 
-def test_page_size_is_capped(api, settings):
+def test_page_size_above_the_cap_is_a_400_naming_the_cap(api, settings):
     settings.API_MAX_PAGE_SIZE = 3
     for _ in range(5):
         factories.actor()
-    body = api.get("/api/v1/actors/?page_size=1000").json()
-    assert body["count"] == 5
-    assert len(body["results"]) == 3
-    assert body["next"].endswith("page=2&page_size=1000")
+    response = api.get("/api/v1/actors/?page_size=4")
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"page_size": ["Indiquez un nombre entier entre 1 et 3."]}
+    body = api.get("/api/v1/actors/?page_size=3").json()
+    assert (body["count"], len(body["results"])) == (5, 3)
+    assert body["next"].endswith("page=2&page_size=3")
     assert len(api.get("/api/v1/actors/?page_size=2").json()["results"]) == 2
 
 

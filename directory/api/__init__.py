@@ -1,0 +1,23 @@
+"""The directory's partner API: actors, support offers, reference data and the data·inclusion exports.
+
+Each module holds one resource's serializers and viewsets; `register` puts them on the API's
+router (`ess_portal.api_urls`).
+"""
+
+from directory.api import actors, data_inclusion, reference, support
+
+
+def register(router) -> None:
+    router.register("actors", actors.ActorViewSet, basename="actor")
+    router.register("sectors", reference.SectorViewSet, basename="sector")
+    router.register("communes", reference.CommuneViewSet, basename="commune")
+    router.register("neighbourhoods", reference.NeighbourhoodViewSet, basename="neighbourhood")
+    router.register("support-offers", support.SupportOfferViewSet, basename="support-offer")
+    router.register(
+        "exports/data-inclusion/structures",
+        data_inclusion.DataInclusionStructureViewSet,
+        basename="data-inclusion-structure",
+    )
+    router.register(
+        "exports/data-inclusion/services", data_inclusion.DataInclusionServiceViewSet, basename="data-inclusion-service"
+    )

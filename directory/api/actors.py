@@ -1,0 +1,363 @@
+"""Actors of the directory: read by everyone (what `.published()` allows), written with a partner token.
+
+Writes go through `Model.full_clean()` — the validators the admin uses — and record the token's
+organisation in the history.
+"""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from directory.api.refs import CommuneRefSerializer, public_url
+from directory.filters import ActorFilterSet
+from directory.models import Actor, ApiToken, Commune, Neighbourhood, PublicationStatus, Role, Sector
+from ess_portal.api.auth import history_reason, visible
+from ess_portal.api.conditional import GuardedUpdateMixin, etag_for
+from ess_portal.api.errors import django_validation_error_to_drf
+from ess_portal.api.filters import SlugRelatedField as SafeSlugRelatedField
+from ess_portal.api.filters import bbox_filter
+from ess_portal.api.formats import StreamedListMixin, csv_value
+from ess_portal.api.schema import (
+    LIST_RESPONSES,
+    WRITE_ERRORS,
+    error_responses,
+    format_parameter,
+    read_responses,
+)
+from ess_portal.api.views import ApiViewMixin
+
+
+class ActorSerializer(serializers.ModelSerializer):
+    """An actor as partners read it (the contract's fields first)."""
+
+    sectors = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="slug", help_text=_("Identifiants des secteurs.")
+    )
+    commune = CommuneRefSerializer(read_only=True, allow_null=True)
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
+    )
+    # Plain strings: empty when unknown (an empty string is not a valid e-mail address or URL).
+    website = serializers.CharField(read_only=True, help_text=_("Adresse du site web, ou vide."))
+    email = serializers.CharField(read_only=True, help_text=_("E-mail public, ou vide."))
+    url = serializers.SerializerMethodField(help_text=_("Adresse de la fiche publique."))
+    roles = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    labels = serializers.SlugRelatedField(many=True, read_only=True, slug_field="slug")
+    neighbourhood = serializers.SlugRelatedField(
+        read_only=True, slug_field="slug", allow_null=True, help_text=_("Identifiant du quartier prioritaire.")
+    )
+    communes_served = serializers.SlugRelatedField(
+        many=True, read_only=True, slug_field="insee_code", help_text=_("Codes INSEE des communes d'intervention.")
+    )
+    fte = serializers.DecimalField(
+        max_digits=7, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+    )
+
+    class Meta:
+        model = Actor
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "siret",
+            "legal_form",
+            "typology",
+            "sectors",
+            "commune",
+            "postal_code",
+            "address",
+            "latitude",
+            "longitude",
+            "website",
+            "email",
+            "phone",
+            "description",
+            "updated_at",
+            "url",
+            "siren",
+            "rna",
+            "ess_status",
+            "roles",
+            "labels",
+            "neighbourhood",
+            "serves_whole_territory",
+            "communes_served",
+            "short_description",
+            "offer",
+            "employees",
+            "fte",
+            "volunteers",
+            "founded_year",
+            "opening_hours",
+            "status",
+            "source",
+            "is_fictional",
+            "last_verified_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return public_url(obj)
+
+
+class ActorWriteSerializer(serializers.ModelSerializer):
+    """What a partner may send. Publication state, source, labels and verification stay with the staff."""
+
+    sectors = SafeSlugRelatedField(many=True, slug_field="slug", queryset=Sector.objects.all(), required=False)
+    roles = SafeSlugRelatedField(many=True, slug_field="slug", queryset=Role.objects.all(), required=False)
+    commune = SafeSlugRelatedField(
+        slug_field="insee_code",
+        queryset=Commune.objects.all(),
+        allow_null=True,
+        required=False,
+        help_text=_("Code INSEE de la commune."),
+    )
+    neighbourhood = SafeSlugRelatedField(
+        slug_field="slug", queryset=Neighbourhood.objects.all(), allow_null=True, required=False
+    )
+    communes_served = SafeSlugRelatedField(
+        many=True, slug_field="insee_code", queryset=Commune.objects.all(), required=False
+    )
+    # Identifiers may be sent as printed (« 732 829 320 00074 »): the model compacts, then checks them.
+    siret = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_("14 chiffres."))
+    siren = serializers.CharField(
+        required=False, allow_blank=True, max_length=40, help_text=_("9 chiffres ; déduit du SIRET s'il est donné.")
+    )
+    rna = serializers.CharField(
+        required=False, allow_blank=True, max_length=20, help_text=_("Associations : W suivi de 9 chiffres.")
+    )
+
+    class Meta:
+        model = Actor
+        fields = [
+            "name",
+            "siret",
+            "siren",
+            "rna",
+            "legal_form",
+            "ess_status",
+            "typology",
+            "sectors",
+            "roles",
+            "address",
+            "postal_code",
+            "commune",
+            "neighbourhood",
+            "latitude",
+            "longitude",
+            "serves_whole_territory",
+            "communes_served",
+            "website",
+            "email",
+            "phone",
+            "short_description",
+            "description",
+            "offer",
+            "employees",
+            "fte",
+            "volunteers",
+            "founded_year",
+            "opening_hours",
+        ]
+        # Uniqueness (SIRET) and every other rule are checked by Actor.full_clean(), as in the admin.
+        validators = []
+
+
+M2M_ACTOR_FIELDS = ("sectors", "roles", "communes_served")
+
+
+class ActorApiFilterSet(ActorFilterSet):
+    """The directory page's FilterSet, plus `bbox`."""
+
+    bbox = bbox_filter()
+
+
+def actor_queryset():
+    """Actors with everything their payload shows, in a fixed number of queries."""
+    return Actor.objects.for_list().prefetch_related("roles", "labels", "communes_served")
+
+
+ACTOR_CSV_COLUMNS = [
+    "id",
+    "slug",
+    "name",
+    "siret",
+    "siren",
+    "rna",
+    "legal_form",
+    "ess_status",
+    "typology",
+    "sectors",
+    "roles",
+    "labels",
+    "commune_insee_code",
+    "commune_name",
+    "neighbourhood",
+    "postal_code",
+    "address",
+    "latitude",
+    "longitude",
+    "serves_whole_territory",
+    "communes_served",
+    "website",
+    "email",
+    "phone",
+    "short_description",
+    "description",
+    "offer",
+    "employees",
+    "fte",
+    "volunteers",
+    "founded_year",
+    "opening_hours",
+    "status",
+    "source",
+    "is_fictional",
+    "last_verified_at",
+    "created_at",
+    "updated_at",
+    "url",
+]
+
+
+def actor_csv_row(data: dict) -> dict:
+    """A serialized actor as CSV cells (commune split in two columns, lists joined with « | »)."""
+    commune = data.get("commune") or {}
+    row = {column: csv_value(data.get(column)) for column in ACTOR_CSV_COLUMNS}
+    row["commune_insee_code"] = commune.get("insee_code", "")
+    row["commune_name"] = commune.get("name", "")
+    return row
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Acteurs (liste filtrable)"),
+        parameters=[format_parameter()],
+        responses={
+            (200, "application/json"): ActorSerializer(many=True),
+            **LIST_RESPONSES,
+            **read_responses(),
+        },
+    ),
+    retrieve=extend_schema(summary=_("Un acteur"), responses={200: ActorSerializer, **read_responses()}),
+    create=extend_schema(
+        summary=_("Proposer un acteur (entre « à valider »)"),
+        description=_(
+            "Jeton avec le droit write:actors. La fiche entre « à valider » (status pending, source api), "
+            "quels que soient les champs envoyés ; l'équipe la publie. Mêmes règles que l'administration "
+            "(SIRET, code postal de la commune, coordonnées en France…)."
+        ),
+        request=ActorWriteSerializer,
+        responses={201: ActorSerializer, **error_responses(400, 401, 403, 406, 415, 429)},
+    ),
+    update=extend_schema(
+        summary=_("Modifier la fiche de son organisation (If-Match obligatoire)"),
+        description=_(
+            "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
+            "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412). Consigné dans l'historique."
+        ),
+        request=ActorWriteSerializer,
+        responses={200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+    partial_update=extend_schema(
+        summary=_("Modifier en partie la fiche de son organisation (If-Match obligatoire)"),
+        description=_(
+            "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
+            "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412). Consigné dans l'historique."
+        ),
+        request=ActorWriteSerializer,
+        responses={200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
+    ),
+)
+class ActorViewSet(
+    ApiViewMixin,
+    GuardedUpdateMixin,
+    StreamedListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Actors of the directory. Writes need a token with `write:actors`."""
+
+    lookup_field = "slug"
+    filterset_class = ActorApiFilterSet
+    ordering_fields = ["name", "updated_at", "created_at"]
+    write_scope = ApiToken.Scope.WRITE_ACTORS
+    detail_serializer_class = ActorSerializer
+    write_serializer_class = ActorWriteSerializer
+    csv_columns = ACTOR_CSV_COLUMNS
+    csv_filename = "acteurs.csv"
+
+    def get_queryset(self):
+        if self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            # Writes find the record (404), check the token's rights (403), then re-read it locked.
+            return Actor.objects.all()
+        return visible(actor_queryset(), self.request)
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return ActorWriteSerializer
+        return ActorSerializer
+
+    def csv_row(self, data):
+        return actor_csv_row(data)
+
+    def can_write_object(self, token, obj) -> bool:
+        return obj.pk == token.organisation_id
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        streamed = self.stream_if_asked(queryset)
+        if streamed is not None:
+            return streamed
+        # Over what this caller may see: a change to a hidden record does not show in the header.
+        self.last_modified = visible(Actor.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        actor = self.get_object()
+        self.last_modified = actor.updated_at
+        return Response(self.get_serializer(actor).data)
+
+    def create(self, request, *args, **kwargs):
+        token = request.auth
+        serializer = ActorWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # Whatever was sent, a partner's proposal waits for the staff's review.
+        actor = Actor(status=PublicationStatus.PENDING, source=Actor.Source.PARTNER_API)
+        with transaction.atomic():
+            self.apply_update(actor, serializer.validated_data, token)
+        actor = actor_queryset().get(pk=actor.pk)
+        data = ActorSerializer(actor, context=self.get_serializer_context()).data
+        response = Response(data, status=status.HTTP_201_CREATED)
+        response["Location"] = request.build_absolute_uri(f"{actor.slug}/")
+        response["ETag"] = etag_for(data)
+        return response
+
+    def detail_queryset(self):
+        return actor_queryset()
+
+    @staticmethod
+    def apply_update(actor: Actor, validated: dict, token: ApiToken) -> None:
+        m2m = {field: validated.pop(field) for field in M2M_ACTOR_FIELDS if field in validated}
+        for field, value in validated.items():
+            setattr(actor, field, value)
+        try:
+            actor.full_clean()
+        except DjangoValidationError as exc:
+            raise django_validation_error_to_drf(exc) from None
+        actor._change_reason = history_reason(token)
+        actor.save()
+        for field, values in m2m.items():
+            getattr(actor, field).set(values)

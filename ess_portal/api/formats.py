@@ -1,0 +1,113 @@
+"""`?format=geojson` and `?format=csv` on lists: the whole filtered set, streamed, unpaginated."""
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+
+from django.http import StreamingHttpResponse
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+
+from ess_portal.csv_export import PLAIN, csv_response
+
+# Rows read from the database per round trip while streaming.
+STREAM_CHUNK_SIZE = 500
+
+
+class GeoJSONRenderer(BaseRenderer):
+    """Negotiates `?format=geojson`; the list view streams the body itself (`stream_geojson`)."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        # Only errors reach the renderer (lists are streamed): answer them as JSON.
+        return JSONRenderer().render(data)
+
+
+class CSVRenderer(BaseRenderer):
+    """Negotiates `?format=csv`; the list view streams the body itself (`csv_response`)."""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        return JSONRenderer().render(data)
+
+
+def stream_geojson(rows: Iterable, feature: Callable[[object], dict]) -> StreamingHttpResponse:
+    """An RFC 7946 FeatureCollection written feature by feature."""
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"type": "FeatureCollection", "features": ['
+        for index, row in enumerate(rows):
+            yield (b"," if index else b"") + JSONRenderer().render(feature(row))
+        yield b"]}"
+
+    return StreamingHttpResponse(chunks(), content_type="application/geo+json")
+
+
+def geojson_feature(properties: dict, latitude, longitude) -> dict:
+    geometry = None
+    if latitude is not None and longitude is not None:
+        geometry = {"type": "Point", "coordinates": [float(longitude), float(latitude)]}
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def csv_value(value) -> str:
+    """A JSON value as one CSV cell: lists joined with « | », None empty, booleans true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "|".join(csv_value(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, Decimal):
+        # As in JSON: 48.880000 → 48.88, 100.0 → 100.
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+class StreamedListMixin:
+    """`?format=geojson` / `?format=csv` on a list view: the whole filtered set, streamed, unpaginated.
+
+    Views name their `csv_columns` and `csv_filename` and turn a serialized record into a dict
+    of cells with `csv_row`; GeoJSON features carry the serialized record as properties.
+    """
+
+    csv_columns: list[str] = []
+    csv_filename = "export.csv"
+
+    def get_renderers(self):
+        if self.action == "list":
+            return [JSONRenderer(), GeoJSONRenderer(), CSVRenderer()]
+        return [JSONRenderer()]
+
+    def csv_row(self, data: dict) -> dict:
+        return {column: csv_value(data.get(column)) for column in self.csv_columns}
+
+    def stream_if_asked(self, queryset):
+        renderer_format = getattr(self.request.accepted_renderer, "format", "json")
+        if renderer_format not in ("geojson", "csv"):
+            return None
+        serializer_class = self.get_serializer_class()
+        context = self.get_serializer_context()
+        rows = queryset.iterator(chunk_size=STREAM_CHUNK_SIZE)
+        if renderer_format == "geojson":
+
+            def feature(obj):
+                data = serializer_class(obj, context=context).data
+                return geojson_feature(data, obj.latitude, obj.longitude)
+
+            return stream_geojson(rows, feature)
+        columns = self.csv_columns
+        cells = (self.csv_row(serializer_class(obj, context=context).data) for obj in rows)
+        return csv_response(
+            columns,
+            ([row[column] for column in columns] for row in cells),
+            filename=self.csv_filename,
+            csv_format=PLAIN,
+        )

@@ -1,0 +1,43 @@
+"""What a caller may do: everyone reads what is published, a scoped partner token writes."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+
+from ess_portal.api.auth import api_token
+
+
+class ReadOrTokenScope(BasePermission):
+    """Anyone reads; a write needs a partner token carrying the view's `write_scope`.
+
+    Which records a token may change is the object permission of each view
+    (`can_write_object`); a record outside the token's organisation is a 403.
+    """
+
+    message = _("Ce jeton n'a pas le droit d'écrire ici.")
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        scope = getattr(view, "write_scope", None)
+        if scope is None:
+            # A read-only resource: the method is the problem, whoever asks.
+            raise exceptions.MethodNotAllowed(request.method)
+        token = api_token(request)
+        if token is None:
+            if request.user and request.user.is_authenticated:
+                self.message = _("Les écritures passent par un jeton partenaire ; l'équipe utilise l'administration.")
+                return False
+            raise exceptions.NotAuthenticated(_("Authentification requise : Authorization: Bearer <jeton>."))
+        if not token.has_scope(scope):
+            self.message = _("Ce jeton n'a pas le droit « %(scope)s ».") % {"scope": scope}
+            return False
+        return True
+
+    def has_object_permission(self, request, view, obj):
+        if request.method in SAFE_METHODS:
+            return True
+        if not view.can_write_object(api_token(request), obj):
+            self.message = _("Ce jeton ne peut modifier que les fiches de son organisation.")
+            return False
+        return True

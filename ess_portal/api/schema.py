@@ -1,0 +1,93 @@
+"""The OpenAPI schema's defaults and the responses operations share."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import SAFE_METHODS
+
+
+class ApiAutoSchema(AutoSchema):
+    """Reads are open to anonymous callers: say so in each read operation's security."""
+
+    def get_description(self):
+        # Operations are described in French by their summary and `description`; the viewsets'
+        # docstrings are for developers.
+        return ""
+
+    def get_auth(self):
+        auth = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auth:
+            auth.append({})
+        return auth
+
+
+ERROR_SERIALIZER = inline_serializer(
+    name="Error",
+    fields={
+        "status": serializers.IntegerField(help_text=_("Code HTTP de la réponse.")),
+        "code": serializers.CharField(help_text=_("Code court de l'erreur (invalid, not_found, throttled…).")),
+        "detail": serializers.CharField(help_text=_("Message en français.")),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text=_("Messages par champ (vide si l'erreur ne porte pas sur des champs)."),
+        ),
+    },
+)
+
+ERROR_DESCRIPTIONS = {
+    400: _("Paramètres ou données invalides (messages par champ)."),
+    401: _("Jeton absent, inconnu, révoqué ou expiré."),
+    403: _("Hors des droits du jeton ou des fiches de son organisation."),
+    404: _("Introuvable (ou non publié)."),
+    405: _("Méthode non autorisée."),
+    406: _("Format demandé non disponible."),
+    412: _("If-Match ne correspond plus : la fiche a changé depuis votre lecture."),
+    413: _("Corps de requête trop volumineux."),
+    415: _("Type de contenu non pris en charge (JSON attendu)."),
+    428: _("If-Match manquant."),
+    429: _("Trop de requêtes : réessayez après le délai indiqué par Retry-After."),
+}
+
+
+def error_responses(*codes: int) -> dict:
+    """OpenAPI responses for error codes, all with the common error shape."""
+    return {code: OpenApiResponse(ERROR_SERIALIZER, description=str(ERROR_DESCRIPTIONS[code])) for code in codes}
+
+
+READ_ERRORS = (400, 401, 404, 406, 429)
+WRITE_ERRORS = (400, 401, 403, 404, 406, 412, 413, 415, 428, 429)
+
+
+def read_responses() -> dict:
+    """304 and the errors a read may answer."""
+    return {
+        304: OpenApiResponse(
+            description=str(_("Non modifié depuis l'ETag (If-None-Match) ou la date (If-Modified-Since)."))
+        ),
+        **error_responses(*READ_ERRORS),
+    }
+
+
+def format_parameter() -> OpenApiParameter:
+    return OpenApiParameter(
+        "format",
+        str,
+        enum=["json", "geojson", "csv"],
+        description=str(
+            _(
+                "json (paginé, par défaut) ; geojson (FeatureCollection RFC 7946, [lon, lat]) ou csv : "
+                "tout l'ensemble filtré, en flux, sans pagination."
+            )
+        ),
+    )
+
+
+# The streamed formats of a list, beside its JSON page.
+LIST_RESPONSES = {
+    (200, "application/geo+json"): OpenApiResponse(
+        OpenApiTypes.OBJECT, description=str(_("FeatureCollection RFC 7946 ([lon, lat]), tout l'ensemble filtré."))
+    ),
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=str(_("CSV UTF-8, tout l'ensemble filtré."))),
+}

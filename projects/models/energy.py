@@ -1,0 +1,131 @@
+"""The energy-transition review of an initiative: the condition of its approval."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from projects import lifecycle
+from projects.enums import EnergyDecision
+from projects.models.initiatives import Initiative
+
+
+class EnergyCriterion(models.Model):
+    """A criterion of the energy-transition review (energy sobriety, building performance…)."""
+
+    name = models.CharField(_("nom"), max_length=150)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=150, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    class Meta:
+        verbose_name = _("critère énergétique")
+        verbose_name_plural = _("critères énergétiques")
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class EnergyReview(models.Model):
+    """The energy-transition review of an initiative: the condition of its approval."""
+
+    Decision = EnergyDecision
+
+    initiative = models.OneToOneField(
+        Initiative, on_delete=models.CASCADE, related_name="energy_review", verbose_name=_("projet")
+    )
+    evidence = models.TextField(
+        _("éléments probants"), blank=True, help_text=_("Études, diagnostics, engagements qui fondent l'avis.")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("relecteur"),
+    )
+    decision = models.CharField(_("décision"), max_length=30, choices=Decision.choices, default=Decision.PENDING)
+    conditions = models.TextField(
+        _("conditions"), blank=True, help_text=_("Obligatoires pour une approbation sous conditions.")
+    )
+    decided_on = models.DateField(_("date de la décision"), null=True, blank=True)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("historique de la revue énergétique"))
+
+    class Meta:
+        verbose_name = _("revue de transition énergétique")
+        verbose_name_plural = _("revues de transition énergétique")
+        ordering = ["-updated_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision="pending") | Q(decided_on__isnull=False), name="energyreview_decision_dated"
+            ),
+            models.CheckConstraint(
+                condition=~Q(decision="approved_with_conditions") | ~Q(conditions=""),
+                name="energyreview_conditions_stated",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Revue énergétique de %(initiative)s") % {"initiative": self.initiative}
+
+    @property
+    def is_approving(self) -> bool:
+        return self.decision in lifecycle.APPROVING_DECISIONS
+
+    def clean(self):
+        errors = {}
+        if self.decision != self.Decision.PENDING and not self.decided_on:
+            errors["decided_on"] = _("Datez la décision.")
+        if self.decided_on and self.decided_on > timezone.localdate():
+            errors["decided_on"] = _("La date de la décision ne peut pas être dans le futur.")
+        if self.decision == self.Decision.APPROVED_WITH_CONDITIONS and not self.conditions.strip():
+            errors["conditions"] = _("Précisez les conditions de l'approbation.")
+        if (
+            self.initiative_id
+            and not self.is_approving
+            and self.initiative.stored_status() in lifecycle.ENERGY_GATED_STATUSES
+        ):
+            errors["decision"] = _(
+                "Le projet est « %(status)s » : sa revue ne peut plus être que approuvée. "
+                "Suspendez d'abord le projet pour revoir la décision."
+            ) % {"status": self.initiative.get_status_display()}
+        if errors:
+            raise ValidationError(errors)
+
+
+class EnergyAssessment(models.Model):
+    """How an initiative fares on one criterion of its energy review."""
+
+    class Level(models.TextChoices):
+        NOT_APPLICABLE = "not_applicable", _("sans objet")
+        INSUFFICIENT = "insufficient", _("insuffisant")
+        SATISFACTORY = "satisfactory", _("satisfaisant")
+        EXEMPLARY = "exemplary", _("exemplaire")
+
+    review = models.ForeignKey(
+        EnergyReview, on_delete=models.CASCADE, related_name="assessments", verbose_name=_("revue")
+    )
+    criterion = models.ForeignKey(
+        EnergyCriterion, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("critère")
+    )
+    level = models.CharField(_("appréciation"), max_length=20, choices=Level.choices)
+    comment = models.TextField(_("commentaire"), blank=True)
+
+    class Meta:
+        verbose_name = _("appréciation d'un critère")
+        verbose_name_plural = _("appréciations par critère")
+        ordering = ["criterion__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["review", "criterion"], name="energyassessment_unique_criterion"),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion} : {self.get_level_display()}"
