@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=insecure-test-key-not-for-production
 
-.PHONY: install run test lint format bench clean
+.PHONY: install run test lint format bench backup restore clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -41,6 +41,16 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## make backup: write the database of DATABASE_URL to one file in backups/ (or BACKUP_DIR) and print its path
+BACKUP_DIR ?= backups
+backup: $(STAMP)
+	$(PY) manage.py backup "$(BACKUP_DIR)"
+
+## make restore FILE=…: load a backup into the database of DATABASE_URL (FORCE=1 replaces the data it holds)
+restore: $(STAMP)
+	@test -n "$(FILE)" || { echo "Usage : make restore FILE=backups/ess-portal-….jsonl.gz [FORCE=1]" >&2; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(filter 1,$(FORCE)),--force)
 
 clean:
 	rm -rf $(VENV) staticfiles
