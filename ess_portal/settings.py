@@ -159,12 +159,24 @@ STORAGES = {
 # Tests render pages without collectstatic: WhiteNoise serves from the finders there.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
-# Cache: Redis when REDIS_URL is set (shared by every app process), memory otherwise.
+# Cache, shared by every app process (API throttle counts live there): Redis when REDIS_URL is
+# set, the database otherwise (its table is made by `manage.py createcachetable`).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ess_portal_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+
+# Reverse proxies in front of the app whose X-Forwarded-For may be believed: with N, the client's
+# address is the N-th from the right of that header. 0 (the default) ignores the header, so that a
+# client cannot pick its own address (and dodge the API's or the login's limits) by sending one.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
 # E-mail
 EMAIL_BACKEND = env_str(
@@ -212,12 +224,14 @@ LOGGING = {
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
 REST_FRAMEWORK = {
-    # Anonymous reads; writes need a partner token (Authorization: Bearer …).
+    # Deny by default: each view states who may call it (ess_portal.api.views.ApiViewMixin for the
+    # resources: anonymous reads, writes with a partner token; the schema and docs are public).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["ess_portal.api.permissions.DenyAll"],
     # JSON only by default; each list adds the formats it supports (GeoJSON, CSV).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies, bounded in size and depth (ess_portal.api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["ess_portal.api.parsers.JSONParser"],
     # Filters are declared as django-filter FilterSets shared with the HTML pages.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -227,6 +241,8 @@ REST_FRAMEWORK = {
         "token": env_str("API_THROTTLE_TOKEN", "600/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Client addresses for the anonymous rate: X-Forwarded-For only behind trusted proxies.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -12,6 +12,7 @@ from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentic
 from ess_portal.api.conditional import ConditionalMixin
 from ess_portal.api.errors import exception_handler
 from ess_portal.api.pagination import Pagination, StableOrderingFilter
+from ess_portal.api.parsers import JSONParser
 from ess_portal.api.permissions import ReadOrTokenScope
 from ess_portal.api.schema import ApiAutoSchema
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
@@ -27,6 +28,7 @@ class ApiViewMixin(ConditionalMixin):
     authentication_classes = [BearerTokenAuthentication, StaffSessionAuthentication]
     permission_classes = [ReadOrTokenScope]
     throttle_classes = [AnonThrottle, TokenThrottle]
+    parser_classes = [JSONParser]
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering_fields: list[str] = []
