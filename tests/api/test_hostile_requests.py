@@ -1,4 +1,4 @@
-"""Requests a hostile or broken client sends: each gets a clear 4xx (or a 503 when the database is away), never a 500."""
+"""Requests a hostile or broken client sends: a clear 4xx (a 503 while the database is away), never a 500."""
 
 import pytest
 from django.db import OperationalError, connection

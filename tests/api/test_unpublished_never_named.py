@@ -1,4 +1,4 @@
-"""No payload names an actor or a site the caller may not see: nested references, lists, CSV, GeoJSON, filters, headers."""
+"""No payload names an actor or a site the caller may not see: references, lists, CSV, GeoJSON, filters, headers."""
 
 import csv
 import io
