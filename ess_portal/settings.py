@@ -253,6 +253,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ess_portal.api.schema.describe_empty_parameters",
+    ],
     # One stable name per choice set shared by several fields (the schema is a contract).
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "directory.models.PublicationStatus",

@@ -128,3 +128,41 @@ def test_throttle_counts_live_in_the_shared_database_cache_by_default(api, setti
     key = next(key for key in keys if "throttle_anon" in key).split(":", 2)[-1]
     assert len(other_worker.get(key)) == 3
     assert api.get("/api/v1/sectors/").status_code == 429
+
+
+def test_an_undeclared_method_is_a_405_whatever_the_query(api):
+    response = api.generic("TRACE", "/api/v1/actors/?format=csv&commune=0")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("updated_since=", "updated_since"),
+        ("commune=", "commune"),
+        ("page=", "page"),
+        ("format=", "format"),
+        ("available=null", "available"),
+        ("available=true&available=false", "available"),
+        ("page_size=2&page_size=3", "page_size"),
+    ],
+)
+def test_empty_repeated_or_malformed_parameters_are_400s_naming_them(api, query, parameter):
+    path = "/api/v1/sites/" if parameter == "available" else "/api/v1/actors/"
+    response = api.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [parameter]
+
+
+def test_an_empty_search_is_no_search_and_repeatable_filters_repeat(api):
+    factories.actor(commune=factories.commune("93048"))
+    factories.actor(commune=factories.commune("93006"), postal_code="93170")
+    assert api.get("/api/v1/actors/?q=").json()["count"] == 2
+    assert api.get("/api/v1/actors/?commune=93048&commune=93006").json()["count"] == 2
+
+
+def test_an_unknown_format_is_a_406(api):
+    response = api.get("/api/v1/actors/?format=xml")
+    assert response.status_code == 406
+    assert response.json()["code"] == "not_acceptable"
