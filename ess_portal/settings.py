@@ -7,9 +7,11 @@ values. See README.md, "Configuration", for the full list.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -66,7 +68,8 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin with the portal's site as `admin.site` (login lockout, second factor).
+    "ess_portal.admin_config.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,21 +83,33 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
     "directory",
     "projects",
+    "ess_portal",  # cross-cutting management commands only (backup, restore); no models
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "ess_portal.middleware.ContentSecurityPolicyMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "ess_portal.sessions.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ess_portal.urls"
@@ -127,12 +142,68 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Staff login (docs/security.md, « Connexion du personnel »).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes first: it refuses a locked-out account or address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+
+def env_positive_int(name: str, default: int) -> int:
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be a positive integer, got {value}.")
+    return value
+
+
+# The client's address (ess_portal.client_ip), for the login lockout and the API throttling: how many
+# proxies of ours stand in front of the app. 0: X-Forwarded-For is ignored, the address is the TCP
+# peer; N: the N-th address from the right of X-Forwarded-For (each proxy appends its peer). Too
+# high a value lets anyone pick their address by sending the header: count only proxies you run.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+if TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(f"TRUSTED_PROXY_COUNT must be 0 or more, got {TRUSTED_PROXY_COUNT}.")
+
+# Lockout after repeated failed logins (django-axes, database handler): LOGIN_FAILURE_LIMIT failures
+# for one username (from any address), or from one address (for any usernames), lock that username,
+# or that address, for LOGIN_COOLOFF_MINUTES; every attempt during the lockout restarts it. A
+# successful login clears the failures; staff lift a lockout by deleting its « tentative » in the admin.
+LOGIN_FAILURE_LIMIT = env_positive_int("LOGIN_FAILURE_LIMIT", 5)
+LOGIN_COOLOFF_MINUTES = env_positive_int("LOGIN_COOLOFF_MINUTES", 30)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "ess_portal.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "ess_portal.login_security.lockout_response"  # French page, HTTP 429
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_COOLOFF_MESSAGE = _("Connexion bloquée après trop d'échecs : réessayez plus tard.")
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (1000 per username), for the admin
+AXES_ENABLE_ADMIN = False  # ess_portal.admin_site registers axes' records with French labels
+AXES_VERBOSE = False  # no banner on every start and command; failures and lockouts are still logged
+# Masked in axes' log lines and recorded form data (axes' default, plus the code; passwords always are).
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+
+# Optional second factor (django-otp: TOTP app, backup codes) for staff; the login asks for the
+# code once a device is confirmed. Superusers must have and use one while OTP_REQUIRED_FOR_SUPERUSERS
+# is on, which is the default in production (off under DEBUG, so the demo account signs in with its
+# password only).
+OTP_REQUIRED_FOR_SUPERUSERS = env_bool("OTP_REQUIRED_FOR_SUPERUSERS", not DEBUG)
+OTP_TOTP_ISSUER = "ESS Portal"  # the account's name in the authenticator app
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin never shows a device's secret
+
+# Sessions end after SESSION_IDLE_TIMEOUT_MINUTES without a request, and SESSION_MAX_AGE_HOURS after
+# the login (ess_portal.sessions); the cookie lives no longer than the absolute lifetime.
+SESSION_IDLE_TIMEOUT_MINUTES = env_positive_int("SESSION_IDLE_TIMEOUT_MINUTES", 120)
+SESSION_MAX_AGE_HOURS = env_positive_int("SESSION_MAX_AGE_HOURS", 12)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
@@ -203,6 +274,65 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp; ess_portal.middleware adds what depends on the page): every
+# asset is the site's own, no inline script or style. A page that needs an inline script (the API
+# docs) gets a per-request nonce, emitted only when its template asks for `request.csp_nonce`.
+# img-src also gets the origin of MAP_TILES_URL, and ReDoc its nonce'd styles and blob: worker.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],  # data: for the icons of Leaflet and the API docs
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        # Optional: where browsers POST their violation reports (not a `CSP_*` setting: django-csp 4
+        # reports those as left over from its 3.x format).
+        "report-uri": env_str("CSP_REPORT_URI") or None,
+    },
+}
+# Permissions-Policy (django-permissions-policy): the site uses none of these browser features,
+# so no page, nor anything it embeds, may ask for them (the package refuses a misspelt name; a
+# browser that lacks a feature, such as Chromium on Linux for bluetooth and web-share, warns and ignores it).
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in [
+        "accelerometer",
+        "autoplay",
+        "bluetooth",
+        "browsing-topics",
+        "camera",
+        "clipboard-read",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "gamepad",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "otp-credentials",
+        "payment",
+        "picture-in-picture",
+        "publickey-credentials-create",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "web-share",
+        "window-management",
+        "xr-spatial-tracking",
+    ]
+}
 
 # Uploads: documents attached to initiatives (see projects.validators).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

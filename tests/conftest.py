@@ -18,6 +18,9 @@ def _web_test_settings(settings, tmp_path_factory):
     under `-W error` — when STATIC_ROOT does not exist, as on a fresh clone).
     """
     settings.SECURE_SSL_REDIRECT = False
+    # Tests run with DEBUG off, where superusers must pass a second factor; admin tests sign in with
+    # `force_login`, which has none. Tests of that rule (tests/ess_portal/test_login_security.py) turn it on.
+    settings.OTP_REQUIRED_FOR_SUPERUSERS = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
