@@ -244,11 +244,6 @@ else:
         }
     }
 
-# Reverse proxies in front of the app whose X-Forwarded-For may be believed: with N, the client's
-# address is the N-th from the right of that header. 0 (the default) ignores the header, so that a
-# client cannot pick its own address (and dodge the API's or the login's limits) by sending one.
-TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
-
 # E-mail
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
@@ -371,8 +366,6 @@ REST_FRAMEWORK = {
         "token": env_str("API_THROTTLE_TOKEN", "600/minute"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    # Client addresses for the anonymous rate: X-Forwarded-For only behind trusted proxies.
-    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {

@@ -101,7 +101,7 @@ def test_a_spoofed_x_forwarded_for_does_not_reset_the_anonymous_rate(api, low_ra
 
 
 def test_behind_one_trusted_proxy_the_forwarded_address_is_the_client(api, settings, low_rates):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+    settings.TRUSTED_PROXY_COUNT = 1
     for _ in range(3):
         assert api.get("/api/v1/sectors/", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 200
     assert api.get("/api/v1/sectors/", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 429
