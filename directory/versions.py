@@ -31,7 +31,8 @@ def current_version(obj: models.Model) -> int | None:
     if obj.pk is None or not has_versions(type(obj)):
         return None
     return (
-        type(obj).history.model.objects.filter(**{obj._meta.pk.attname: obj.pk})
+        type(obj)
+        .history.model.objects.filter(**{obj._meta.pk.attname: obj.pk})
         .order_by("-history_id")
         .values_list("history_id", flat=True)
         .first()
@@ -43,9 +44,7 @@ def current_versions(model, pks) -> dict:
     if not has_versions(model):
         return {}
     history = model.history.model.objects.filter(**{f"{model._meta.pk.attname}__in": list(pks)})
-    return dict(
-        history.values_list(model._meta.pk.attname).annotate(latest=models.Max("history_id")).order_by()
-    )
+    return dict(history.values_list(model._meta.pk.attname).annotate(latest=models.Max("history_id")).order_by())
 
 
 def _field_label(model, name: str) -> str:
