@@ -28,6 +28,7 @@ from ess_portal.api.schema import (
     format_parameter,
     read_responses,
 )
+from ess_portal.api.serializers import StrictCharField, WriteSerializer
 from ess_portal.api.views import ApiViewMixin
 
 
@@ -108,7 +109,7 @@ class ActorSerializer(serializers.ModelSerializer):
         return public_url(obj)
 
 
-class ActorWriteSerializer(serializers.ModelSerializer):
+class ActorWriteSerializer(WriteSerializer):
     """What a partner may send. Publication state, source, labels and verification stay with the staff."""
 
     sectors = SafeSlugRelatedField(many=True, slug_field="slug", queryset=Sector.objects.all(), required=False)
@@ -127,11 +128,11 @@ class ActorWriteSerializer(serializers.ModelSerializer):
         many=True, slug_field="insee_code", queryset=Commune.objects.all(), required=False
     )
     # Identifiers may be sent as printed (« 732 829 320 00074 »): the model compacts, then checks them.
-    siret = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_("14 chiffres."))
-    siren = serializers.CharField(
+    siret = StrictCharField(required=False, allow_blank=True, max_length=40, help_text=_("14 chiffres."))
+    siren = StrictCharField(
         required=False, allow_blank=True, max_length=40, help_text=_("9 chiffres ; déduit du SIRET s'il est donné.")
     )
-    rna = serializers.CharField(
+    rna = StrictCharField(
         required=False, allow_blank=True, max_length=20, help_text=_("Associations : W suivi de 9 chiffres.")
     )
 

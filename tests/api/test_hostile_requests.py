@@ -166,3 +166,10 @@ def test_an_unknown_format_is_a_406(api):
     response = api.get("/api/v1/actors/?format=xml")
     assert response.status_code == 406
     assert response.json()["code"] == "not_acceptable"
+
+
+def test_a_number_where_the_schema_says_text_is_a_400(api):
+    _token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS])
+    response = api.post("/api/v1/actors/", {"name": 0, "legal_form": "association"}, format="json", **bearer(raw))
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"name": ["Une chaîne de caractères est attendue."]}
