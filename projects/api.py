@@ -444,6 +444,7 @@ class InitiativeViewSet(
     def retrieve(self, request, *args, **kwargs):
         initiative = self.get_object()
         self.last_modified = initiative.updated_at
+        self.record = initiative
         return Response(self.get_serializer(initiative).data)
 
     def detail_queryset(self):
@@ -516,6 +517,7 @@ class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet
     def retrieve(self, request, *args, **kwargs):
         site = self.get_object()
         self.last_modified = site.updated_at
+        self.record = site
         return Response(self.get_serializer(site).data)
 
 

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from directory.api.refs import CommuneRefSerializer, public_url
 from directory.filters import ActorFilterSet
 from directory.models import Actor, ApiToken, Commune, Neighbourhood, PublicationStatus, Role, Sector
+from directory.versions import current_version
 from ess_portal.api.auth import history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin, etag_for
 from ess_portal.api.errors import django_validation_error_to_drf
@@ -329,6 +330,7 @@ class ActorViewSet(
     def retrieve(self, request, *args, **kwargs):
         actor = self.get_object()
         self.last_modified = actor.updated_at
+        self.record = actor
         return Response(self.get_serializer(actor).data)
 
     def create(self, request, *args, **kwargs):
@@ -343,7 +345,7 @@ class ActorViewSet(
         data = ActorSerializer(actor, context=self.get_serializer_context()).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{actor.slug}/")
-        response["ETag"] = etag_for(data)
+        response["ETag"] = etag_for(data, current_version(actor))
         return response
 
     def detail_queryset(self):

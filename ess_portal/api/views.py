@@ -107,4 +107,5 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
         self.last_modified = getattr(obj, "updated_at", None)
+        self.record = obj
         return Response(self.get_serializer(obj).data)
