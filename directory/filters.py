@@ -1,6 +1,7 @@
 """FilterSets shared by the HTML pages and the API (one per list)."""
 
 import django_filters
+from django import forms
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
@@ -45,7 +46,62 @@ def sanitize_query(data):
     return clean
 
 
-class ActorFilterSet(django_filters.FilterSet):
+class StrictNullBooleanField(forms.NullBooleanField):
+    """`true`, `false`, or nothing; anything else (« null », « yes », « 2 ») is an error, not « no filter »."""
+
+    # The raw text reaches to_python (Django's NullBooleanSelect would read « null » as « no value »).
+    widget = forms.TextInput
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value in ("true", "false"):
+            return value == "true"
+        raise forms.ValidationError(_("Indiquez true ou false."), code="invalid_boolean")
+
+    def validate(self, value):
+        pass
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictNullBooleanField
+
+
+def updated_since_filter() -> django_filters.IsoDateTimeFilter:
+    """`updated_since` (ISO 8601), the incremental sync of every list."""
+    return django_filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Modifié depuis"),
+        help_text=_("Date et heure ISO 8601 : seulement ce qui a changé depuis (synchronisation incrémentale)."),
+    )
+
+
+class PortalFilterSet(django_filters.FilterSet):
+    """The base of every FilterSet: a sanitized query string, and each record once when `distinct`."""
+
+    # Joins on many-valued relations (sectors, communes…) may repeat a row; lists need each record once.
+    distinct = False
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(sanitize_query(data), *args, **kwargs)
+
+    @property
+    def qs(self):
+        queryset = super().qs
+        return queryset.distinct() if self.distinct else queryset
+
+    @classmethod
+    def repeatable(cls) -> frozenset[str]:
+        """The parameters that may be given several times (one value each)."""
+        return frozenset(
+            name
+            for name, item in cls.base_filters.items()
+            if issubclass(item.field_class, forms.MultipleChoiceField | forms.ModelMultipleChoiceField)
+        )
+
+
+class ActorFilterSet(PortalFilterSet):
     # Model choice filters filter on `<field_name>=<option's to_field_name value>`: field_name must
     # therefore name that public code (commune__insee_code, labels__slug…), not the foreign key.
     q = django_filters.CharFilter(
@@ -105,19 +161,13 @@ class ActorFilterSet(django_filters.FilterSet):
     siret = django_filters.CharFilter(
         method="filter_siret", label=_("SIRET ou SIREN"), help_text=_("14 chiffres (SIRET) ou 9 (SIREN).")
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label=_("Modifié depuis"),
-        help_text=_("Date et heure ISO 8601 : fiches modifiées depuis (synchronisation incrémentale)."),
-    )
+    updated_since = updated_since_filter()
+
+    distinct = True
 
     class Meta:
         model = Actor
         fields = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(sanitize_query(data), *args, **kwargs)
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
@@ -135,11 +185,6 @@ class ActorFilterSet(django_filters.FilterSet):
 
     def filter_siret(self, queryset, name, value):
         return queryset.with_siret(value)
-
-    @property
-    def qs(self):
-        # Joins on many-valued relations may repeat a row; the page and the API need each actor once.
-        return super().qs.distinct()
 
     def facets(self) -> dict[str, dict]:
         """Result counts per option of each filter, over the current results.
@@ -182,7 +227,7 @@ class ActorFilterSet(django_filters.FilterSet):
         }
 
 
-class SupportOfferFilterSet(django_filters.FilterSet):
+class SupportOfferFilterSet(PortalFilterSet):
     """The support finder's criteria: stage, kind of support, commune, typology, sector."""
 
     stage = CodeChoiceFilter(
@@ -223,12 +268,11 @@ class SupportOfferFilterSet(django_filters.FilterSet):
         empty_label=_("Tous les secteurs"),
     )
 
+    distinct = True
+
     class Meta:
         model = SupportOffer
         fields = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(sanitize_query(data), *args, **kwargs)
 
     def filter_commune(self, queryset, name, value):
         return queryset.for_commune(value) if value else queryset
@@ -244,7 +288,3 @@ class SupportOfferFilterSet(django_filters.FilterSet):
         # Offers open to every sector have none listed; others name the sector or one of its sub-sectors.
         matching = SupportOffer.objects.filter(Q(sectors=value) | Q(sectors__parent=value)).values("pk")
         return queryset.filter(Q(sectors__isnull=True) | Q(pk__in=matching))
-
-    @property
-    def qs(self):
-        return super().qs.distinct()

@@ -2,15 +2,30 @@
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-from rest_framework.routers import DefaultRouter
+from rest_framework.permissions import AllowAny
+from rest_framework.routers import APIRootView, DefaultRouter
 
 from directory import api as directory_api
 from ess_portal.api.errors import not_found
+from ess_portal.api.throttling import AnonThrottle, TokenThrottle
 from projects import api as projects_api
+
+
+class ApiRootView(APIRootView):
+    """The list of resources: public."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonThrottle, TokenThrottle]
 
 
 class ApiRootRouter(DefaultRouter):
     include_format_suffixes = False
+    APIRootView = ApiRootView
+
+
+# The schema and its documentation are public, as every read of the API.
+PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny], "throttle_classes": [AnonThrottle]}
 
 
 router = ApiRootRouter()
@@ -18,9 +33,9 @@ directory_api.register(router)
 projects_api.register(router)
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("schema/", SpectacularAPIView.as_view(**PUBLIC), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
     path("", include(router.urls)),
     re_path(r"^.*$", not_found),
 ]

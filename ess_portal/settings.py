@@ -230,12 +230,19 @@ STORAGES = {
 # Tests render pages without collectstatic: WhiteNoise serves from the finders there.
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
-# Cache: Redis when REDIS_URL is set (shared by every app process), memory otherwise.
+# Cache, shared by every app process (API throttle counts live there): Redis when REDIS_URL is
+# set, the database otherwise (its table is made by `manage.py createcachetable`).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "ess_portal_cache",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
 
 # E-mail
 EMAIL_BACKEND = env_str(
@@ -342,12 +349,14 @@ LOGGING = {
 API_PAGE_SIZE = env_int("API_PAGE_SIZE", 50)
 API_MAX_PAGE_SIZE = env_int("API_MAX_PAGE_SIZE", 500)
 REST_FRAMEWORK = {
-    # Anonymous reads; writes need a partner token (Authorization: Bearer …).
+    # Deny by default: each view states who may call it (ess_portal.api.views.ApiViewMixin for the
+    # resources: anonymous reads, writes with a partner token; the schema and docs are public).
     "DEFAULT_AUTHENTICATION_CLASSES": [],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PERMISSION_CLASSES": ["ess_portal.api.permissions.DenyAll"],
     # JSON only by default; each list adds the formats it supports (GeoJSON, CSV).
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # JSON bodies, bounded in size and depth (ess_portal.api.parsers).
+    "DEFAULT_PARSER_CLASSES": ["ess_portal.api.parsers.JSONParser"],
     # Filters are declared as django-filter FilterSets shared with the HTML pages.
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -367,6 +376,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ess_portal.api.schema.describe_empty_parameters",
+    ],
     # One stable name per choice set shared by several fields (the schema is a contract).
     "ENUM_NAME_OVERRIDES": {
         "PublicationStatusEnum": "directory.models.PublicationStatus",

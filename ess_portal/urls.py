@@ -21,6 +21,10 @@ SITEMAPS = {
     "initiatives": InitiativeSitemap,
 }
 
+# Errors the views did not handle: JSON under /api/, a 503 while the database is unreachable.
+handler400 = "ess_portal.errors.bad_request"
+handler500 = "ess_portal.errors.server_error"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),

@@ -19,6 +19,7 @@ from ess_portal.api.errors import django_validation_error_to_drf
 from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import StreamedListMixin, csv_value
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
+from ess_portal.api.serializers import StrictCharField, WriteSerializer
 from ess_portal.api.views import ApiViewMixin
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
@@ -204,7 +205,7 @@ class InitiativeDetailSerializer(InitiativeSerializer):
         }
 
 
-class InitiativeWriteSerializer(serializers.ModelSerializer):
+class InitiativeWriteSerializer(WriteSerializer):
     """What a partner involved in an initiative may change. `status` goes through the lifecycle service."""
 
     status = serializers.ChoiceField(
@@ -212,7 +213,7 @@ class InitiativeWriteSerializer(serializers.ModelSerializer):
         required=False,
         help_text=_("Nouveau statut : suit le cycle de vie ; validé, en cours et terminé exigent une revue approuvée."),
     )
-    status_reason = serializers.CharField(
+    status_reason = StrictCharField(
         required=False,
         allow_blank=True,
         max_length=1000,
@@ -443,6 +444,7 @@ class InitiativeViewSet(
     def retrieve(self, request, *args, **kwargs):
         initiative = self.get_object()
         self.last_modified = initiative.updated_at
+        self.record = initiative
         return Response(self.get_serializer(initiative).data)
 
     def detail_queryset(self):
@@ -515,6 +517,7 @@ class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet
     def retrieve(self, request, *args, **kwargs):
         site = self.get_object()
         self.last_modified = site.updated_at
+        self.record = site
         return Response(self.get_serializer(site).data)
 
 

@@ -3,7 +3,7 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from directory.filters import CodeMultipleChoiceFilter, sanitize_query
+from directory.filters import CodeMultipleChoiceFilter, PortalFilterSet, StrictBooleanFilter, updated_since_filter
 from directory.models import Actor, Commune, Neighbourhood, normalize_search_text, search_words
 from ess_portal.api.auth import visible
 from projects.models import Initiative, Site, StrategyAxis
@@ -30,7 +30,7 @@ def _matching_ids(model, text: str, *fields: str) -> list[int]:
     ]
 
 
-class InitiativeFilterSet(django_filters.FilterSet):
+class InitiativeFilterSet(PortalFilterSet):
     # Model choice filters filter on `<field_name>=<option's to_field_name value>`: field_name must
     # therefore name that public code (axis__slug, communes__insee_code…), not the foreign key.
     q = django_filters.CharFilter(
@@ -87,30 +87,19 @@ class InitiativeFilterSet(django_filters.FilterSet):
         label=_("Porteur"),
         help_text=_("Identifiant de l'acteur porteur (répétable)."),
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label=_("Modifié depuis"),
-        help_text=_("Date et heure ISO 8601 : projets modifiés depuis (synchronisation incrémentale)."),
-    )
+    updated_since = updated_since_filter()
+
+    distinct = True
 
     class Meta:
         model = Initiative
         fields = []
 
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(sanitize_query(data), *args, **kwargs)
-
     def filter_q(self, queryset, name, value):
         return queryset.filter(pk__in=_matching_ids(Initiative, value, "title", "summary"))
 
-    @property
-    def qs(self):
-        # Joins on many-valued relations may repeat a row; lists need each initiative once.
-        return super().qs.distinct()
 
-
-class SiteFilterSet(django_filters.FilterSet):
+class SiteFilterSet(PortalFilterSet):
     q = django_filters.CharFilter(
         method="filter_q",
         label=_("Recherche"),
@@ -138,24 +127,16 @@ class SiteFilterSet(django_filters.FilterSet):
         label=_("Quartier prioritaire"),
         help_text=_("Identifiant du quartier (répétable)."),
     )
-    available = django_filters.BooleanFilter(
+    available = StrictBooleanFilter(
         method="filter_available",
         label=_("Disponible"),
         help_text=_("true : lieux repérés ou en négociation, pas encore occupés."),
     )
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label=_("Modifié depuis"),
-        help_text=_("Date et heure ISO 8601 : lieux modifiés depuis (synchronisation incrémentale)."),
-    )
+    updated_since = updated_since_filter()
 
     class Meta:
         model = Site
         fields = []
-
-    def __init__(self, data=None, *args, **kwargs):
-        super().__init__(sanitize_query(data), *args, **kwargs)
 
     def filter_q(self, queryset, name, value):
         return queryset.filter(pk__in=_matching_ids(Site, value, "name", "address"))

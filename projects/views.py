@@ -511,6 +511,9 @@ def site_list(request):
 @require_GET
 def document_file(request, name):
     """An initiative's document: public ones for everyone, internal ones for staff allowed to view them."""
+    if "\x00" in name:
+        # No file has such a name (and PostgreSQL refuses NUL in a query): as for any unknown file.
+        raise Http404
     documents = Document.objects.all() if request.user.has_perm("projects.view_document") else Document.objects.public()
     document = get_object_or_404(documents, file=f"{DOCUMENTS_DIR}{name}")
     try:

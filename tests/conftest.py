@@ -25,6 +25,9 @@ def _web_test_settings(settings, tmp_path_factory):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    # Query counts pin the application's own queries: the cache (the database in production, whose
+    # reads and writes would be counted) is process memory here; tests of the shared cache set it.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     root = tmp_path_factory.getbasetemp() / "staticfiles"
     root.mkdir(exist_ok=True)
     settings.STATIC_ROOT = root

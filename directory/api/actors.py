@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from directory.api.refs import CommuneRefSerializer, public_url
 from directory.filters import ActorFilterSet
 from directory.models import Actor, ApiToken, Commune, Neighbourhood, PublicationStatus, Role, Sector
+from directory.versions import current_version
 from ess_portal.api.auth import history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin, etag_for
 from ess_portal.api.errors import django_validation_error_to_drf
@@ -28,6 +29,7 @@ from ess_portal.api.schema import (
     format_parameter,
     read_responses,
 )
+from ess_portal.api.serializers import StrictCharField, WriteSerializer
 from ess_portal.api.views import ApiViewMixin
 
 
@@ -108,7 +110,7 @@ class ActorSerializer(serializers.ModelSerializer):
         return public_url(obj)
 
 
-class ActorWriteSerializer(serializers.ModelSerializer):
+class ActorWriteSerializer(WriteSerializer):
     """What a partner may send. Publication state, source, labels and verification stay with the staff."""
 
     sectors = SafeSlugRelatedField(many=True, slug_field="slug", queryset=Sector.objects.all(), required=False)
@@ -127,11 +129,11 @@ class ActorWriteSerializer(serializers.ModelSerializer):
         many=True, slug_field="insee_code", queryset=Commune.objects.all(), required=False
     )
     # Identifiers may be sent as printed (« 732 829 320 00074 »): the model compacts, then checks them.
-    siret = serializers.CharField(required=False, allow_blank=True, max_length=40, help_text=_("14 chiffres."))
-    siren = serializers.CharField(
+    siret = StrictCharField(required=False, allow_blank=True, max_length=40, help_text=_("14 chiffres."))
+    siren = StrictCharField(
         required=False, allow_blank=True, max_length=40, help_text=_("9 chiffres ; déduit du SIRET s'il est donné.")
     )
-    rna = serializers.CharField(
+    rna = StrictCharField(
         required=False, allow_blank=True, max_length=20, help_text=_("Associations : W suivi de 9 chiffres.")
     )
 
@@ -328,6 +330,7 @@ class ActorViewSet(
     def retrieve(self, request, *args, **kwargs):
         actor = self.get_object()
         self.last_modified = actor.updated_at
+        self.record = actor
         return Response(self.get_serializer(actor).data)
 
     def create(self, request, *args, **kwargs):
@@ -342,7 +345,7 @@ class ActorViewSet(
         data = ActorSerializer(actor, context=self.get_serializer_context()).data
         response = Response(data, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{actor.slug}/")
-        response["ETag"] = etag_for(data)
+        response["ETag"] = etag_for(data, current_version(actor))
         return response
 
     def detail_queryset(self):

@@ -1,13 +1,12 @@
 """Support offers of every provider: published offers of published providers."""
 
-import django_filters
 from django.db.models import Max, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 
 from directory.api.refs import ActorRefSerializer, public_url
-from directory.filters import SupportOfferFilterSet
+from directory.filters import SupportOfferFilterSet, updated_since_filter
 from directory.models import Commune, Sector, Stage, SupportOffer
 from ess_portal.api.auth import visible
 from ess_portal.api.schema import read_responses
@@ -57,12 +56,7 @@ class SupportOfferSerializer(serializers.ModelSerializer):
 class SupportOfferApiFilterSet(SupportOfferFilterSet):
     """The support finder's FilterSet, plus `updated_since`."""
 
-    updated_since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at",
-        lookup_expr="gte",
-        label=_("Modifié depuis"),
-        help_text=_("Date et heure ISO 8601 : offres modifiées depuis (synchronisation incrémentale)."),
-    )
+    updated_since = updated_since_filter()
 
 
 def support_offer_queryset():

@@ -11,12 +11,20 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from directory.models import ApiToken
+from directory.versions import StaleEdit, check_version, current_version
 from ess_portal.api.errors import PreconditionFailed, PreconditionRequired
 
 
-def etag_for(data) -> str:
-    """A strong ETag: the SHA-256 of the JSON representation (the same for GET and If-Match)."""
-    return '"' + hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:40] + '"'
+def etag_for(data, version: int | None = None) -> str:
+    """A strong ETag: `"<version>.<digest>"` for a record, `"<digest>"` for a list.
+
+    The digest (SHA-256 of the JSON representation) answers If-None-Match: any change to what the
+    caller reads, nested references included, gives another ETag. The version (see
+    `directory.versions`) answers If-Match: the same one the staff's forms carry, so a partner's
+    write and a staff edit cannot overwrite each other unseen.
+    """
+    digest = hashlib.sha256(JSONRenderer().render(data)).hexdigest()[:40]
+    return f'"{version}.{digest}"' if version is not None else f'"{digest}"'
 
 
 def _etag_values(header: str) -> list[str]:
@@ -24,22 +32,38 @@ def _etag_values(header: str) -> list[str]:
     return [value.strip().removeprefix("W/") for value in header.split(",") if value.strip()]
 
 
-def check_if_match(request, current_data) -> None:
-    """Refuse a write without If-Match (428) or with a stale one (412)."""
+def check_if_match(request, obj, current_data) -> None:
+    """Refuse a write without If-Match (428) or from a version that is no longer current (412).
+
+    Call it inside the write's transaction: `check_version` locks the row until it commits.
+    """
     header = request.META.get("HTTP_IF_MATCH", "").strip()
     if not header or header == "*":
         raise PreconditionRequired()
-    if etag_for(current_data) not in _etag_values(header):
-        raise PreconditionFailed()
+    tags = [value.strip('"') for value in _etag_values(header)]
+    versions = [int(tag.split(".", 1)[0]) for tag in tags if "." in tag and tag.split(".", 1)[0].isdigit()]
+    if current_version(obj) is None:
+        # A record without history yet: its representation is its version.
+        if etag_for(current_data).strip('"') not in tags:
+            raise PreconditionFailed()
+        return
+    try:
+        check_version(obj, versions[0] if versions else None)
+    except StaleEdit as exc:
+        raise PreconditionFailed(
+            f"{exc.messages[0]} {PreconditionFailed.default_detail}" if versions else None
+        ) from None
 
 
 class ConditionalMixin:
     """ETag on every JSON 200 answer, Last-Modified where the view knows it; 304 on a match.
 
-    Views set `self.last_modified` (an aware datetime) in `list`/`retrieve` when they know it.
+    Views set `self.last_modified` (an aware datetime) in `list`/`retrieve` when they know it, and
+    `self.record` in `retrieve`, whose version then opens the ETag (the one If-Match is checked on).
     """
 
     last_modified = None
+    record = None
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -50,7 +74,7 @@ class ConditionalMixin:
             or not isinstance(response, Response)
         ):
             return response
-        etag = etag_for(response.data)
+        etag = etag_for(response.data, current_version(self.record) if self.record is not None else None)
         response["ETag"] = etag
         last_modified = None
         if self.last_modified is not None:
@@ -83,17 +107,17 @@ class GuardedUpdateMixin:
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
         obj = self.get_object()
+        context = self.get_serializer_context()
         with transaction.atomic():
-            # Lock the row: two writers with the same ETag cannot both pass the check.
+            # Lock the row first: two writers from the same version cannot both pass the check.
             type(obj).objects.select_for_update().filter(pk=obj.pk).values_list("pk").first()
             obj = self.detail_queryset().get(pk=obj.pk)
-            check_if_match(request, self.detail_serializer_class(obj, context=self.get_serializer_context()).data)
+            check_if_match(request, obj, self.detail_serializer_class(obj, context=context).data)
             serializer = self.write_serializer_class(obj, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
             self.apply_update(obj, serializer.validated_data, request.auth)
-        data = self.detail_serializer_class(
-            self.detail_queryset().get(pk=obj.pk), context=self.get_serializer_context()
-        ).data
+        obj = self.detail_queryset().get(pk=obj.pk)
+        data = self.detail_serializer_class(obj, context=context).data
         response = Response(data)
-        response["ETag"] = etag_for(data)
+        response["ETag"] = etag_for(data, current_version(obj))
         return response

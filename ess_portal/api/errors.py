@@ -7,12 +7,15 @@ when the error is not about fields.
 """
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from ess_portal.api.parsers import PayloadTooLarge
 
 
 class PreconditionRequired(exceptions.APIException):
@@ -48,6 +51,8 @@ def exception_handler(exc, context):
     """Every API error as `{"status", "code", "detail", "errors"}` (see the module docstring)."""
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)
+    elif isinstance(exc, RequestDataTooBig):
+        exc = PayloadTooLarge()
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound(_("Ressource introuvable."))
     elif isinstance(exc, DjangoPermissionDenied):
@@ -74,8 +79,18 @@ def exception_handler(exc, context):
     return response
 
 
+def printable(text) -> str:
+    """`text` as it can be sent: a lone UTF-16 surrogate echoed from the input becomes U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= char <= "\udfff" else char for char in str(text))
+
+
 def error_body(status_code: int, code: str, detail, errors: dict | None = None) -> dict:
-    return {"status": status_code, "code": code, "detail": str(detail), "errors": errors or {}}
+    return {
+        "status": status_code,
+        "code": code,
+        "detail": printable(detail),
+        "errors": {printable(field): [printable(m) for m in messages] for field, messages in (errors or {}).items()},
+    }
 
 
 def error_response(status_code: int, code: str, detail, **headers) -> JsonResponse:

@@ -7,6 +7,13 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 from ess_portal.api.auth import api_token
 
 
+class DenyAll(BasePermission):
+    """The default of views that state no policy: nobody (see REST_FRAMEWORK in settings)."""
+
+    def has_permission(self, request, view):
+        return False
+
+
 class ReadOrTokenScope(BasePermission):
     """Anyone reads; a write needs a partner token carrying the view's `write_scope`.
 

@@ -23,6 +23,21 @@ class ApiAutoSchema(AutoSchema):
         return auth
 
 
+def describe_empty_parameters(result, generator, request, public):
+    """drf-spectacular hook: a text query parameter may not be empty (except `q`), as the views check."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+                schema = parameter.get("schema", {})
+                if parameter.get("in") == "query" and parameter["name"] != "q" and schema.get("type") == "string":
+                    schema.setdefault("minLength", 1)
+                if parameter.get("in") == "query" and schema.get("type") == "array":
+                    items = schema.get("items", {})
+                    if items.get("type") == "string":
+                        items.setdefault("minLength", 1)
+    return result
+
+
 ERROR_SERIALIZER = inline_serializer(
     name="Error",
     fields={

@@ -4,12 +4,17 @@ from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
 from ess_portal.api.auth import api_token, is_staff
+from ess_portal.client_ip import client_ip
 
 
 class _SettingsRateThrottle(SimpleRateThrottle):
     # Read the rate at each request (not at import) so that settings overrides take effect.
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    def get_ident(self, request):
+        # The portal's one rule for a client's address (TRUSTED_PROXY_COUNT), shared with the login lockout.
+        return client_ip(request) or "unknown"
 
     def allow_request(self, request, view):
         self.rate = self.get_rate()

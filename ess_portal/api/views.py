@@ -1,5 +1,6 @@
 """The base of every resource view of the partner API: its policies, stated on the view."""
 
+from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, viewsets
@@ -12,6 +13,7 @@ from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentic
 from ess_portal.api.conditional import ConditionalMixin
 from ess_portal.api.errors import exception_handler
 from ess_portal.api.pagination import Pagination, StableOrderingFilter
+from ess_portal.api.parsers import JSONParser
 from ess_portal.api.permissions import ReadOrTokenScope
 from ess_portal.api.schema import ApiAutoSchema
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
@@ -27,6 +29,7 @@ class ApiViewMixin(ConditionalMixin):
     authentication_classes = [BearerTokenAuthentication, StaffSessionAuthentication]
     permission_classes = [ReadOrTokenScope]
     throttle_classes = [AnonThrottle, TokenThrottle]
+    parser_classes = [JSONParser]
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering_fields: list[str] = []
@@ -43,6 +46,39 @@ class ApiViewMixin(ConditionalMixin):
         # what it would match without them rather than failing.
         request.GET = sanitize_query(request.GET)
         return super().initialize_request(request, *args, **kwargs)
+
+    # The one parameter an empty value makes sense for (no search); any other must be left out.
+    EMPTY_ALLOWED = frozenset({"q"})
+
+    def initial(self, request, *args, **kwargs):
+        # The method first: a TRACE is a 405 whatever else the request carries.
+        if request.method.upper() not in self.allowed_methods:
+            raise exceptions.MethodNotAllowed(request.method)
+        super().initial(request, *args, **kwargs)
+        self.check_query_parameters(request)
+
+    def check_query_parameters(self, request) -> None:
+        """Empty values and repeated single-valued parameters are 400s, not silently ignored."""
+        filterset_class = getattr(self, "filterset_class", None)
+        repeatable = filterset_class.repeatable() if filterset_class is not None else frozenset()
+        errors = {}
+        for key, values in request.query_params.lists():
+            if key not in self.EMPTY_ALLOWED and "" in values:
+                # `?updated_since=` from a broken template must not sync everything.
+                errors[key] = [_("Valeur vide : omettez ce paramètre pour ne pas filtrer.")]
+            elif len(values) > 1 and key not in repeatable:
+                errors[key] = [_("Ce paramètre ne prend qu'une valeur.")]
+        if errors:
+            raise exceptions.ValidationError(errors)
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force)
+        except Http404:
+            # DRF answers an unknown `?format=` with a 404; the format is what is unavailable.
+            raise exceptions.NotAcceptable(
+                _("Format non disponible ici : json, ou geojson et csv sur les listes.")
+            ) from None
 
     def get_object(self):
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
@@ -71,4 +107,5 @@ class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
     def retrieve(self, request, *args, **kwargs):
         obj = self.get_object()
         self.last_modified = getattr(obj, "updated_at", None)
+        self.record = obj
         return Response(self.get_serializer(obj).data)

@@ -55,8 +55,8 @@ ENDPOINTS = [
     # actors (with commune and neighbourhood), sectors, roles, labels, communes served: one chunk
     ("/api/v1/actors/?format=csv", 5),
     ("/api/v1/actors/?format=geojson", 5),
-    # actor, sectors, roles, labels, communes served
-    ("/api/v1/actors/{actor}/", 5),
+    # actor, sectors, roles, labels, communes served, its version (latest history row, for the ETag)
+    ("/api/v1/actors/{actor}/", 6),
     # count, page (with parent)
     ("/api/v1/sectors/", 2),
     # count, page
@@ -67,8 +67,8 @@ ENDPOINTS = [
     ("/api/v1/neighbourhoods/", 3),
     # count, page (with provider), stages, sectors, communes, Last-Modified
     ("/api/v1/support-offers/", 6),
-    # offer (with provider), stages, sectors, communes
-    ("/api/v1/support-offers/{offer}/", 4),
+    # offer (with provider), stages, sectors, communes, its version
+    ("/api/v1/support-offers/{offer}/", 5),
     # count, page (with commune), Last-Modified
     ("/api/v1/exports/data-inclusion/structures/", 3),
     # count, page (with provider), stages, sectors, communes, Last-Modified
@@ -76,15 +76,15 @@ ENDPOINTS = [
     # count, page (with axis, lead, review, progress and money as subqueries), communes, Last-Modified
     ("/api/v1/initiatives/", 4),
     # initiative, communes, neighbourhoods, sites, milestones, indicators, involvements (with actor),
-    # funding lines (with funder)
-    ("/api/v1/initiatives/{initiative}/", 8),
+    # funding lines (with funder), its version
+    ("/api/v1/initiatives/{initiative}/", 9),
     # count, page (with commune, neighbourhood, owner), occupants, Last-Modified
     ("/api/v1/sites/", 4),
     # sites (with commune, neighbourhood, owner), occupants: one chunk
     ("/api/v1/sites/?format=csv", 2),
     ("/api/v1/sites/?format=geojson", 2),
-    # site, occupants
-    ("/api/v1/sites/{site}/", 2),
+    # site, occupants, its version
+    ("/api/v1/sites/{site}/", 3),
 ]
 
 
@@ -121,7 +121,9 @@ def test_actor_update_query_count(api, django_assert_num_queries, size):
     # token; find the actor; lock it and read it as GET does (5); full_clean: references, slug and
     # constraint checks (each in a savepoint); save and its history row; read back (5). Savepoints
     # and constraint checks make most of it, a fixed number whatever the directory's size.
-    with django_assert_num_queries(40):
+    # The version check: the current version, the row lock and the version again under it (3); the
+    # answer's new version (1).
+    with django_assert_num_queries(44):
         response = api.patch(
             f"/api/v1/actors/{slug}/",
             data={"offer": "Nouvelle offre."},
@@ -141,7 +143,8 @@ def test_initiative_update_query_count(api, django_assert_num_queries, size):
     api.get("/api/v1/actors/", **bearer(raw))  # stamp the token's use
     # token; find the initiative; its involvements (rights); lock it and read it as GET does (8);
     # full_clean (constraint checks in savepoints, stored status); save and history; read back (8).
-    with django_assert_num_queries(49):
+    # The version check (3) and the answer's new version (1), as for actors.
+    with django_assert_num_queries(53):
         response = api.patch(
             f"/api/v1/initiatives/{initiative.slug}/",
             data={"summary": "Nouveau résumé."},
