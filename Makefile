@@ -27,7 +27,6 @@ install: $(STAMP) $(NODE_STAMP)
 ## make run: migrate the SQLite database, load reference and demo data, serve http://127.0.0.1:8000
 run: install
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py createcachetable
 	$(DEV_ENV) $(PY) manage.py load_demo
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -231,7 +231,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = env_bool("WHITENOISE_USE_FINDERS", DEBUG)
 
 # Cache, shared by every app process (API throttle counts live there): Redis when REDIS_URL is
-# set, the database otherwise (its table is made by `manage.py createcachetable`).
+# set, the database otherwise (its table is made by `migrate`: ess_portal/migrations/0001).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
