@@ -6,6 +6,7 @@ from; `check_version` locks the row and refuses the write when the record has mo
 naming who changed which fields — so that no edit is lost without a word.
 """
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
@@ -108,3 +109,105 @@ def check_version(obj: models.Model, expected: int | None) -> None:
     current = current_version(obj)
     if current is not None and expected != current:
         raise StaleEdit(stale_message(obj, expected) if expected else _("Version inconnue."), current=current)
+
+
+# ---------------------------------------------------------------------------
+# Staff forms: each edit form remembers the version it was opened at.
+
+VERSION_FIELD = "record_version"
+
+
+class VersionedFormMixin:
+    """A ModelForm carrying the version of its record (hidden) and refusing to save over a newer one.
+
+    The refusal is a form error saying who changed what: the form comes back with the user's input
+    and, now, the current version, so that saving again (having looked) applies it on purpose.
+    """
+
+    check_own_version = True
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[VERSION_FIELD] = forms.IntegerField(required=False, widget=forms.HiddenInput)
+        if not self.is_bound and self.check_own_version and VERSION_FIELD not in self.initial:
+            self.initial[VERSION_FIELD] = current_version(self.instance)
+
+    @property
+    def changed_data(self):
+        # The version is bookkeeping: carrying it does not make a row changed (and saved).
+        return [name for name in super().changed_data if name != VERSION_FIELD]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.check_own_version and self.instance.pk is not None:
+            try:
+                check_version(self.instance, cleaned.get(VERSION_FIELD))
+            except StaleEdit as exc:
+                self.refuse_stale(exc)
+        return cleaned
+
+    def refuse_stale(self, exc: StaleEdit) -> None:
+        self.add_error(None, exc)
+        data = self.data.copy()
+        data[self.add_prefix(VERSION_FIELD)] = exc.current
+        self.data = data
+
+
+class VersionedInlineFormSetMixin:
+    """An inline formset whose changed and deleted rows are checked against their versions, in two queries."""
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if not self.is_bound and form.instance.pk is not None:
+            form.initial[VERSION_FIELD] = self._initial_versions().get(form.instance.pk)
+        return form
+
+    def _initial_versions(self) -> dict:
+        if not hasattr(self, "_versions"):
+            self._versions = current_versions(self.model, [obj.pk for obj in self.get_queryset()])
+        return self._versions
+
+    def clean(self):
+        super().clean()
+        touched = [
+            form
+            for form in self.forms
+            if form.instance.pk is not None and (form.has_changed() or self._should_delete_form(form))
+        ]
+        if not touched:
+            return
+        pks = [form.instance.pk for form in touched]
+        # Lock the rows about to be written, then read their versions under the lock.
+        list(self.model._default_manager.select_for_update().filter(pk__in=pks).values_list("pk"))
+        versions = current_versions(self.model, pks)
+        for form in touched:
+            current = versions.get(form.instance.pk)
+            expected = form.cleaned_data.get(VERSION_FIELD) if hasattr(form, "cleaned_data") else None
+            if current is not None and expected != current:
+                form.refuse_stale(StaleEdit(stale_message(form.instance, expected), current=current))
+
+
+class VersionedInlineForm(VersionedFormMixin, forms.ModelForm):
+    # Rows are checked all at once by the formset.
+    check_own_version = False
+
+
+class VersionedAdminMixin:
+    """ModelAdmin: its change form and its inlines refuse a save over a newer version of their records."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if issubclass(form, VersionedFormMixin):
+            return form
+        return type(form.__name__, (VersionedFormMixin, form), {})
+
+
+class VersionedInlineMixin:
+    """InlineModelAdmin: each row carries its version; stale rows are refused with the form."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("form", type("VersionedRowForm", (VersionedInlineForm, self.form), {}))
+        formset = super().get_formset(request, obj, **kwargs)
+        if issubclass(formset, VersionedInlineFormSetMixin):
+            return formset
+        return type(formset.__name__, (VersionedInlineFormSetMixin, formset), {})
