@@ -4,7 +4,6 @@ import csv
 from collections import defaultdict
 
 from django.conf import settings
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Prefetch
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -27,8 +26,8 @@ from directory.models import (
     SupportOffer,
     Typology,
 )
+from ess_portal import pages
 
-PAGE_SIZE = 20
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
 # Rows fetched (and sectors prefetched) per database round trip when streaming the CSV export.
@@ -44,38 +43,9 @@ class _Echo:
         return value
 
 
-def _paginate(request, items, per_page=PAGE_SIZE):
-    """The requested page, or the nearest valid one with a message saying so (never an error)."""
-    paginator = Paginator(items, per_page)
-    requested = request.GET.get("page")
-    notice = ""
-    if requested not in (None, ""):
-        try:
-            paginator.validate_number(requested)
-        except PageNotAnInteger:
-            notice = _("Le numéro de page demandé n'est pas valide : voici la première page.")
-        except EmptyPage:
-            notice = _("La page demandée n'existe pas : voici la dernière page des résultats.")
-    page = paginator.get_page(requested)
-    return page, paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1), notice
-
-
-def _without(request, name, value=None):
-    """The current query string without one filter value (or the whole filter), back on page 1."""
-    query = request.GET.copy()
-    query.pop("page", None)
-    if value is None:
-        query.pop(name, None)
-    else:
-        query.setlist(name, [v for v in query.getlist(name) if v != value])
-    encoded = query.urlencode()
-    return f"?{encoded}" if encoded else "?"
-
-
 def _facet_groups(request, filterset):
     """The filter checkboxes: every option that has results (or is ticked), with its count."""
     counts = filterset.facets()
-    selected = {name: set(filterset.data.getlist(name)) for name in counts}
     sectors = list(Sector.objects.order_by("position", "name"))
     sector_order = [s for s in sectors if s.parent_id is None]
     children = defaultdict(list)
@@ -96,43 +66,21 @@ def _facet_groups(request, filterset):
         "role": [(role.slug, role.name, 0) for role in Role.objects.all()],
         "support": [(value, label, 0) for value, label in SupportOffer.Kind.choices],
     }
-    groups = []
-    active = []
-    for name, choices in options.items():
-        items = []
-        for value, label, level in choices:
-            count = counts[name].get(value, 0)
-            checked = value in selected[name]
-            if checked:
-                active.append({"label": label, "url": _without(request, name, value)})
-            if count or checked:
-                items.append({"value": value, "label": label, "count": count, "checked": checked, "level": level})
-        if items:
-            groups.append(
-                {
-                    "name": name,
-                    "legend": filterset.filters[name].label,
-                    "options": items,
-                    "open": bool(selected[name]) or name in ("commune", "sector", "typology"),
-                }
-            )
+    groups = pages.checkbox_groups(filterset, options, open_names=("commune", "sector", "typology"), counts=counts)
+    active = [
+        {"label": option["label"], "url": pages.query_without_value(request, group["name"], option["value"])}
+        for group in groups
+        for option in group["options"]
+        if option["checked"]
+    ]
     return groups, active
-
-
-def _filter_errors(filterset):
-    """The invalid filter values, as French sentences naming the filter."""
-    messages = []
-    for name, errors in filterset.errors.items():
-        label = filterset.filters[name].label if name in filterset.filters else name
-        messages.extend(f"{label} : {error}" for error in errors)
-    return messages
 
 
 @require_GET
 def actor_list(request):
     filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
     results = filterset.qs if filterset.is_valid() else Actor.objects.none()
-    page, page_range, page_notice = _paginate(request, results.for_list())
+    page, page_range, page_notice = pages.paginate(request, results.for_list())
     groups, active = _facet_groups(request, filterset)
     view = "map" if request.GET.get("view") == "map" else "list"
     markers = []
@@ -153,9 +101,6 @@ def actor_list(request):
             }
             for row in rows
         ]
-    query = request.GET.copy()
-    query.pop("page", None)
-    query.pop("view", None)
     return render(
         request,
         "directory/actor_list.html",
@@ -164,14 +109,14 @@ def actor_list(request):
             "page_obj": page,
             "page_range": page_range,
             "page_notice": page_notice,
-            "filter_errors": _filter_errors(filterset),
+            "filter_errors": pages.filter_errors(filterset),
             "facet_groups": groups,
             "active_filters": active,
             "q": filterset.data.get("q", ""),
             "view": view,
             "markers": markers,
             "has_fictional": any(actor.is_fictional for actor in page.object_list),
-            "query_string": query.urlencode(),
+            "query_string": pages.query_without(request, "page", "view"),
             "crumbs": [(_("Annuaire"), "")],
         },
     )
@@ -391,7 +336,7 @@ def support_finder(request):
     )
     results = filterset.qs if filterset.is_valid() else SupportOffer.objects.none()
     results = results.prefetch_related("stages").order_by("title", "pk")
-    page, page_range, page_notice = _paginate(request, results)
+    page, page_range, page_notice = pages.paginate(request, results)
     commune = filterset.form.cleaned_data.get("commune") if filterset.is_valid() else None
     for field in filterset.form:
         field.field.widget.attrs["aria-describedby"] = f"{field.auto_id}_aide"
@@ -403,7 +348,7 @@ def support_finder(request):
             "page_obj": page,
             "page_range": page_range,
             "page_notice": page_notice,
-            "filter_errors": _filter_errors(filterset),
+            "filter_errors": pages.filter_errors(filterset),
             "searched": any(request.GET.get(name) for name in filterset.filters),
             "chain": _chain(commune),
             "chain_commune": commune,

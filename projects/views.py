@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, Stage, SupportOffer, Typology
-from directory.views import _filter_errors, _paginate
+from ess_portal import pages
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
     DOCUMENTS_DIR,
@@ -38,32 +38,6 @@ AVAILABLE_STAGES = (Site.Pipeline.IDENTIFIED, Site.Pipeline.NEGOTIATING)
 STATUS_CLASSES = {status: f"status-{status}" for status in Initiative.Status.values}
 
 
-def _checkbox_groups(filterset, options: dict[str, list[tuple[str, str]]], *, open_names=()) -> list[dict]:
-    """Checkbox groups of a filter form, ticked from the query string (the query string is the state)."""
-    groups = []
-    for name, choices in options.items():
-        selected = set(filterset.data.getlist(name))
-        groups.append(
-            {
-                "name": name,
-                "legend": filterset.filters[name].label,
-                "help": filterset.filters[name].extra.get("help_text", ""),
-                "open": bool(selected) or name in open_names,
-                "options": [
-                    {"value": value, "label": label, "checked": value in selected, "id": f"f-{name}-{index}"}
-                    for index, (value, label) in enumerate(choices, start=1)
-                ],
-            }
-        )
-    return groups
-
-
-def _active_query(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
 # ---------------------------------------------------------------------------
 # Initiatives
 
@@ -72,8 +46,8 @@ def _active_query(request) -> str:
 def initiative_list(request):
     filterset = InitiativeFilterSet(request.GET, queryset=Initiative.objects.published())
     results = filterset.qs if filterset.is_valid() else Initiative.objects.none()
-    page, page_range, page_notice = _paginate(request, results.for_list().order_by("axis__number", "title", "pk"))
-    groups = _checkbox_groups(
+    page, page_range, page_notice = pages.paginate(request, results.for_list().order_by("axis__number", "title", "pk"))
+    groups = pages.checkbox_groups(
         filterset,
         {
             "axis": [(axis.slug, str(axis)) for axis in StrategyAxis.objects.all()],
@@ -91,7 +65,7 @@ def initiative_list(request):
             "filterset": filterset,
             "q": filterset.data.get("q", ""),
             "filter_groups": groups,
-            "filter_errors": _filter_errors(filterset),
+            "filter_errors": pages.filter_errors(filterset),
             "filtered": any(filterset.data.get(name) for name in filterset.filters),
             "page_obj": page,
             "page_range": page_range,
@@ -449,7 +423,7 @@ def site_list(request):
         )
         .order_by("name", "pk")
     )
-    page, page_range, page_notice = _paginate(request, listed)
+    page, page_range, page_notice = pages.paginate(request, listed)
     stage_counts = dict(results.values_list("pipeline_stage").annotate(n=Count("pk")).order_by())
     rows = (
         results.filter(latitude__isnull=False, longitude__isnull=False)
@@ -468,7 +442,7 @@ def site_list(request):
         }
         for row in rows
     ]
-    groups = _checkbox_groups(
+    groups = pages.checkbox_groups(
         filterset,
         {
             "commune": [(c.insee_code, c.name) for c in Commune.objects.in_territory()],
@@ -487,7 +461,7 @@ def site_list(request):
             "q": filterset.data.get("q", ""),
             "filter_groups": groups,
             "available_choice": available_choice if available_choice in ("true", "false") else "",
-            "filter_errors": _filter_errors(filterset),
+            "filter_errors": pages.filter_errors(filterset),
             "page_obj": page,
             "page_range": page_range,
             "page_notice": page_notice,
@@ -502,7 +476,7 @@ def site_list(request):
             "available_stages": AVAILABLE_STAGES,
             "markers": markers,
             "has_fictional": any(site.is_fictional for site in page.object_list),
-            "query_string": _active_query(request),
+            "query_string": pages.query_without(request, "page"),
             "crumbs": [(_("Lieux et locaux"), "")],
         },
     )

@@ -1,0 +1,91 @@
+"""What the public list pages of both apps share: pagination, filter errors, query strings, filter groups."""
+
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.utils.translation import gettext as _
+
+# Results per page of the public lists.
+PAGE_SIZE = 20
+
+
+def paginate(request, items, per_page: int = PAGE_SIZE):
+    """The requested page, or the nearest valid one with a message saying so (never an error).
+
+    Returns (page, elided page range, notice).
+    """
+    paginator = Paginator(items, per_page)
+    requested = request.GET.get("page")
+    notice = ""
+    if requested not in (None, ""):
+        try:
+            paginator.validate_number(requested)
+        except PageNotAnInteger:
+            notice = _("Le numéro de page demandé n'est pas valide : voici la première page.")
+        except EmptyPage:
+            notice = _("La page demandée n'existe pas : voici la dernière page des résultats.")
+    page = paginator.get_page(requested)
+    return page, paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1), notice
+
+
+def filter_errors(filterset) -> list[str]:
+    """The invalid filter values, as French sentences naming the filter."""
+    messages = []
+    for name, errors in filterset.errors.items():
+        label = filterset.filters[name].label if name in filterset.filters else name
+        messages.extend(f"{label} : {error}" for error in errors)
+    return messages
+
+
+def query_without(request, *names: str) -> str:
+    """The current query string without these parameters (e.g. `page`), encoded."""
+    query = request.GET.copy()
+    for name in names:
+        query.pop(name, None)
+    return query.urlencode()
+
+
+def query_without_value(request, name: str, value: str) -> str:
+    """The current query string without one value of a filter, back on page 1."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.setlist(name, [v for v in query.getlist(name) if v != value])
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
+def checkbox_groups(filterset, options: dict[str, list[tuple]], *, open_names=(), counts=None) -> list[dict]:
+    """Checkbox groups of a filter form, ticked from the query string (the query string is the state).
+
+    `options` maps a filter name to its (value, label) or (value, label, level) choices. With
+    `counts` (filter name → value → number of results), each option shows its count and options
+    without results are left out unless ticked.
+    """
+    groups = []
+    for name, choices in options.items():
+        selected = set(filterset.data.getlist(name))
+        items = []
+        for index, choice in enumerate(choices, start=1):
+            value, label, level = (*choice, 0)[:3]
+            count = counts[name].get(value, 0) if counts is not None else None
+            checked = value in selected
+            if counts is not None and not count and not checked:
+                continue
+            items.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "level": level,
+                    "count": count,
+                    "checked": checked,
+                    "id": f"f-{name}-{index}",
+                }
+            )
+        if items:
+            groups.append(
+                {
+                    "name": name,
+                    "legend": filterset.filters[name].label,
+                    "open": bool(selected) or name in open_names,
+                    "options": items,
+                }
+            )
+    return groups
