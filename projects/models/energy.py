@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.history import ProvenanceHistoricalModel
 from projects import lifecycle
 from projects.enums import EnergyDecision
 from projects.models.initiatives import Initiative
@@ -57,7 +58,7 @@ class EnergyReview(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
-    history = HistoricalRecords(verbose_name=_("historique de la revue énergétique"))
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique de la revue énergétique"))
 
     class Meta:
         verbose_name = _("revue de transition énergétique")
@@ -118,6 +119,8 @@ class EnergyAssessment(models.Model):
     )
     level = models.CharField(_("appréciation"), max_length=20, choices=Level.choices)
     comment = models.TextField(_("commentaire"), blank=True)
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique de l'appréciation"))
 
     class Meta:
         verbose_name = _("appréciation d'un critère")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
 from projects import lifecycle
 from projects.enums import InitiativeStatus
@@ -191,7 +192,11 @@ class Initiative(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[communes, neighbourhoods, sites], verbose_name=_("historique du projet"))
+    history = HistoricalRecords(
+        m2m_fields=[communes, neighbourhoods, sites],
+        bases=[ProvenanceHistoricalModel],
+        verbose_name=_("historique du projet"),
+    )
 
     objects = InitiativeQuerySet.as_manager()
 
@@ -385,6 +390,10 @@ class StatusChange(models.Model):
     changed_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
     reason = models.TextField(_("motif"), help_text=_("Pourquoi le statut change."))
 
+    history = HistoricalRecords(
+        bases=[ProvenanceHistoricalModel], verbose_name=_("historique des changements de statut")
+    )
+
     class Meta:
         verbose_name = _("changement de statut")
         verbose_name_plural = _("changements de statut")
@@ -413,6 +422,8 @@ class Involvement(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="involvements", verbose_name=_("acteur"))
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     description = models.CharField(_("précisions"), max_length=300, blank=True)
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique des implications"))
 
     class Meta:
         verbose_name = _("implication d'un acteur")
@@ -462,7 +473,7 @@ class FundingLine(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    history = HistoricalRecords(verbose_name=_("historique du financement"))
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du financement"))
 
     class Meta:
         verbose_name = _("ligne de financement")
@@ -493,7 +504,7 @@ class Milestone(models.Model):
         help_text=_("Importance relative du jalon dans l'avancement (1 à 100)."),
     )
 
-    history = HistoricalRecords(verbose_name=_("historique du jalon"))
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du jalon"))
 
     class Meta:
         verbose_name = _("jalon")

@@ -8,7 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, PublicationStatus
 from projects import validators
 from projects.models.initiatives import Initiative
@@ -43,6 +45,8 @@ class JournalEntry(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = JournalEntryQuerySet.as_manager()
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du journal"))
 
     class Meta:
         verbose_name = _("entrée du journal")
@@ -109,6 +113,8 @@ class Document(models.Model):
 
     objects = DocumentQuerySet.as_manager()
 
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du document"))
+
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
@@ -166,6 +172,10 @@ class Consultation(models.Model):
         _("ce qui a changé dans le projet"), blank=True, help_text=_("Les effets de la consultation sur le projet.")
     )
     is_public = models.BooleanField(_("public"), default=True)
+
+    history = HistoricalRecords(
+        m2m_fields=[actors], bases=[ProvenanceHistoricalModel], verbose_name=_("historique de la consultation")
+    )
 
     class Meta:
         verbose_name = _("consultation")

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import validators as directory_validators
+from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
 from projects.models.common import ZERO, Source
 
@@ -104,7 +105,9 @@ class Site(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[occupants], verbose_name=_("historique du lieu"))
+    history = HistoricalRecords(
+        m2m_fields=[occupants], bases=[ProvenanceHistoricalModel], verbose_name=_("historique du lieu")
+    )
 
     objects = SiteQuerySet.as_manager()
 
