@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 from directory.history import ProvenanceHistoricalModel
 from projects import lifecycle
 from projects.enums import EnergyDecision
+from projects.models.common import NOTE_MAX_LENGTH, bounded_text
 from projects.models.initiatives import Initiative
 
 
@@ -19,7 +20,7 @@ class EnergyCriterion(models.Model):
 
     name = models.CharField(_("nom"), max_length=150)
     slug = models.SlugField(_("identifiant d'URL"), max_length=150, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
@@ -39,7 +40,7 @@ class EnergyReview(models.Model):
     initiative = models.OneToOneField(
         Initiative, on_delete=models.CASCADE, related_name="energy_review", verbose_name=_("projet")
     )
-    evidence = models.TextField(
+    evidence = bounded_text(
         _("éléments probants"), blank=True, help_text=_("Études, diagnostics, engagements qui fondent l'avis.")
     )
     reviewer = models.ForeignKey(
@@ -51,8 +52,11 @@ class EnergyReview(models.Model):
         verbose_name=_("relecteur"),
     )
     decision = models.CharField(_("décision"), max_length=30, choices=Decision.choices, default=Decision.PENDING)
-    conditions = models.TextField(
-        _("conditions"), blank=True, help_text=_("Obligatoires pour une approbation sous conditions.")
+    conditions = bounded_text(
+        _("conditions"),
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        help_text=_("Obligatoires pour une approbation sous conditions."),
     )
     decided_on = models.DateField(_("date de la décision"), null=True, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -118,7 +122,7 @@ class EnergyAssessment(models.Model):
         EnergyCriterion, on_delete=models.PROTECT, related_name="assessments", verbose_name=_("critère")
     )
     level = models.CharField(_("appréciation"), max_length=20, choices=Level.choices)
-    comment = models.TextField(_("commentaire"), blank=True)
+    comment = bounded_text(_("commentaire"), max_length=NOTE_MAX_LENGTH, blank=True)
 
     history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique de l'appréciation"))
 

@@ -18,7 +18,7 @@ from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
 from projects import lifecycle
 from projects.enums import InitiativeStatus
-from projects.models.common import MAX_AMOUNT, ZERO, Source
+from projects.models.common import MAX_AMOUNT, NOTE_MAX_LENGTH, ZERO, Source, bounded_text
 from projects.models.sites import Site
 from projects.models.strategy import Objective, StrategyAxis
 
@@ -134,7 +134,7 @@ class Initiative(models.Model):
     summary = models.CharField(
         _("résumé"), max_length=300, blank=True, help_text=_("Une ou deux phrases, affichées en liste.")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     communes = models.ManyToManyField(Commune, blank=True, related_name="initiatives", verbose_name=_("communes"))
     neighbourhoods = models.ManyToManyField(
         Neighbourhood, blank=True, related_name="initiatives", verbose_name=_("quartiers prioritaires")
@@ -388,7 +388,7 @@ class StatusChange(models.Model):
         verbose_name=_("par"),
     )
     changed_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
-    reason = models.TextField(_("motif"), help_text=_("Pourquoi le statut change."))
+    reason = bounded_text(_("motif"), max_length=NOTE_MAX_LENGTH, help_text=_("Pourquoi le statut change."))
 
     history = HistoricalRecords(
         bases=[ProvenanceHistoricalModel], verbose_name=_("historique des changements de statut")

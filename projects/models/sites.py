@@ -13,7 +13,7 @@ from simple_history.models import HistoricalRecords
 from directory import validators as directory_validators
 from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
-from projects.models.common import ZERO, Source
+from projects.models.common import ZERO, Source, bounded_text
 
 
 class SiteQuerySet(models.QuerySet):
@@ -47,7 +47,7 @@ class Site(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True, blank=True)
     kind = models.CharField(_("type de lieu"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
     postal_code = models.CharField(
         _("code postal"), max_length=5, blank=True, validators=[directory_validators.validate_postal_code]
