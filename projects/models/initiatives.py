@@ -203,6 +203,8 @@ class Initiative(models.Model):
     class Meta:
         verbose_name = _("projet")
         verbose_name_plural = _("projets")
+        # Editors propose (draft, to validate); publishing and unpublishing is the moderators' call.
+        permissions = [("publish_initiative", _("Peut publier ou dépublier un projet"))]
         ordering = ["axis__number", "title", "pk"]
         constraints = [
             models.CheckConstraint(

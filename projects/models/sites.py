@@ -114,6 +114,7 @@ class Site(models.Model):
     class Meta:
         verbose_name = _("lieu")
         verbose_name_plural = _("lieux")
+        permissions = [("publish_site", _("Peut publier ou dépublier un lieu"))]
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(
