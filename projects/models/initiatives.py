@@ -299,6 +299,15 @@ class Initiative(models.Model):
             self._stored_status = Initiative.objects.filter(pk=self.pk).values_list("status", flat=True).first()
         return self._stored_status
 
+    def is_led_by(self, actor_id: int | None) -> bool:
+        """The actor leads the initiative: its lead actor, or involved with the role « porteur »."""
+        if actor_id is None:
+            return False
+        return (
+            self.lead_actor_id == actor_id
+            or self.involvements.filter(actor_id=actor_id, role=Involvement.Role.LEAD).exists()
+        )
+
     # -- lifecycle
 
     def allowed_next_statuses(self) -> list[str]:
