@@ -196,7 +196,9 @@ def set_publication(*, records: models.QuerySet, to_status: str, by: User | None
 
     Refuses the whole change (nothing written) if `by` may not make it for one of them.
     """
-    changed = list(records.select_for_update().exclude(publication_status=to_status))
+    # Re-read plainly: the caller's queryset may join nullable relations, which PostgreSQL cannot lock.
+    pks = list(records.values_list("pk", flat=True))
+    changed = list(records.model.objects.select_for_update().filter(pk__in=pks).exclude(publication_status=to_status))
     for obj in changed:
         validate_publication_change(user=by, model=type(obj), from_status=obj.publication_status, to_status=to_status)
     for obj in changed:
