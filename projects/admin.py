@@ -2,15 +2,17 @@
 
 Status changes go through `services.change_status` (buttons on the change form and a bulk
 action); the status field itself is read-only so that the lifecycle and the energy gate are
-never bypassed from a form.
+never bypassed from a form. Energy reviews are saved and deleted through the services that
+check the gate. Initiatives and sites are archived, not deleted; only superusers delete, as a
+batch that the « Projets supprimés » page restores. Publishing needs `publish_<model>`.
 """
 
-import csv
+import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseRedirect
+from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,7 +23,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from directory.history import Origin, provenance
 from directory.models import PublicationStatus
+from ess_portal.csv_export import SPREADSHEET, csv_response
 from projects import services
 from projects.forms import (
     CachedAutocompleteSelect,
@@ -30,6 +34,7 @@ from projects.forms import (
     InitiativeAdminForm,
     MeasurementInlineForm,
     StatusChangeForm,
+    with_publication_user,
 )
 from projects.models import (
     Consultation,
@@ -146,6 +151,59 @@ class CachedAutocompleteInlineMixin(CachedAutocompleteMixin):
                         getattr(widget, "widget", widget).label_cache = labels[name]
 
         return formset_class if not cached_autocomplete_fields else LabelledFormSet
+
+
+class PublicationAdminMixin:
+    """Publish, unpublish and archive actions; deletion for superusers only, as a restorable batch.
+
+    Who may publish is `services.may_publish` (the `publish_<model>` permission); the form's
+    publication status follows the same rule (`forms.PublicationFieldMixin`).
+    """
+
+    noun_singular = ""
+    noun_plural = ""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return with_publication_user(form, request.user)
+
+    def has_publish_permission(self, request):
+        return services.may_publish(request.user, self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting loses the record: staff archive; superusers delete, and can restore.
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if request.user.is_superuser:
+            # The children go with the record, in the same batch (the status log has no delete permission).
+            perms_needed = set()
+        return deleted, model_count, perms_needed, protected
+
+    def _set_publication(self, request, queryset, target: str):
+        try:
+            count = services.set_publication(records=queryset, to_status=target, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            ngettext("%(n)d %(noun)s modifié.", "%(n)d %(noun)s modifiés.", count)
+            % {"n": count, "noun": self.noun_singular if count == 1 else self.noun_plural},
+        )
+
+    @admin.action(description=_("Publier la sélection"), permissions=["publish"])
+    def publish(self, request, queryset):
+        self._set_publication(request, queryset, PublicationStatus.PUBLISHED)
+
+    @admin.action(description=_("Dépublier (repasser en brouillon)"), permissions=["publish"])
+    def unpublish(self, request, queryset):
+        self._set_publication(request, queryset, PublicationStatus.DRAFT)
+
+    @admin.action(description=_("Archiver la sélection (au lieu de supprimer)"), permissions=["change"])
+    def archive(self, request, queryset):
+        self._set_publication(request, queryset, PublicationStatus.ARCHIVED)
 
 
 # ---------------------------------------------------------------------------
@@ -290,8 +348,11 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
+class InitiativeAdmin(PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
     form = InitiativeAdminForm
+    noun_singular = _("projet")
+    noun_plural = _("projets")
+    change_list_template = "admin/projects/initiative/change_list.html"
     cached_autocomplete_fields = ("lead_actor",)
     list_display = [
         "title",
@@ -319,7 +380,7 @@ class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
     search_fields = ["title", "summary", "slug", "lead_actor__name"]
     list_per_page = 50
     ordering = ["axis__number", "title"]
-    actions = ["change_status_action", "export_csv", "publish", "unpublish"]
+    actions = ["change_status_action", "export_csv", "publish", "unpublish", "archive"]
     readonly_fields = ["status_summary", "energy_review_summary", "progress_summary", "funding_summary"]
     autocomplete_fields = ["sites"]
     filter_horizontal = ["communes", "neighbourhoods"]
@@ -371,6 +432,16 @@ class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
 
     def get_urls(self):
         return [
+            path(
+                "supprimes/",
+                self.admin_site.admin_view(self.deleted_view),
+                name="projects_initiative_deleted",
+            ),
+            path(
+                "supprimes/<uuid:batch>/restaurer/",
+                self.admin_site.admin_view(self.restore_view),
+                name="projects_initiative_restore",
+            ),
             path(
                 "<path:object_id>/statut/",
                 self.admin_site.admin_view(self.change_status_view),
@@ -481,16 +552,73 @@ class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
     def save_formset(self, request, form, formset, change):
         instances = formset.save(commit=False)
         for instance in instances:
+            if isinstance(instance, EnergyReview):
+                # Through the service that checks the energy gate against the stored status.
+                services.save_energy_review(
+                    review=instance, by=request.user, decided="decision" in formset.forms[0].changed_data
+                )
+                continue
             if isinstance(instance, JournalEntry) and instance.author_id is None:
                 instance.author = request.user
             elif isinstance(instance, Document) and instance.uploaded_by_id is None:
                 instance.uploaded_by = request.user
-            elif isinstance(instance, EnergyReview) and "decision" in formset.forms[0].changed_data:
-                instance.reviewer = request.user
             instance.save()
         for obj in formset.deleted_objects:
-            obj.delete()
+            if isinstance(obj, EnergyReview):
+                services.delete_energy_review(review=obj, by=request.user)
+            else:
+                obj.delete()
         formset.save_m2m()
+
+    # -- deletion (superusers) and restoration
+
+    def delete_model(self, request, obj):
+        with provenance(Origin.ADMIN):
+            services.delete_initiative(initiative=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with provenance(Origin.ADMIN):
+            services.delete_initiatives(initiatives=list(queryset), by=request.user)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "can_restore": self.has_delete_permission(request)}
+        return super().changelist_view(request, extra_context)
+
+    def deleted_view(self, request):
+        """Initiatives deleted by a superuser and not restored since, each with its batch."""
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        deleted = (
+            Initiative.history.filter(history_type="-", history_batch__isnull=False)
+            .filter(~Exists(Initiative.objects.filter(pk=OuterRef("id"))))
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Projets supprimés"),
+            "opts": self.model._meta,
+            "deleted": deleted,
+        }
+        return TemplateResponse(request, "admin/projects/initiative/deleted.html", context)
+
+    def restore_view(self, request, batch: uuid.UUID):
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            with provenance(Origin.ADMIN, gettext("restauration")):
+                initiative = services.restore_initiative(batch=batch, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:projects_initiative_deleted"))
+        self.message_user(
+            request,
+            gettext("« %(title)s » est restauré avec ce qui en dépendait.") % {"title": initiative.title},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:projects_initiative_change", args=[initiative.pk]))
 
     # -- status changes
 
@@ -593,42 +721,37 @@ class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Exporter la sélection en CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="projets.csv"'
-        response.write("\ufeff")  # so that spreadsheet software reads UTF-8
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            [
-                "slug",
-                "intitulé",
-                "axe",
-                "type",
-                "statut",
-                "santé",
-                "avancement (%)",
-                "avancement saisi à la main",
-                "porteur",
-                "communes",
-                "début prévu",
-                "fin prévue",
-                "budget cible",
-                "demandé",
-                "acquis",
-                "versé",
-                "reste à financer",
-                "revue énergétique",
-                "publication",
-                "modifié le",
-            ]
-        )
+        header = [
+            "slug",
+            "intitulé",
+            "axe",
+            "type",
+            "statut",
+            "santé",
+            "avancement (%)",
+            "avancement saisi à la main",
+            "porteur",
+            "communes",
+            "début prévu",
+            "fin prévue",
+            "budget cible",
+            "demandé",
+            "acquis",
+            "versé",
+            "reste à financer",
+            "revue énergétique",
+            "publication",
+            "modifié le",
+        ]
         rows = queryset.select_related("axis", "lead_actor", "energy_review").prefetch_related(
             Prefetch("communes", to_attr="commune_list")
         )
-        for obj in rows:
-            totals = obj.funding_totals()
-            decision = obj.energy_review_decision
-            writer.writerow(
-                [
+
+        def lines():
+            for obj in rows:
+                totals = obj.funding_totals()
+                decision = obj.energy_review_decision
+                yield [
                     obj.slug,
                     obj.title,
                     obj.axis.number,
@@ -650,25 +773,9 @@ class InitiativeAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
                     obj.get_publication_status_display(),
                     timezone.localtime(obj.updated_at).isoformat(),
                 ]
-            )
-        return response
 
-    @admin.action(description=_("Publier les projets sélectionnés"), permissions=["change"])
-    def publish(self, request, queryset):
-        self._set_publication(request, queryset, PublicationStatus.PUBLISHED)
-
-    @admin.action(description=_("Dépublier (repasser en brouillon)"), permissions=["change"])
-    def unpublish(self, request, queryset):
-        self._set_publication(request, queryset, PublicationStatus.DRAFT)
-
-    def _set_publication(self, request, queryset, target: str):
-        count = 0
-        for obj in queryset.exclude(publication_status=target):
-            obj.publication_status = target
-            obj._history_user = request.user
-            obj.save(update_fields=["publication_status", "updated_at"])
-            count += 1
-        self.message_user(request, ngettext("%(n)d projet modifié.", "%(n)d projets modifiés.", count) % {"n": count})
+        # Through the one CSV module: `;`, BOM, and cells that would run as formulas neutralised.
+        return csv_response(header, lines(), filename="projets.csv", csv_format=SPREADSHEET)
 
 
 # ---------------------------------------------------------------------------
@@ -705,10 +812,33 @@ class EnergyReviewAdmin(SimpleHistoryAdmin):
         kwargs["form"] = type("EnergyReviewForm", (ErrorsOnMissingFieldsMixin, self.form), {})
         return super().get_form(request, obj, **kwargs)
 
+    def get_readonly_fields(self, request, obj=None):
+        # A review never moves to another initiative: the one it left would stay approved without it.
+        return ["reviewer", "initiative"] if obj is not None and obj.pk else ["reviewer"]
+
     def save_model(self, request, obj, form, change):
-        if "decision" in form.changed_data:
-            obj.reviewer = request.user
-        super().save_model(request, obj, form, change)
+        # Also the history revert's path (simple_history calls save_model).
+        services.save_energy_review(review=obj, by=request.user, decided="decision" in form.changed_data)
+
+    def get_deleted_objects(self, objs, request):
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # The admin refuses to delete what is protected, single and bulk: a review its initiative's
+        # status needs is, with the gate's reason.
+        for review in objs:
+            try:
+                review.validate_deletion()
+            except ValidationError as exc:
+                protected = [*protected, " ".join(exc.messages)]
+        return deleted, model_count, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        with provenance(Origin.ADMIN):
+            services.delete_energy_review(review=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with provenance(Origin.ADMIN):
+            for review in queryset.select_related("initiative"):
+                services.delete_energy_review(review=review, by=request.user)
 
 
 class MeasurementOfIndicatorInline(admin.TabularInline):
@@ -792,14 +922,16 @@ class LinkedInitiativeInline(CachedAutocompleteInlineMixin, admin.TabularInline)
 
 
 @admin.register(Site)
-class SiteAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
+class SiteAdmin(PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
+    noun_singular = _("lieu")
+    noun_plural = _("lieux")
     cached_autocomplete_fields = ("owner", "occupants")
     list_display = ["name", "commune", "kind", "pipeline_stage", "owner", "surface_m2", "publication_status"]
     list_filter = ["pipeline_stage", "kind", "commune", "publication_status", "is_fictional"]
     list_select_related = ["commune", "owner"]
     search_fields = ["name", "address", "slug"]
     ordering = ["name"]
-    actions = ["export_csv"]
+    actions = ["export_csv", "publish", "unpublish", "archive"]
     inlines = [LinkedInitiativeInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "kind", "description"]}),
@@ -823,27 +955,30 @@ class SiteAdmin(CachedAutocompleteMixin, SimpleHistoryAdmin):
         (_("Publication"), {"fields": ["publication_status", "source", "is_fictional"]}),
     ]
 
+    def delete_model(self, request, obj):
+        with provenance(Origin.ADMIN):
+            services.delete_site(site=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with provenance(Origin.ADMIN):
+            for site in queryset:
+                services.delete_site(site=site, by=request.user)
+
     @admin.action(description=_("Exporter la sélection en CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="lieux.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(
-            ["slug", "nom", "type", "adresse", "code postal", "commune", "étape", "propriétaire", "surface (m²)"]
+        header = ["slug", "nom", "type", "adresse", "code postal", "commune", "étape", "propriétaire", "surface (m²)"]
+        rows = (
+            [
+                site.slug,
+                site.name,
+                site.get_kind_display(),
+                site.address,
+                site.postal_code,
+                site.commune.name,
+                site.get_pipeline_stage_display(),
+                site.owner.name if site.owner else "",
+                site.surface_m2 or "",
+            ]
+            for site in queryset.select_related("commune", "owner")
         )
-        for site in queryset.select_related("commune", "owner"):
-            writer.writerow(
-                [
-                    site.slug,
-                    site.name,
-                    site.get_kind_display(),
-                    site.address,
-                    site.postal_code,
-                    site.commune.name,
-                    site.get_pipeline_stage_display(),
-                    site.owner.name if site.owner else "",
-                    site.surface_m2 or "",
-                ]
-            )
-        return response
+        return csv_response(header, rows, filename="lieux.csv", csv_format=SPREADSHEET)

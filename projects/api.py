@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import exceptions, mixins, serializers, viewsets
 from rest_framework.response import Response
 
 from directory.api.refs import ActorRefSerializer, CommuneRefSerializer, public_url
@@ -206,7 +206,7 @@ class InitiativeDetailSerializer(InitiativeSerializer):
 
 
 class InitiativeWriteSerializer(WriteSerializer):
-    """What a partner involved in an initiative may change. `status` goes through the lifecycle service."""
+    """What the organisation leading an initiative may change. `status` goes through the lifecycle service."""
 
     status = serializers.ChoiceField(
         choices=Initiative.Status.choices,
@@ -381,21 +381,25 @@ def site_queryset(request):
         responses={200: InitiativeDetailSerializer, **read_responses()},
     ),
     update=extend_schema(
-        summary=_("Modifier un projet où son organisation est impliquée (If-Match obligatoire)"),
+        summary=_("Modifier un projet que son organisation porte (If-Match obligatoire)"),
         description=_(
-            "Jeton avec le droit write:initiatives, sur un projet où son organisation est impliquée ou porteuse "
-            "(sinon 403). If-Match obligatoire (absent : 428 ; périmé : 412). Un changement de statut suit le "
-            "cycle de vie ; validé, en cours et terminé exigent une revue énergétique approuvée (sinon 400)."
+            "Jeton avec le droit write:initiatives, sur un projet que son organisation porte : porteur du projet, "
+            "ou impliquée avec le rôle « porteur ». Une organisation impliquée dans un autre rôle (partenaire, "
+            "financeur, bénéficiaire…) ne modifie rien du projet (403). If-Match obligatoire (absent : 428 ; "
+            "périmé : 412). Un changement de statut suit le cycle de vie ; validé, en cours et terminé exigent une "
+            "revue énergétique approuvée (sinon 400). Les textes longs ont une taille maximale (sinon 400)."
         ),
         request=InitiativeWriteSerializer,
         responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
     ),
     partial_update=extend_schema(
-        summary=_("Modifier en partie un projet où son organisation est impliquée (If-Match obligatoire)"),
+        summary=_("Modifier en partie un projet que son organisation porte (If-Match obligatoire)"),
         description=_(
-            "Jeton avec le droit write:initiatives, sur un projet où son organisation est impliquée ou porteuse "
-            "(sinon 403). If-Match obligatoire (absent : 428 ; périmé : 412). Un changement de statut suit le "
-            "cycle de vie ; validé, en cours et terminé exigent une revue énergétique approuvée (sinon 400)."
+            "Jeton avec le droit write:initiatives, sur un projet que son organisation porte : porteur du projet, "
+            "ou impliquée avec le rôle « porteur ». Une organisation impliquée dans un autre rôle (partenaire, "
+            "financeur, bénéficiaire…) ne modifie rien du projet (403). If-Match obligatoire (absent : 428 ; "
+            "périmé : 412). Un changement de statut suit le cycle de vie ; validé, en cours et terminé exigent une "
+            "revue énergétique approuvée (sinon 400). Les textes longs ont une taille maximale (sinon 400)."
         ),
         request=InitiativeWriteSerializer,
         responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
@@ -409,7 +413,7 @@ class InitiativeViewSet(
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
-    """Initiatives of the strategy. Updates need a token with `write:initiatives` of an involved organisation."""
+    """Initiatives of the strategy. Updates need a token with `write:initiatives` of the leading organisation."""
 
     lookup_field = "slug"
     filterset_class = InitiativeFilterSet
@@ -431,10 +435,18 @@ class InitiativeViewSet(
         return InitiativeDetailSerializer if self.action == "retrieve" else InitiativeSerializer
 
     def can_write_object(self, token, obj) -> bool:
-        return (
-            obj.lead_actor_id == token.organisation_id
-            or obj.involvements.filter(actor_id=token.organisation_id).exists()
-        )
+        # Only who leads an initiative changes it (status, title, texts, dates, budget…): a partner,
+        # funder or beneficiary reads it but does not rewrite another organisation's project.
+        if obj.is_led_by(token.organisation_id):
+            return True
+        if obj.involvements.filter(actor_id=token.organisation_id).exists():
+            raise exceptions.PermissionDenied(
+                _(
+                    "Seule l'organisation qui porte ce projet (porteur, ou impliquée comme « porteur ») peut le "
+                    "modifier ; votre organisation y est impliquée dans un autre rôle."
+                )
+            )
+        return False
 
     def list(self, request, *args, **kwargs):
         # Over what this caller may see: a change to a hidden record does not show in the header.

@@ -5,7 +5,8 @@ from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectM
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from projects import lifecycle
+from directory.models import PublicationStatus
+from projects import lifecycle, services
 from projects.models import Initiative, Measurement
 
 
@@ -28,7 +29,60 @@ class ErrorsOnMissingFieldsMixin:
         super().add_error(field, error)
 
 
-class InitiativeAdminForm(ErrorsOnMissingFieldsMixin, forms.ModelForm):
+class PublicationFieldMixin:
+    """`publication_status` as the user may set it: `services.may_publish` decides.
+
+    Someone who may not publish (an editor) proposes: « publié » is not offered, a published record's
+    status is read-only, and a forged POST is refused by `services.validate_publication_change`.
+    The admin sets `publication_user` (`with_publication_user`); the history revert uses the same form.
+    """
+
+    publication_user = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("publication_status")
+        self._stored_publication = None
+        if field is None or self.publication_user is None:
+            return
+        model = self._meta.model
+        if services.may_publish(self.publication_user, model):
+            return
+        if self.instance.pk:
+            # As stored, not as the reverted version says.
+            self._stored_publication = (
+                model.objects.filter(pk=self.instance.pk).values_list("publication_status", flat=True).first()
+            )
+        if self._stored_publication == PublicationStatus.PUBLISHED:
+            field.disabled = True
+            self.initial["publication_status"] = self._stored_publication
+            field.help_text = _("Seuls les modérateurs dépublient un projet ou un lieu publié.")
+        else:
+            field.choices = [(v, label) for v, label in field.choices if v != PublicationStatus.PUBLISHED]
+            field.help_text = _("Proposez la fiche « à valider » : les modérateurs la publient.")
+
+    def clean_publication_status(self):
+        value = self.cleaned_data.get("publication_status")
+        if self.publication_user is not None:
+            try:
+                services.validate_publication_change(
+                    user=self.publication_user,
+                    model=self._meta.model,
+                    from_status=self._stored_publication if self.instance.pk else None,
+                    to_status=value,
+                )
+            except ValidationError as exc:
+                raise ValidationError(exc.message_dict["publication_status"]) from None
+        return value
+
+
+def with_publication_user(form_class, user):
+    """`form_class` with `PublicationFieldMixin`, bound to the user who fills it in."""
+    bases = (form_class,) if issubclass(form_class, PublicationFieldMixin) else (PublicationFieldMixin, form_class)
+    return type(form_class.__name__, bases, {"publication_user": user})
+
+
+class InitiativeAdminForm(PublicationFieldMixin, ErrorsOnMissingFieldsMixin, forms.ModelForm):
     """The initiative's fields, never its status.
 
     Restoring an earlier version from the history restores its content but keeps the current

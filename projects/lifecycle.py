@@ -72,15 +72,21 @@ def review_of(initiative):
         return None
 
 
-def validate_energy_gate(initiative, to_status: str, *, review=None) -> None:
+# `validate_energy_gate(..., review=CURRENT_REVIEW)`: the initiative's review as stored.
+CURRENT_REVIEW = object()
+
+
+def validate_energy_gate(initiative, to_status: str, *, review=CURRENT_REVIEW) -> None:
     """No initiative is approved, in progress or completed without an approving energy review.
 
     The review is `initiative.energy_review` unless the caller passes the one it is about to
-    keep (`review=`), e.g. when the review itself is being changed or removed.
+    keep (`review=`), e.g. the review as edited, or `None` when the review is being deleted.
+    This is the one rule every entry point calls: status changes, review edits and deletions,
+    history reverts, the API.
     """
     if to_status not in ENERGY_GATED_STATUSES:
         return
-    if review is None:
+    if review is CURRENT_REVIEW:
         review = review_of(initiative)
     if review is None:
         raise ValidationError(

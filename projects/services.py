@@ -5,17 +5,24 @@ commands and importers call. The lifecycle and the energy gate are checked by th
 rules of `projects.lifecycle`, the same ones `Initiative.clean()` uses.
 """
 
+import uuid
+from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
+from directory.history import deleted_records, deletion_batch, restore_batch
+from directory.models import PublicationStatus
 from projects import lifecycle
-from projects.models import EnergyReview, Indicator, Initiative, Measurement, StatusChange
+from projects.models import EnergyReview, Indicator, Initiative, Measurement, Site, StatusChange
+from projects.models.common import NOTE_MAX_LENGTH
 
 
 @transaction.atomic
@@ -30,6 +37,10 @@ def change_status(*, initiative: Initiative, to_status: str, by: User | None, re
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Indiquez le motif du changement de statut.")})
+    if len(reason) > NOTE_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": _("Le motif dépasse %(max)d caractères.") % {"max": NOTE_MAX_LENGTH}}, code="max_length"
+        )
     locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
     from_status = locked.status
     lifecycle.validate_transition(from_status, to_status)
@@ -73,10 +84,9 @@ def decide_energy_review(
     The initiative's row is locked, as in `change_status`, so that a review cannot be turned
     down while the initiative is being approved.
     """
-    Initiative.objects.select_for_update().filter(pk=initiative.pk).first()
+    _locked_status(initiative.pk)
     review = EnergyReview.objects.filter(initiative=initiative).first() or EnergyReview(initiative=initiative)
     review.decision = decision
-    review.reviewer = reviewer
     review.conditions = conditions
     if evidence is not None:
         review.evidence = evidence
@@ -84,11 +94,52 @@ def decide_energy_review(
         review.decided_on = decided_on or timezone.localdate()
     else:
         review.decided_on = decided_on
-    review.full_clean()
-    review.save()
+    review.reviewer = reviewer
+    save_energy_review(review=review, by=reviewer)
     # A cached "no review" on the caller's object would make the gate refuse what is now allowed.
     initiative.energy_review = review
     return review
+
+
+def _locked_status(initiative_id: int) -> str:
+    """Lock the initiative's row (as `change_status` does) and read its status afresh."""
+    return Initiative.objects.select_for_update().filter(pk=initiative_id).values_list("status", flat=True).get()
+
+
+@transaction.atomic
+def save_energy_review(*, review: EnergyReview, by: User | None, decided: bool = False) -> EnergyReview:
+    """Save a review as edited (admin form or inline, history revert, `decide_energy_review`).
+
+    The initiative's row is locked, so that the review cannot be turned down while the initiative
+    is being approved; the energy gate is checked against its status as stored. A review never
+    moves to another initiative. `decided`: the decision was changed by `by`, who becomes the reviewer.
+    """
+    review.validate_initiative_unchanged()
+    status = _locked_status(review.initiative_id)
+    if decided and by is not None:
+        review.reviewer = by
+    review.full_clean()
+    lifecycle.validate_energy_gate(review.initiative, status, review=review)
+    if by is not None:
+        review._history_user = by
+    review.save()
+    return review
+
+
+@transaction.atomic
+def delete_energy_review(*, review: EnergyReview, by: User | None) -> uuid.UUID:
+    """Delete a review and its assessments, unless its initiative is in a status that needs it.
+
+    Refused (`ValidationError`, nothing deleted) while the initiative is « validé », « en cours » or
+    « terminé ». The deleted rows share a deletion batch (returned), so they can be restored.
+    """
+    _locked_status(review.initiative_id)
+    review.validate_deletion()
+    with deletion_batch() as batch:
+        if by is not None:
+            review._history_user = by
+        review.delete()
+    return batch
 
 
 @transaction.atomic
@@ -112,3 +163,160 @@ def record_measurement(
     measurement.full_clean()
     measurement.save()
     return measurement
+
+
+# -- publication
+
+
+def may_publish(user: User, model: type[models.Model]) -> bool:
+    """The one rule of publication: publishing, unpublishing and archiving a published record need
+    `publish_<model>` (moderators); others (editors) propose, as « brouillon » or « à valider »."""
+    return user.has_perm(f"{model._meta.app_label}.publish_{model._meta.model_name}")
+
+
+def validate_publication_change(*, user: User | None, model: type[models.Model], from_status, to_status) -> None:
+    """Refuse (in French) a publication change `user` may not make. `user=None`: a trusted caller (command)."""
+    if user is None or from_status == to_status:
+        return
+    if PublicationStatus.PUBLISHED in (from_status, to_status) and not may_publish(user, model):
+        raise ValidationError(
+            {
+                "publication_status": _(
+                    "Publier ou retirer de la publication est réservé aux modérateurs : proposez la fiche "
+                    "« à valider »."
+                )
+            },
+            code="publish_permission",
+        )
+
+
+@transaction.atomic
+def set_publication(*, records: models.QuerySet, to_status: str, by: User | None) -> int:
+    """Set the publication status of `records` (initiatives or sites), with history; returns how many changed.
+
+    Refuses the whole change (nothing written) if `by` may not make it for one of them.
+    """
+    # Re-read plainly: the caller's queryset may join nullable relations, which PostgreSQL cannot lock.
+    pks = list(records.values_list("pk", flat=True))
+    changed = list(records.model.objects.select_for_update().filter(pk__in=pks).exclude(publication_status=to_status))
+    for obj in changed:
+        validate_publication_change(user=by, model=type(obj), from_status=obj.publication_status, to_status=to_status)
+    for obj in changed:
+        obj.publication_status = to_status
+        if by is not None:
+            obj._history_user = by
+        obj.save(update_fields=["publication_status", "updated_at"])
+    return len(changed)
+
+
+def archive_initiatives(*, initiatives: models.QuerySet, by: User | None) -> int:
+    """Archive initiatives instead of deleting them: out of every public list, kept with their record."""
+    return set_publication(records=initiatives, to_status=PublicationStatus.ARCHIVED, by=by)
+
+
+def archive_sites(*, sites: models.QuerySet, by: User | None) -> int:
+    """Archive sites instead of deleting them."""
+    return set_publication(records=sites, to_status=PublicationStatus.ARCHIVED, by=by)
+
+
+# -- deletion (superusers) and restoration
+
+
+def _delete_keeping_relations(obj: models.Model, batch: uuid.UUID) -> None:
+    """Delete `obj` and its cascade, keeping the many-to-many links in the deletion records.
+
+    simple_history writes a deletion record after the link rows are gone (the cascade deletes them
+    first), so a restored record would lose its communes, sites, actors…: the links are read
+    before the delete and attached to the batch's deletion records after it.
+    """
+    collector = Collector(using=router.db_for_write(type(obj)))
+    collector.collect([obj])
+    links = []
+    for model, instances in collector.data.items():
+        history = getattr(model, "history", None)
+        for field in getattr(getattr(history, "model", None), "_history_m2m_fields", []):
+            through = field.remote_field.through
+            own = get_m2m_field_name(field)
+            for instance in instances:
+                links.append((model, instance.pk, field, list(through.objects.filter(**{own: instance.pk}).values())))
+    obj.delete()
+    for model, pk, field, rows in links:
+        if not rows:
+            continue
+        record = model.history.filter(id=pk, history_type="-", history_batch=batch).latest()
+        link_model = getattr(record, field.name).model
+        link_model.objects.bulk_create([link_model(history=record, **row) for row in rows])
+
+
+@transaction.atomic
+def delete_initiative(*, initiative: Initiative, by: User | None) -> uuid.UUID:
+    """Delete an initiative for good, with everything that hangs off it, as one restorable batch.
+
+    Milestones, indicators, measurements, involvements, funding lines, journal, documents' metadata
+    (the files stay on disk), consultations, energy review and assessments, status changes: each
+    gets a deletion record in the returned batch, which `restore_initiative` brings back.
+    """
+    with deletion_batch() as batch:
+        locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
+        if by is not None:
+            locked._history_user = by
+        _delete_keeping_relations(locked, batch)
+    return batch
+
+
+def delete_initiatives(*, initiatives: Iterable[Initiative], by: User | None) -> list[uuid.UUID]:
+    """Delete initiatives, each as its own batch (restored one by one)."""
+    return [delete_initiative(initiative=initiative, by=by) for initiative in initiatives]
+
+
+@transaction.atomic
+def delete_site(*, site: Site, by: User | None) -> uuid.UUID:
+    """Delete a site for good (its links to initiatives go with it), as one restorable batch."""
+    with deletion_batch() as batch:
+        if by is not None:
+            site._history_user = by
+        _delete_keeping_relations(site, batch)
+    return batch
+
+
+def _restore_skipped(records: list, *, by: User | None, reason: str) -> None:
+    """Restore what `restore_batch` skipped: it tests whether a record exists by the historical row's id
+    (`record.pk` is `history_id`), so a record whose history id is some live row's id stays deleted.
+
+    TODO(issue 8): drop once `directory.history.restore_batch` tests the instance's own primary key.
+    Foreign keys are checked at commit (deferred), so the order of these late rows does not matter.
+    """
+    for record in records:
+        model = record.instance_type
+        pk = getattr(record, model._meta.pk.attname)
+        if model._default_manager.filter(pk=pk).exists():
+            continue
+        instance = record.instance
+        if by is not None:
+            instance._history_user = by
+        instance._change_reason = reason
+        instance.save(force_insert=True)
+        for field in getattr(record, "_history_m2m_fields", []):
+            target = get_m2m_reverse_field_name(field)
+            getattr(instance, field.name).set(
+                [getattr(row, f"{target}_id") for row in getattr(record, field.name).all()]
+            )
+
+
+@transaction.atomic
+def restore_initiative(*, batch: uuid.UUID, by: User | None) -> Initiative:
+    """Bring back an initiative deleted in `batch`, with its children, in the status it had.
+
+    It was valid when deleted and its review comes back with it; the energy gate is checked again
+    all the same, and nothing is restored if it no longer holds.
+    """
+    records = deleted_records(batch)
+    initiative_ids = [record.id for record in records if record.instance_type is Initiative]
+    if not initiative_ids or Initiative.objects.filter(pk__in=initiative_ids).exists():
+        raise ValidationError(_("Ce lot ne contient aucun projet à restaurer (déjà restauré ?)."), code="nothing")
+    reason = _("Restauré après suppression")
+    restore_batch(batch=batch, user=by, reason=reason)
+    _restore_skipped(records, by=by, reason=reason)
+    initiative = Initiative.objects.get(pk=initiative_ids[0])
+    lifecycle.validate_energy_gate(initiative, initiative.status)
+    return initiative

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,3 +17,15 @@ class Source(models.TextChoices):
     IMPORT = "import", _("import")
     PARTNER_API = "api", _("API partenaire")
     DEMO = "demo", _("démonstration (fictif)")
+
+
+# Long texts have a ceiling: a description is a few pages, not a dump of megabytes.
+# TextField does not validate `max_length` itself (it only sizes the form's textarea), so the
+# validator goes with it: full_clean, admin forms and API serializers all refuse longer texts.
+DESCRIPTION_MAX_LENGTH = 20_000
+NOTE_MAX_LENGTH = 5_000
+
+
+def bounded_text(verbose_name, *, max_length: int = DESCRIPTION_MAX_LENGTH, **kwargs) -> models.TextField:
+    """A TextField of at most `max_length` characters, enforced by validation."""
+    return models.TextField(verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs)

@@ -4,7 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from directory.history import ProvenanceHistoricalModel
 from projects.models.initiatives import Initiative
 
 
@@ -19,6 +21,8 @@ class Indicator(models.Model):
     baseline = models.DecimalField(_("valeur de départ"), max_digits=14, decimal_places=2, null=True, blank=True)
     target = models.DecimalField(_("cible"), max_digits=14, decimal_places=2, null=True, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique de l'indicateur"))
 
     class Meta:
         verbose_name = _("indicateur")
@@ -48,6 +52,8 @@ class Measurement(models.Model):
     measured_on = models.DateField(_("date de la mesure"))
     value = models.DecimalField(_("valeur"), max_digits=14, decimal_places=2)
     note = models.CharField(_("note"), max_length=300, blank=True)
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique de la mesure"))
 
     class Meta:
         verbose_name = _("mesure")

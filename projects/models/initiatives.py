@@ -14,10 +14,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
 from projects import lifecycle
 from projects.enums import InitiativeStatus
-from projects.models.common import MAX_AMOUNT, ZERO, Source
+from projects.models.common import MAX_AMOUNT, NOTE_MAX_LENGTH, ZERO, Source, bounded_text
 from projects.models.sites import Site
 from projects.models.strategy import Objective, StrategyAxis
 
@@ -133,7 +134,7 @@ class Initiative(models.Model):
     summary = models.CharField(
         _("résumé"), max_length=300, blank=True, help_text=_("Une ou deux phrases, affichées en liste.")
     )
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     communes = models.ManyToManyField(Commune, blank=True, related_name="initiatives", verbose_name=_("communes"))
     neighbourhoods = models.ManyToManyField(
         Neighbourhood, blank=True, related_name="initiatives", verbose_name=_("quartiers prioritaires")
@@ -191,13 +192,19 @@ class Initiative(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[communes, neighbourhoods, sites], verbose_name=_("historique du projet"))
+    history = HistoricalRecords(
+        m2m_fields=[communes, neighbourhoods, sites],
+        bases=[ProvenanceHistoricalModel],
+        verbose_name=_("historique du projet"),
+    )
 
     objects = InitiativeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("projet")
         verbose_name_plural = _("projets")
+        # Editors propose (draft, to validate); publishing and unpublishing is the moderators' call.
+        permissions = [("publish_initiative", _("Peut publier ou dépublier un projet"))]
         ordering = ["axis__number", "title", "pk"]
         constraints = [
             models.CheckConstraint(
@@ -292,6 +299,15 @@ class Initiative(models.Model):
             self._stored_status = Initiative.objects.filter(pk=self.pk).values_list("status", flat=True).first()
         return self._stored_status
 
+    def is_led_by(self, actor_id: int | None) -> bool:
+        """The actor leads the initiative: its lead actor, or involved with the role « porteur »."""
+        if actor_id is None:
+            return False
+        return (
+            self.lead_actor_id == actor_id
+            or self.involvements.filter(actor_id=actor_id, role=Involvement.Role.LEAD).exists()
+        )
+
     # -- lifecycle
 
     def allowed_next_statuses(self) -> list[str]:
@@ -383,7 +399,11 @@ class StatusChange(models.Model):
         verbose_name=_("par"),
     )
     changed_at = models.DateTimeField(_("le"), default=timezone.now, db_index=True)
-    reason = models.TextField(_("motif"), help_text=_("Pourquoi le statut change."))
+    reason = bounded_text(_("motif"), max_length=NOTE_MAX_LENGTH, help_text=_("Pourquoi le statut change."))
+
+    history = HistoricalRecords(
+        bases=[ProvenanceHistoricalModel], verbose_name=_("historique des changements de statut")
+    )
 
     class Meta:
         verbose_name = _("changement de statut")
@@ -413,6 +433,8 @@ class Involvement(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.PROTECT, related_name="involvements", verbose_name=_("acteur"))
     role = models.CharField(_("rôle"), max_length=20, choices=Role.choices)
     description = models.CharField(_("précisions"), max_length=300, blank=True)
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique des implications"))
 
     class Meta:
         verbose_name = _("implication d'un acteur")
@@ -462,7 +484,7 @@ class FundingLine(models.Model):
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
 
-    history = HistoricalRecords(verbose_name=_("historique du financement"))
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du financement"))
 
     class Meta:
         verbose_name = _("ligne de financement")
@@ -493,7 +515,7 @@ class Milestone(models.Model):
         help_text=_("Importance relative du jalon dans l'avancement (1 à 100)."),
     )
 
-    history = HistoricalRecords(verbose_name=_("historique du jalon"))
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du jalon"))
 
     class Meta:
         verbose_name = _("jalon")

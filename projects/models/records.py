@@ -8,9 +8,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
+from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, PublicationStatus
 from projects import validators
+from projects.models.common import NOTE_MAX_LENGTH, bounded_text
 from projects.models.initiatives import Initiative
 
 
@@ -28,7 +31,7 @@ class JournalEntry(models.Model):
     )
     entry_date = models.DateField(_("date"), default=timezone.localdate)
     title = models.CharField(_("titre"), max_length=200)
-    body = models.TextField(_("texte"), blank=True)
+    body = bounded_text(_("texte"), blank=True)
     is_public = models.BooleanField(
         _("public"), default=False, help_text=_("Affiché sur la page publique du projet ; sinon interne.")
     )
@@ -43,6 +46,8 @@ class JournalEntry(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
 
     objects = JournalEntryQuerySet.as_manager()
+
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du journal"))
 
     class Meta:
         verbose_name = _("entrée du journal")
@@ -109,6 +114,8 @@ class Document(models.Model):
 
     objects = DocumentQuerySet.as_manager()
 
+    history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique du document"))
+
     class Meta:
         verbose_name = _("document")
         verbose_name_plural = _("documents")
@@ -160,12 +167,19 @@ class Consultation(models.Model):
     actors = models.ManyToManyField(
         Actor, blank=True, related_name="consultations", verbose_name=_("acteurs participants")
     )
-    outcomes = models.TextField(_("ce qui en est ressorti"), blank=True)
-    decisions = models.TextField(_("décisions"), blank=True)
-    changes = models.TextField(
-        _("ce qui a changé dans le projet"), blank=True, help_text=_("Les effets de la consultation sur le projet.")
+    outcomes = bounded_text(_("ce qui en est ressorti"), blank=True)
+    decisions = bounded_text(_("décisions"), max_length=NOTE_MAX_LENGTH, blank=True)
+    changes = bounded_text(
+        _("ce qui a changé dans le projet"),
+        max_length=NOTE_MAX_LENGTH,
+        blank=True,
+        help_text=_("Les effets de la consultation sur le projet."),
     )
     is_public = models.BooleanField(_("public"), default=True)
+
+    history = HistoricalRecords(
+        m2m_fields=[actors], bases=[ProvenanceHistoricalModel], verbose_name=_("historique de la consultation")
+    )
 
     class Meta:
         verbose_name = _("consultation")

@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import validators as directory_validators
+from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
-from projects.models.common import ZERO, Source
+from projects.models.common import ZERO, Source, bounded_text
 
 
 class SiteQuerySet(models.QuerySet):
@@ -46,7 +47,7 @@ class Site(models.Model):
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True, blank=True)
     kind = models.CharField(_("type de lieu"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     address = models.CharField(_("adresse"), max_length=250, blank=True)
     postal_code = models.CharField(
         _("code postal"), max_length=5, blank=True, validators=[directory_validators.validate_postal_code]
@@ -104,13 +105,16 @@ class Site(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[occupants], verbose_name=_("historique du lieu"))
+    history = HistoricalRecords(
+        m2m_fields=[occupants], bases=[ProvenanceHistoricalModel], verbose_name=_("historique du lieu")
+    )
 
     objects = SiteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("lieu")
         verbose_name_plural = _("lieux")
+        permissions = [("publish_site", _("Peut publier ou dépublier un lieu"))]
         ordering = ["name", "pk"]
         constraints = [
             models.CheckConstraint(

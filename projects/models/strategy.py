@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from projects.models.common import bounded_text
+
 
 class StrategyAxis(models.Model):
     """A line of the ESS strategy (2019), under which initiatives are filed."""
@@ -11,7 +13,7 @@ class StrategyAxis(models.Model):
     title = models.CharField(_("intitulé"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
     summary = models.CharField(_("résumé"), max_length=300, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
 
     class Meta:
         verbose_name = _("axe stratégique")
@@ -30,7 +32,7 @@ class Objective(models.Model):
     )
     title = models.CharField(_("intitulé"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=200, unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = bounded_text(_("description"), blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:

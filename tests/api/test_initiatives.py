@@ -1,4 +1,6 @@
+import csv
 import datetime
+import io
 import json
 from decimal import Decimal
 
@@ -176,7 +178,7 @@ def test_initiative_filters(api):
 # -- Writes
 
 
-def involved_token(initiative: Initiative, *, scopes=WRITE, role=Involvement.Role.PARTNER):
+def involved_token(initiative: Initiative, *, scopes=WRITE, role=Involvement.Role.LEAD):
     token, raw = factories.api_token(scopes=scopes)
     Involvement.objects.create(initiative=initiative, actor=token.organisation, role=role)
     return token, raw
@@ -196,7 +198,7 @@ def etag_of(api, slug):
     return api.get(f"/api/v1/initiatives/{slug}/")["ETag"]
 
 
-def test_involved_partner_updates_an_initiative_with_history(api):
+def test_the_leading_partner_updates_an_initiative_with_history(api):
     initiative = project_factories.initiative()
     token, raw = involved_token(initiative)
     response = patch(
@@ -215,6 +217,45 @@ def test_partner_not_involved_gets_a_403(api):
     _token, raw = factories.api_token(scopes=WRITE)
     response = patch(api, raw, initiative.slug, {"summary": "x"}, HTTP_IF_MATCH=etag_of(api, initiative.slug))
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "role", [Involvement.Role.BENEFICIARY, Involvement.Role.PARTNER, Involvement.Role.FUNDER, Involvement.Role.OCCUPANT]
+)
+@pytest.mark.parametrize("payload", [{"status": "consultation"}, {"title": "Autre titre"}, {"summary": "x"}])
+def test_an_organisation_involved_without_leading_changes_nothing(role, payload, api):
+    initiative = project_factories.initiative()
+    _token, raw = involved_token(initiative, role=role)
+    response = patch(api, raw, initiative.slug, payload, HTTP_IF_MATCH=etag_of(api, initiative.slug))
+    assert response.status_code == 403
+    assert response.json()["detail"].startswith("Seule l'organisation qui porte ce projet")
+    initiative.refresh_from_db()
+    assert (initiative.status, initiative.title, initiative.summary) == (
+        Initiative.Status.IDEA,
+        Initiative.objects.get(pk=initiative.pk).title,
+        "Un projet fictif pour les tests.",
+    )
+    assert not StatusChange.objects.filter(initiative=initiative).exists()
+
+
+def test_the_lead_actor_changes_the_status_without_an_involvement(api):
+    token, raw = factories.api_token(scopes=WRITE)
+    initiative = project_factories.initiative(lead_actor=token.organisation)
+    response = patch(api, raw, initiative.slug, {"status": "consultation"}, HTTP_IF_MATCH=etag_of(api, initiative.slug))
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "consultation"
+
+
+def test_a_4_mb_description_is_a_400_naming_the_field(api):
+    initiative = project_factories.initiative()
+    _token, raw = involved_token(initiative)
+    response = patch(
+        api, raw, initiative.slug, {"description": "x" * (4 * 1024 * 1024)}, HTTP_IF_MATCH=etag_of(api, initiative.slug)
+    )
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["description"]
+    initiative.refresh_from_db()
+    assert initiative.description == ""
 
 
 def test_involved_partner_without_the_scope_gets_a_403(api):
@@ -257,7 +298,7 @@ def test_approval_without_an_approved_energy_review_is_a_400_with_the_gate_messa
 def test_approval_with_an_approved_review_goes_through_the_lifecycle_service(api):
     initiative = project_factories.initiative()
     project_factories.approved_review(initiative)
-    token, raw = involved_token(initiative, role=Involvement.Role.FUNDER)
+    token, raw = involved_token(initiative)
     response = patch(
         api,
         raw,
@@ -339,9 +380,6 @@ def test_site_list_and_detail_payloads(api):
 
 
 def test_sites_in_geojson_and_csv_with_bbox(api):
-    import csv
-    import io
-
     inside = project_factories.site(latitude=Decimal("48.86"), longitude=Decimal("2.44"))
     project_factories.site(latitude=Decimal("48.99"), longitude=Decimal("2.44"))
     response = api.get("/api/v1/sites/?format=geojson&bbox=2.38,48.84,2.53,48.93")
@@ -364,3 +402,12 @@ def test_sites_are_read_only(api):
     site = project_factories.site()
     _token, raw = factories.api_token(scopes=[*WRITE, ApiToken.Scope.WRITE_ACTORS])
     assert api.patch(f"/api/v1/sites/{site.slug}/", data={}, format="json", **bearer(raw)).status_code == 405
+
+
+@pytest.mark.parametrize("lead", ["=", "+", "-", "@", "\t", "\r"])
+def test_site_csv_neutralises_cells_that_spreadsheets_would_run(lead, api):
+    site = project_factories.site(description=f'{lead}HYPERLINK("https://example.org")')
+    response = api.get("/api/v1/sites/?format=csv")
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    (row,) = [row for row in rows if row["slug"] == site.slug]
+    assert row["description"] == f'\'{lead}HYPERLINK("https://example.org")'

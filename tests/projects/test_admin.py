@@ -425,7 +425,7 @@ def test_csv_export_has_progress_money_and_review(staff_client):
     initiative = portfolio(1)[0]
     response = staff_client.post(CHANGELIST, {"action": "export_csv", ACTION_CHECKBOX_NAME: [initiative.pk]})
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig")), delimiter=";"))
     header, row = rows
     record = dict(zip(header, row, strict=True))
     assert record["intitulé"] == initiative.title

@@ -1,9 +1,11 @@
 """Seeded strategy, staff permissions, the real initiatives of the reference file and the fictional demo set."""
 
+import io
 from collections import Counter
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 
 from directory.demo import load_directory_demo
 from directory.models import PublicationStatus
@@ -67,6 +69,24 @@ def test_staff_groups_get_the_trackers_permissions():
     assert "view_initiative" in readers
     # The lifecycle log is written by the service only.
     assert {c for c in editors | moderators if c.endswith("_statuschange")} == {"view_statuschange"}
+    # Editors propose; moderators publish.
+    assert {"publish_initiative", "publish_site"} <= moderators
+    assert not {"publish_initiative", "publish_site"} & (editors | readers)
+
+
+def test_load_reference_stamps_its_history_as_an_import():
+    call_command("load_reference", stdout=io.StringIO())
+    records = Initiative.history.all()
+    assert records.exists()
+    assert set(records.values_list("history_source", "history_source_detail")) == {("import", "load_reference")}
+
+
+def test_load_demo_stamps_its_history_as_a_command(settings):
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+    demo = Initiative.history.filter(source="demo")
+    assert set(demo.values_list("history_source", flat=True)) == {"command"}
+    assert set(Milestone.history.values_list("history_source", flat=True)) == {"command"}
 
 
 def test_the_real_initiatives_load_once_as_drafts_with_their_real_actors():

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import load_directory_demo
+from directory.history import Origin, provenance
 from projects.demo import load_projects_demo
 
 DEMO_USERNAME = "demo"
@@ -36,10 +37,12 @@ class Command(BaseCommand):
                 "les données de démonstration ne doivent jamais aller en production."
             )
         call_command("load_reference", stdout=self.stdout, stderr=self.stderr)
-        for loader in DEMO_LOADERS:
-            for what, created in loader().items():
-                self.stdout.write(f"{what} : {created} créé(s)")
-        self._demo_account()
+        # Every historical record written here says it came from this command.
+        with provenance(Origin.COMMAND, "load_demo"):
+            for loader in DEMO_LOADERS:
+                for what, created in loader().items():
+                    self.stdout.write(f"{what} : {created} créé(s)")
+            self._demo_account()
 
     def _demo_account(self):
         User = get_user_model()

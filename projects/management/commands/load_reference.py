@@ -7,6 +7,7 @@ in production: what exists is left alone, only what is missing is created.
 
 from django.core.management.base import BaseCommand
 
+from directory.history import Origin, provenance
 from directory.reference import load_reference_organisations
 from projects.reference import load_reference_initiatives
 
@@ -22,7 +23,9 @@ class Command(BaseCommand):
     help = "Charge les données de référence qui ne sont pas des vocabulaires (organisations réelles citées)."
 
     def handle(self, *args, **options):
-        for loader in REFERENCE_LOADERS:
-            for what, created in loader().items():
-                self.stdout.write(f"{what} : {created} créé(s)")
+        # Every historical record written here says it came from this import.
+        with provenance(Origin.IMPORT, "load_reference"):
+            for loader in REFERENCE_LOADERS:
+                for what, created in loader().items():
+                    self.stdout.write(f"{what} : {created} créé(s)")
         self.stdout.write(self.style.SUCCESS("Données de référence à jour."))
