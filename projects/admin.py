@@ -25,6 +25,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from directory.history import Origin, provenance
 from directory.models import PublicationStatus
+from directory.versions import VersionedAdminMixin, VersionedInlineMixin
 from ess_portal.csv_export import SPREADSHEET, csv_response
 from projects import services
 from projects.forms import (
@@ -210,7 +211,7 @@ class PublicationAdminMixin:
 # Inlines of the initiative form
 
 
-class EnergyReviewInline(admin.StackedInline):
+class EnergyReviewInline(VersionedInlineMixin, admin.StackedInline):
     model = EnergyReview
     extra = 1
     max_num = 1
@@ -244,7 +245,7 @@ class StatusChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
-class InvolvementInline(CachedAutocompleteInlineMixin, admin.TabularInline):
+class InvolvementInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.TabularInline):
     model = Involvement
     extra = 0
     cached_autocomplete_fields = ("actor",)
@@ -254,7 +255,7 @@ class InvolvementInline(CachedAutocompleteInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("actor")
 
 
-class FundingLineInline(CachedAutocompleteInlineMixin, admin.TabularInline):
+class FundingLineInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.TabularInline):
     model = FundingLine
     extra = 0
     cached_autocomplete_fields = ("funder",)
@@ -264,20 +265,20 @@ class FundingLineInline(CachedAutocompleteInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("funder")
 
 
-class MilestoneInline(admin.TabularInline):
+class MilestoneInline(VersionedInlineMixin, admin.TabularInline):
     model = Milestone
     extra = 0
     fields = ["title", "planned_on", "done_on", "weight"]
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(VersionedInlineMixin, admin.TabularInline):
     model = Indicator
     extra = 0
     fields = ["name", "unit", "baseline", "target", "position"]
     show_change_link = True
 
 
-class MeasurementInline(admin.TabularInline):
+class MeasurementInline(VersionedInlineMixin, admin.TabularInline):
     model = Measurement
     form = MeasurementInlineForm
     extra = 0
@@ -303,7 +304,7 @@ class MeasurementInline(admin.TabularInline):
         return formset_class
 
 
-class JournalEntryInline(admin.StackedInline):
+class JournalEntryInline(VersionedInlineMixin, admin.StackedInline):
     model = JournalEntry
     extra = 0
     fields = [("entry_date", "is_public"), "title", "body", "author"]
@@ -314,7 +315,7 @@ class JournalEntryInline(admin.StackedInline):
         return super().get_queryset(request).select_related("author")
 
 
-class ConsultationInline(CachedAutocompleteInlineMixin, admin.StackedInline):
+class ConsultationInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.StackedInline):
     model = Consultation
     extra = 0
     cached_autocomplete_fields = ("actors",)
@@ -333,7 +334,7 @@ class ConsultationInline(CachedAutocompleteInlineMixin, admin.StackedInline):
         return super().get_queryset(request).prefetch_related("actors")
 
 
-class DocumentInline(admin.TabularInline):
+class DocumentInline(VersionedInlineMixin, admin.TabularInline):
     model = Document
     extra = 0
     fields = ["title", "kind", "file", "is_public", "uploaded_by", "uploaded_at"]
@@ -348,7 +349,7 @@ class DocumentInline(admin.TabularInline):
 
 
 @admin.register(Initiative)
-class InitiativeAdmin(PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
+class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
     form = InitiativeAdminForm
     noun_singular = _("projet")
     noun_plural = _("projets")
@@ -782,7 +783,7 @@ class InitiativeAdmin(PublicationAdminMixin, CachedAutocompleteMixin, SimpleHist
 # Energy reviews, indicators, strategy
 
 
-class EnergyAssessmentInline(admin.TabularInline):
+class EnergyAssessmentInline(VersionedInlineMixin, admin.TabularInline):
     model = EnergyAssessment
     extra = 0
     fields = ["criterion", "level", "comment"]
@@ -798,7 +799,7 @@ class EnergyAssessmentInline(admin.TabularInline):
 
 
 @admin.register(EnergyReview)
-class EnergyReviewAdmin(SimpleHistoryAdmin):
+class EnergyReviewAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     list_display = ["initiative", "decision", "decided_on", "reviewer", "updated_at"]
     list_filter = ["decision"]
     list_select_related = ["initiative", "reviewer"]
@@ -841,14 +842,14 @@ class EnergyReviewAdmin(SimpleHistoryAdmin):
                 services.delete_energy_review(review=review, by=request.user)
 
 
-class MeasurementOfIndicatorInline(admin.TabularInline):
+class MeasurementOfIndicatorInline(VersionedInlineMixin, admin.TabularInline):
     model = Measurement
     extra = 1
     fields = ["measured_on", "value", "note"]
 
 
 @admin.register(Indicator)
-class IndicatorAdmin(admin.ModelAdmin):
+class IndicatorAdmin(VersionedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "unit", "initiative", "baseline", "target"]
     list_select_related = ["initiative"]
     search_fields = ["name", "initiative__title"]
@@ -922,7 +923,7 @@ class LinkedInitiativeInline(CachedAutocompleteInlineMixin, admin.TabularInline)
 
 
 @admin.register(Site)
-class SiteAdmin(PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
+class SiteAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
     noun_singular = _("lieu")
     noun_plural = _("lieux")
     cached_autocomplete_fields = ("owner", "occupants")
