@@ -30,9 +30,7 @@ TEXT_MAX_LENGTH = 2_000  # every other free text
 
 def text_field(verbose_name, *, max_length: int, **kwargs) -> models.TextField:
     """A TextField whose maximum length is checked by full_clean (and declared to forms and the API)."""
-    return models.TextField(
-        verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs
-    )
+    return models.TextField(verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs)
 
 
 class TextLengthConstraint(models.CheckConstraint):
@@ -549,9 +547,7 @@ class Actor(models.Model):
         # Publishing (and archiving: what the public sees) is the moderators' decision.
         permissions = [("publish_actor", _("Peut publier ou archiver un acteur"))]
         constraints = [
-            text_length_constraint(
-                "actor_text_lengths", description=LONG_TEXT_MAX_LENGTH, offer=LONG_TEXT_MAX_LENGTH
-            ),
+            text_length_constraint("actor_text_lengths", description=LONG_TEXT_MAX_LENGTH, offer=LONG_TEXT_MAX_LENGTH),
             models.UniqueConstraint(
                 fields=["siret"],
                 condition=~Q(siret=""),

@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "directory.history.HistoryProvenanceMiddleware",
 ]
 
 ROOT_URLCONF = "ess_portal.urls"

@@ -7,8 +7,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from directory.filters import sanitize_query
+from directory.history import Origin, provenance
 from directory.models import ApiToken
-from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentication
+from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentication, api_token
 from ess_portal.api.conditional import ConditionalMixin
 from ess_portal.api.errors import exception_handler
 from ess_portal.api.pagination import Pagination, StableOrderingFilter
@@ -44,6 +45,14 @@ class ApiViewMixin(ConditionalMixin):
         request.GET = sanitize_query(request.GET)
         return super().initialize_request(request, *args, **kwargs)
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        token = api_token(request)
+        if token is not None:
+            # What a partner's token changes says so in its history, until the response is finalised.
+            self._provenance = provenance(Origin.API, detail=f"{token.organisation.name} ({token.prefix})")
+            self._provenance.__enter__()
+
     def get_object(self):
         lookup = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
         if "\x00" in lookup:
@@ -59,6 +68,9 @@ class ApiViewMixin(ConditionalMixin):
         ):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
+        if getattr(self, "_provenance", None) is not None:
+            self._provenance.__exit__(None, None, None)
+            self._provenance = None
         return super().finalize_response(request, response, *args, **kwargs)
 
     def can_write_object(self, token: ApiToken, obj) -> bool:
