@@ -674,7 +674,7 @@ def restore_deleted(request):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(HistoryAdmin):
     list_display = ["last_name", "first_name", "actor", "job_title", "email", "phone", "is_public", "consent_date"]
     list_select_related = ["actor"]
     list_filter = ["is_public"]

@@ -481,3 +481,18 @@ def test_the_public_export_neutralises_formulas(client, text):
     rows = list(csv.reader(io.StringIO(body[1:]), delimiter=";"))
 
     assert rows[1][rows[0].index("description courte")] == "'" + text
+
+
+def test_contacts_have_a_history_page_with_the_provenance(client):
+    user = login(client, "superuser")
+    contact = factories.contact(last_name="Fictive")
+
+    client.post(
+        reverse("admin:directory_contact_change", args=[contact.pk]),
+        {"actor": str(contact.actor_id), "last_name": "Fictive-Renommée", "first_name": "Camille"},
+    )
+    page = client.get(reverse("admin:directory_contact_history", args=[contact.pk]))
+
+    assert page.status_code == 200
+    assert contact.history.latest().last_name == "Fictive-Renommée"
+    assert f"administration ({user.username})" in page.content.decode()
