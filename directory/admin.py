@@ -4,26 +4,32 @@ Bulk changes go through `directory.services` (the same functions the API calls),
 the publication rule, the history and the transaction are the same whatever the entry point.
 """
 
-import csv
+import uuid
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import models, transaction
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import services, validators
+from directory import history, services, validators
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
     ApiTokenCreateForm,
     CommuneAdminForm,
     FrenchUniqueInlineFormSet,
+    SupportOfferAdminForm,
+    SupportOfferInlineForm,
 )
 from directory.models import (
     Actor,
@@ -38,6 +44,7 @@ from directory.models import (
     Stage,
     SupportOffer,
 )
+from ess_portal.csv_export import SPREADSHEET, csv_response
 
 
 class HttpsUrlMixin:
@@ -83,7 +90,38 @@ class HistoryAdmin(SimpleHistoryAdmin):
                 kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
                 super().__init__(*args, **kwargs)
 
+        if hasattr(form, "stored_status"):
+            # The version's publication state is not the record's: the right to publish is judged
+            # against the state stored now (an editor reverting to a published version does not publish).
+            VersionForm.stored_status = self.model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
         return VersionForm
+
+
+class PublicationAdminMixin:
+    """Publishing and archiving need the model's publish permission (`services.can_publish`).
+
+    Deleting is for superusers only and goes through the model's delete service, one restorable
+    batch per record (« Fiches supprimées »).
+    """
+
+    def has_publish_permission(self, request) -> bool:
+        return services.can_publish(request.user, self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"publication_user": request.user})
+
+    def delete_records(self, records, *, user) -> None:
+        raise NotImplementedError  # services.delete_actors or services.delete_offers
+
+    def delete_model(self, request, obj):
+        self.delete_records([obj], user=request.user)
+
+    def delete_queryset(self, request, queryset):
+        self.delete_records(queryset, user=request.user)
 
 
 # ---------------------------------------------------------------------------
@@ -242,8 +280,11 @@ class ContactInline(admin.TabularInline):
 
 class SupportOfferInline(admin.TabularInline):
     model = SupportOffer
+    form = SupportOfferInlineForm
     fk_name = "provider"
     extra = 0
+    # An offer is deleted from its own page (superusers only, restorable), never from its provider's.
+    can_delete = False
     fields = ["title", "kind", "stages", "target_typology", "cost", "status"]
     autocomplete_fields = ["stages"]
     show_change_link = True
@@ -251,6 +292,11 @@ class SupportOfferInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("stages")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.form = type(formset.form.__name__, (formset.form,), {"publication_user": request.user})
+        return formset
 
 
 class CooperationOutInline(admin.TabularInline):
@@ -292,27 +338,15 @@ class CooperationInInline(admin.TabularInline):
         return False
 
 
-CSV_DELIMITER = ";"
 REFUSED_NAMES_SHOWN = 20
 
 
-def _csv_text(value) -> str:
-    # Spreadsheets run cells starting with these as formulas: neutralise them (CSV injection).
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+def actors_csv_response(queryset, *, filename: str):
+    """The actors as CSV for French spreadsheets (`ess_portal.csv_export.SPREADSHEET`), streamed.
 
-
-def actors_csv_response(queryset, *, filename: str) -> HttpResponse:
-    """The actors as CSV for French spreadsheets.
-
-    Choices made for Excel as French staff use it: UTF-8 with a BOM (otherwise accents are
-    garbled), `;` as separator (Excel in French locale splits on it), one row per actor,
-    several values in a cell joined by « | », dates in ISO 8601, coordinates with a dot.
+    UTF-8 with a BOM and `;` (Excel in French), one row per actor, several values in a cell joined
+    by « | », dates in ISO 8601, coordinates with a dot; every cell through `safe_cell`.
     """
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=CSV_DELIMITER, lineterminator="\r\n")
     columns = [
         (_("id"), lambda a: a.pk),
         (_("identifiant d'URL"), lambda a: a.slug),
@@ -345,21 +379,26 @@ def actors_csv_response(queryset, *, filename: str) -> HttpResponse:
         (_("dernière vérification"), lambda a: a.last_verified_at.isoformat() if a.last_verified_at else ""),
         (_("modifié le"), lambda a: timezone.localtime(a.updated_at).isoformat(timespec="seconds")),
     ]
-    writer.writerow([str(title) for title, _value in columns])
     rows = (
         queryset.prefetch_related(None)
         .order_by("name", "pk")
         .select_related("commune", "neighbourhood")
         .prefetch_related(Prefetch("sectors", queryset=Sector.objects.select_related("parent")), "labels", "roles")
     )
-    for actor in rows:
-        writer.writerow([_csv_text(value(actor)) for _title, value in columns])
-    return response
+    return csv_response(
+        [str(title) for title, _value in columns],
+        ([value(actor) for _title, value in columns] for actor in rows),
+        filename=filename,
+        csv_format=SPREADSHEET,
+    )
 
 
 @admin.register(Actor)
-class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
+class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
     form = ActorAdminForm
+    change_list_template = "admin/directory/actor/change_list.html"
+    delete_confirmation_template = "admin/directory/actor/delete_confirmation.html"
+    delete_selected_confirmation_template = "admin/directory/actor/delete_selected_confirmation.html"
     list_display = [
         "name",
         "siret",
@@ -457,16 +496,29 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
             results |= queryset.filter(pk__in=Actor.objects.search(search_term).values("pk"))
         return results, may_have_duplicates
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
-        # Actors are archived, not deleted; bulk deletion is kept for superusers (mistaken imports).
-        if not request.user.is_superuser:
-            actions.pop("delete_selected", None)
-        return actions
+    def delete_records(self, records, *, user) -> None:
+        services.delete_actors(actors=records, user=user)
+
+    def get_urls(self):
+        view = self.admin_site.admin_view(self.deleted_records_view)
+        return [path("supprimees/", view, name="directory_deleted_records"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "may_restore": may_restore(request.user)}
+        return super().changelist_view(request, extra_context)
+
+    def deleted_records_view(self, request):
+        """« Fiches supprimées »: deletion batches of actors and offers, each restorable with its children."""
+        if not may_restore(request.user):
+            raise PermissionDenied
+        if request.method == "POST":
+            return restore_deleted(request)
+        return render(request, "admin/directory/deleted_records.html", deleted_records_context(self, request))
 
     def view_on_site(self, obj):
         # The public page shows published actors only; elsewhere the link would lead to a 404.
-        return obj.get_absolute_url() if obj.is_published else None
+        # The form may have emptied the slug of an invalid submission: no link then either.
+        return obj.get_absolute_url() if obj.is_published and obj.slug else None
 
     @admin.display(description=_("conditions de publication"))
     def publication_check(self, obj):
@@ -479,7 +531,7 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
     def sectors_display(self, obj):
         return ", ".join(sector.name for sector in obj.sectors.all())
 
-    @admin.action(description=_("Publier les acteurs sélectionnés"), permissions=["change"])
+    @admin.action(description=_("Publier les acteurs sélectionnés"), permissions=["publish"])
     def publish(self, request, queryset):
         result = services.publish_actors(actors=queryset, user=request.user)
         if result.published:
@@ -522,7 +574,7 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Archiver les acteurs sélectionnés"), permissions=["change"])
+    @admin.action(description=_("Archiver les acteurs sélectionnés"), permissions=["publish"])
     def archive(self, request, queryset):
         count = len(services.archive_actors(actors=queryset, user=request.user))
         self.message_user(
@@ -552,8 +604,77 @@ class ActorAdmin(HttpsUrlMixin, HistoryAdmin):
         return actors_csv_response(queryset, filename=filename)
 
 
+# ---------------------------------------------------------------------------
+# Deleted records: restore a deletion batch (`directory.history.restore_batch`)
+
+DELETED_PER_PAGE = 50
+
+
+def may_restore(user) -> bool:
+    """Superusers and moderators (who may publish actors) see deleted records and restore them."""
+    return services.can_publish(user, Actor)
+
+
+def deleted_records_context(model_admin, request) -> dict:
+    """The deleted actors and offers, latest first, in a fixed number of queries whatever their number."""
+    actors = Actor.history.filter(history_type="-", history_batch__isnull=False).select_related("history_user")
+    offers = SupportOffer.history.filter(history_type="-", history_batch__isnull=False).select_related("history_user")
+    deletions = sorted([*actors, *offers], key=lambda record: record.history_date, reverse=True)
+    page = Paginator(deletions, DELETED_PER_PAGE).get_page(request.GET.get("page"))
+    batches = [record.history_batch for record in page]
+    contacts = dict(
+        Contact.history.filter(history_type="-", history_batch__in=batches)
+        .values_list("history_batch")
+        .annotate(count=Count("history_id"))
+    )
+    # A batch restored since (its record exists again) is listed as such, without the button.
+    existing = set()
+    for model in (Actor, SupportOffer):
+        ids = [record.id for record in page if record.instance_type is model]
+        existing |= {(model, pk) for pk in model.objects.filter(pk__in=ids).values_list("pk", flat=True)}
+    rows = [
+        {
+            "record": record,
+            "kind": record.instance_type._meta.verbose_name,
+            "contacts": contacts.get(record.history_batch, 0),
+            "restored": (record.instance_type, record.id) in existing,
+        }
+        for record in page
+    ]
+    return {
+        **model_admin.admin_site.each_context(request),
+        "title": gettext("Fiches supprimées"),
+        "opts": Actor._meta,
+        "rows": rows,
+        "page_obj": page,
+    }
+
+
+def restore_deleted(request):
+    try:
+        batch = uuid.UUID(request.POST.get("batch", ""))
+    except ValueError:
+        raise Http404 from None
+    if not history.deleted_records(batch):
+        raise Http404
+    restored = history.restore_batch(
+        batch=batch, user=request.user, reason=gettext("Restauration d'une fiche supprimée")
+    )
+    if restored:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d fiche restaurée : %(names)s.", "%(count)d fiches restaurées : %(names)s.", len(restored)
+            )
+            % {"count": len(restored), "names": ", ".join(f"« {obj} »" for obj in restored)},
+        )
+    else:
+        messages.info(request, gettext("Ces fiches existent déjà : rien à restaurer."))
+    return HttpResponseRedirect(reverse("admin:directory_deleted_records"))
+
+
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(HistoryAdmin):
     list_display = ["last_name", "first_name", "actor", "job_title", "email", "phone", "is_public", "consent_date"]
     list_select_related = ["actor"]
     list_filter = ["is_public"]
@@ -563,7 +684,9 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupportOffer)
-class SupportOfferAdmin(HttpsUrlMixin, HistoryAdmin):
+class SupportOfferAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
+    form = SupportOfferAdminForm
+    actions = ["archive"]
     list_display = [
         "title",
         "provider",
@@ -601,9 +724,26 @@ class SupportOfferAdmin(HttpsUrlMixin, HistoryAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("stages")
 
+    def delete_records(self, records, *, user) -> None:
+        services.delete_offers(offers=records, user=user)
+
     @admin.display(description=_("étapes visées"))
     def stages_display(self, obj):
         return ", ".join(stage.name for stage in obj.stages.all())
+
+    @admin.action(description=_("Archiver les offres sélectionnées"), permissions=["publish"])
+    def archive(self, request, queryset):
+        count = len(services.archive_offers(offers=queryset, user=request.user))
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d offre archivée : elle n'est plus visible du public.",
+                "%(count)d offres archivées : elles ne sont plus visibles du public.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(Cooperation)

@@ -19,6 +19,7 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from directory.history import Origin, provenance
 from directory.models import (
     Actor,
     Commune,
@@ -777,6 +778,8 @@ def _plan_offers(rng: random.Random, plans: list[PlannedActor]) -> list[dict]:
     return offers
 
 
+# Fictional records made by `manage.py load_demo`: their history says so.
+@provenance(Origin.COMMAND, detail="load_demo")
 @transaction.atomic
 def load_directory_demo(*, seed: int = 2019) -> dict[str, int]:
     """Create the fictional demo directory (actors, contacts, offers, cooperations) where missing.
@@ -838,7 +841,7 @@ def load_directory_demo(*, seed: int = 2019) -> dict[str, int]:
             contact = Contact(actor=actor, **values)
             contact.full_clean(validate_constraints=False)
             contacts.append(contact)
-    Contact.objects.bulk_create(contacts)
+    create_with_history(contacts, reason=REASON)
     ids = existing | {actor.source_id: actor.pk for actor in actors}
 
     def actor_id(n: int) -> int:

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
-from directory import validators
-from directory.models import Actor, ApiToken, Commune
+from directory import services, validators
+from directory.models import Actor, ApiToken, Commune, PublicationStatus, SupportOffer
 
 
 def formfield_assuming_https(db_field: models.Field, **kwargs) -> forms.Field | None:
@@ -26,7 +26,52 @@ def formfield_assuming_https(db_field: models.Field, **kwargs) -> forms.Field | 
     return db_field.formfield(**kwargs)
 
 
-class ActorAdminForm(forms.ModelForm):
+_FROM_INSTANCE = object()
+
+
+class PublicationStatusFormMixin:
+    """The publication state, offered and accepted according to the user's right to publish.
+
+    The rule is `services.allowed_statuses`. The admin sets `publication_user` on the form class it
+    builds, and `stored_status` when the form's instance is not the stored record (a history revert
+    starts from an old version: what counts is the state in the database, not the version's).
+    """
+
+    publication_user = None
+    stored_status = _FROM_INSTANCE
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("status")
+        if field is None or self.publication_user is None:
+            return
+        allowed = self._allowed_statuses()
+        # Only what may be chosen is offered; a forged value is refused by clean_status, with the reason.
+        field.widget.choices = [(value, label) for value, label in field.choices if value in allowed]
+        if self.initial.get("status") not in allowed:
+            stored = self._stored_status()
+            self.initial["status"] = stored if stored in allowed else PublicationStatus.DRAFT
+
+    def _stored_status(self) -> str | None:
+        if self.stored_status is not _FROM_INSTANCE:
+            return self.stored_status
+        return self.instance.status if self.instance.pk else None
+
+    def _allowed_statuses(self) -> list[str]:
+        return services.allowed_statuses(
+            user=self.publication_user, model=self._meta.model, current=self._stored_status()
+        )
+
+    def clean_status(self):
+        status = self.cleaned_data.get("status")
+        if self.publication_user is not None and status:
+            services.check_status_change(
+                user=self.publication_user, model=self._meta.model, current=self._stored_status(), new=status
+            )
+        return status
+
+
+class ActorAdminForm(PublicationStatusFormMixin, forms.ModelForm):
     """The actor form: accepts SIRET and SIREN as printed (« 732 829 320 00074 »)."""
 
     class Meta:
@@ -89,6 +134,37 @@ class ActorAdminForm(forms.ModelForm):
 
     def clean_siren(self):
         return validators.digits_only(self.cleaned_data.get("siren", ""))
+
+
+class SupportOfferAdminForm(PublicationStatusFormMixin, forms.ModelForm):
+    class Meta:
+        model = SupportOffer
+        formfield_callback = formfield_assuming_https
+        fields = [
+            "provider",
+            "title",
+            "slug",
+            "kind",
+            "description",
+            "stages",
+            "target_typology",
+            "sectors",
+            "eligibility",
+            "cost",
+            "whole_territory",
+            "communes",
+            "url",
+            "status",
+            "is_fictional",
+        ]
+
+
+class SupportOfferInlineForm(PublicationStatusFormMixin, forms.ModelForm):
+    """An offer edited from its provider's page: the same right to publish as on its own page."""
+
+    class Meta:
+        model = SupportOffer
+        fields = ["title", "kind", "stages", "target_typology", "cost", "status"]
 
 
 class PostalCodesField(forms.CharField):

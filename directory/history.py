@@ -22,6 +22,7 @@ from django.apps import apps
 from django.db import models, transaction
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 from simple_history.signals import pre_create_historical_record
 from simple_history.utils import get_m2m_reverse_field_name
 
@@ -66,6 +67,18 @@ def deletion_batch() -> Iterator[uuid.UUID]:
 
 def current_provenance() -> Provenance | None:
     return _current.get()
+
+
+def provenance_attrs(history_model: type[models.Model]) -> dict[str, str]:
+    """The provenance fields for historical records written in bulk (`bulk_history_create`).
+
+    simple_history sends no `pre_create_historical_record` for them: bulk writers pass these as
+    `custom_historical_attrs`.
+    """
+    current = _current.get()
+    if current is None or not issubclass(history_model, ProvenanceHistoricalModel):
+        return {}
+    return {"history_source": current.source, "history_source_detail": current.detail}
 
 
 class ProvenanceHistoricalModel(models.Model):
@@ -127,6 +140,30 @@ def deleted_records(batch: uuid.UUID) -> list:
     return records
 
 
+def delete_with_history(instance: models.Model) -> None:
+    """Delete `instance` (and what cascades with it), its deletion record keeping its many-to-many values.
+
+    Django removes the link rows before simple_history writes the deletion record, which would then
+    list no sector, label or stage, and a restore would bring the record back without them: the
+    links are read first and written on the deletion record.
+    """
+    history = instance._meta.simple_history_manager_attribute
+    history_model = getattr(type(instance), history).model
+    links = {
+        field: list(getattr(instance, field.name).through.objects.filter(**{field.m2m_field_name(): instance.pk}))
+        for field in getattr(history_model, "_history_m2m_fields", [])
+    }
+    pk = instance.pk
+    instance.delete()
+    record = history_model.objects.filter(**{instance._meta.pk.attname: pk}, history_type="-").latest()
+    for field, rows in links.items():
+        m2m_history_model = HistoricalRecords.m2m_models[field]
+        names = [through_field.attname for through_field in field.remote_field.through._meta.fields]
+        m2m_history_model.objects.bulk_create(
+            m2m_history_model(history=record, **{name: getattr(row, name) for name in names}) for row in rows
+        )
+
+
 @transaction.atomic
 def restore_batch(*, batch: uuid.UUID, user=None, reason: str) -> list[models.Model]:
     """Bring back every record deleted in `batch`, as it was when deleted, children included.
@@ -150,3 +187,21 @@ def restore_batch(*, batch: uuid.UUID, user=None, reason: str) -> list[models.Mo
             getattr(instance, field.name).set(values)
         restored.append(instance)
     return restored
+
+
+class HistoryProvenanceMiddleware:
+    """Changes made through the staff admin say so in their history, with the staff member's username.
+
+    After simple_history's HistoryRequestMiddleware (which records the user) and the authentication.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/admin/"):
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        username = user.get_username() if user is not None and user.is_authenticated else ""
+        with provenance(Origin.ADMIN, detail=username):
+            return self.get_response(request)

@@ -7,10 +7,11 @@ from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Length, Lower
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -18,6 +19,37 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import validators
+from directory.history import ProvenanceHistoricalModel
+
+# Free texts have a maximum, so that a pasted document (or a 4 MB request) is refused, not stored.
+# Django's TextField does not check max_length by itself: each field also has a MaxLengthValidator
+# (full_clean, hence forms, admin, API and importers) and the table a CheckConstraint on length.
+LONG_TEXT_MAX_LENGTH = 10_000  # an actor's description and offer, a support offer's description
+TEXT_MAX_LENGTH = 2_000  # every other free text
+
+
+def text_field(verbose_name, *, max_length: int, **kwargs) -> models.TextField:
+    """A TextField whose maximum length is checked by full_clean (and declared to forms and the API)."""
+    return models.TextField(verbose_name, max_length=max_length, validators=[MaxLengthValidator(max_length)], **kwargs)
+
+
+class TextLengthConstraint(models.CheckConstraint):
+    """The database's guard on the length of free texts: `LENGTH(field) <= max_length` for each field.
+
+    full_clean does not ask the database again: the fields' MaxLengthValidator already said the
+    same thing, without the query (and savepoint) a CheckConstraint's validation costs.
+    """
+
+    def validate(self, model, instance, exclude=None, using=None):
+        return
+
+
+def text_length_constraint(name: str, **max_lengths: int) -> TextLengthConstraint:
+    condition = Q()
+    for field, max_length in max_lengths.items():
+        condition &= Q(LessThanOrEqual(Length(field), max_length))
+    return TextLengthConstraint(condition=condition, name=name)
+
 
 # ---------------------------------------------------------------------------
 # Territory reference data
@@ -83,7 +115,7 @@ class Neighbourhood(models.Model):
     npnru_status = models.CharField(
         _("statut NPNRU"), max_length=12, choices=NpnruStatus.choices, default=NpnruStatus.NONE
     )
-    description = models.TextField(_("description"), blank=True)
+    description = text_field(_("description"), max_length=TEXT_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("quartier prioritaire")
@@ -91,6 +123,7 @@ class Neighbourhood(models.Model):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="neighbourhood_code_unique"),
+            text_length_constraint("neighbourhood_text_lengths", description=TEXT_MAX_LENGTH),
         ]
 
     def __str__(self):
@@ -111,13 +144,14 @@ class Sector(models.Model):
         verbose_name=_("secteur parent"),
         limit_choices_to={"parent__isnull": True},
     )
-    description = models.TextField(_("description"), blank=True)
+    description = text_field(_("description"), max_length=TEXT_MAX_LENGTH, blank=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
 
     class Meta:
         verbose_name = _("secteur")
         verbose_name_plural = _("secteurs")
         ordering = ["position", "name"]
+        constraints = [text_length_constraint("sector_text_lengths", description=TEXT_MAX_LENGTH)]
 
     def __str__(self):
         return f"{self.parent.name} › {self.name}" if self.parent_id and self.parent else self.name
@@ -143,13 +177,14 @@ class Label(models.Model):
     name = models.CharField(_("nom"), max_length=150)
     slug = models.SlugField(_("identifiant d'URL"), max_length=150, unique=True)
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    description = models.TextField(_("description"), blank=True)
+    description = text_field(_("description"), max_length=TEXT_MAX_LENGTH, blank=True)
     url = models.URLField(_("lien"), blank=True)
 
     class Meta:
         verbose_name = _("label ou agrément")
         verbose_name_plural = _("labels et agréments")
         ordering = ["name"]
+        constraints = [text_length_constraint("label_text_lengths", description=TEXT_MAX_LENGTH)]
 
     def __str__(self):
         return self.name
@@ -177,12 +212,13 @@ class Stage(models.Model):
     name = models.CharField(_("nom"), max_length=100)
     slug = models.SlugField(_("identifiant d'URL"), max_length=100, unique=True)
     position = models.PositiveSmallIntegerField(_("ordre"), default=0)
-    description = models.TextField(_("description"), blank=True)
+    description = text_field(_("description"), max_length=TEXT_MAX_LENGTH, blank=True)
 
     class Meta:
         verbose_name = _("étape de développement")
         verbose_name_plural = _("étapes de développement")
         ordering = ["position"]
+        constraints = [text_length_constraint("stage_text_lengths", description=TEXT_MAX_LENGTH)]
 
     def __str__(self):
         return self.name
@@ -448,9 +484,10 @@ class Actor(models.Model):
     short_description = models.CharField(
         _("description courte"), max_length=280, blank=True, help_text=_("Une ou deux phrases, affichées en liste.")
     )
-    description = models.TextField(_("description"), blank=True)
-    offer = models.TextField(
+    description = text_field(_("description"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
+    offer = text_field(
         _("produits et services proposés"),
+        max_length=LONG_TEXT_MAX_LENGTH,
         blank=True,
         help_text=_("Ce que l'acteur vend ou propose (acheteurs publics et privés y cherchent des fournisseurs)."),
     )
@@ -488,6 +525,7 @@ class Actor(models.Model):
         _("texte de recherche"),
         blank=True,
         editable=False,
+        # No maximum of its own: it is made from bounded fields and never typed.
         help_text=_("Nom, descriptions et offre sans accents ni majuscules, tenu à jour à l'enregistrement."),
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
@@ -497,6 +535,7 @@ class Actor(models.Model):
         m2m_fields=[sectors, labels, roles],
         excluded_fields=["search_text"],
         verbose_name=_("historique de l'acteur"),
+        bases=[ProvenanceHistoricalModel],
     )
 
     objects = ActorQuerySet.as_manager()
@@ -505,7 +544,10 @@ class Actor(models.Model):
         verbose_name = _("acteur")
         verbose_name_plural = _("acteurs")
         ordering = ["name", "pk"]
+        # Publishing (and archiving: what the public sees) is the moderators' decision.
+        permissions = [("publish_actor", _("Peut publier ou archiver un acteur"))]
         constraints = [
+            text_length_constraint("actor_text_lengths", description=LONG_TEXT_MAX_LENGTH, offer=LONG_TEXT_MAX_LENGTH),
             models.UniqueConstraint(
                 fields=["siret"],
                 condition=~Q(siret=""),
@@ -650,6 +692,10 @@ class Contact(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
+    # Personal data, but staff-only: who changed or removed a contact is part of the record, and a
+    # contact deleted with its actor comes back with it (`directory.history.restore_batch`).
+    history = HistoricalRecords(verbose_name=_("historique du contact"), bases=[ProvenanceHistoricalModel])
+
     objects = ContactQuerySet.as_manager()
 
     class Meta:
@@ -733,8 +779,8 @@ class SupportOffer(models.Model):
     communes = models.ManyToManyField(
         Commune, blank=True, related_name="support_offers", verbose_name=_("communes couvertes")
     )
-    description = models.TextField(_("description"), blank=True)
-    eligibility = models.TextField(_("conditions d'accès"), blank=True)
+    description = text_field(_("description"), max_length=LONG_TEXT_MAX_LENGTH, blank=True)
+    eligibility = text_field(_("conditions d'accès"), max_length=TEXT_MAX_LENGTH, blank=True)
     cost = models.CharField(_("coût"), max_length=10, choices=Cost.choices, default=Cost.FREE)
     url = models.URLField(_("lien"), blank=True)
     status = models.CharField(
@@ -744,7 +790,9 @@ class SupportOffer(models.Model):
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
 
-    history = HistoricalRecords(m2m_fields=[stages], verbose_name=_("historique de l'offre"))
+    history = HistoricalRecords(
+        m2m_fields=[stages], verbose_name=_("historique de l'offre"), bases=[ProvenanceHistoricalModel]
+    )
 
     objects = SupportOfferQuerySet.as_manager()
 
@@ -752,6 +800,12 @@ class SupportOffer(models.Model):
         verbose_name = _("offre d'accompagnement")
         verbose_name_plural = _("offres d'accompagnement")
         ordering = ["title", "pk"]
+        permissions = [("publish_supportoffer", _("Peut publier ou archiver une offre d'accompagnement"))]
+        constraints = [
+            text_length_constraint(
+                "supportoffer_text_lengths", description=LONG_TEXT_MAX_LENGTH, eligibility=TEXT_MAX_LENGTH
+            ),
+        ]
 
     def __str__(self):
         return self.title
@@ -781,11 +835,11 @@ class Cooperation(models.Model):
         _("formalisée"), default=False, help_text=_("Convention, contrat ou adhésion écrite ; sinon informelle.")
     )
     since = models.DateField(_("depuis"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = text_field(_("description"), max_length=TEXT_MAX_LENGTH, blank=True)
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
-    history = HistoricalRecords(verbose_name=_("historique de la coopération"))
+    history = HistoricalRecords(verbose_name=_("historique de la coopération"), bases=[ProvenanceHistoricalModel])
 
     class Meta:
         verbose_name = _("coopération")
@@ -794,6 +848,7 @@ class Cooperation(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(source=models.F("target")), name="cooperation_distinct_actors"),
             models.UniqueConstraint(fields=["source", "target", "kind"], name="cooperation_unique"),
+            text_length_constraint("cooperation_text_lengths", description=TEXT_MAX_LENGTH),
         ]
 
     def __str__(self):

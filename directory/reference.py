@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
+from directory.history import Origin, provenance, provenance_attrs
 from directory.models import Actor, Commune, PublicationStatus, Role, SupportOffer, Typology
 
 REASON = "Données de référence (stratégie ESS d'Est Ensemble, 2019)"
@@ -168,7 +169,12 @@ def create_with_history(
         links[field_name] = through.objects.bulk_create(rows)
     if history is None:
         return
-    records = {record.id: record for record in history.bulk_history_create(objs, default_change_reason=reason)}
+    records = {
+        record.id: record
+        for record in history.bulk_history_create(
+            objs, default_change_reason=reason, custom_historical_attrs=provenance_attrs(history.model)
+        )
+    }
     for field in getattr(history.model, "_history_m2m_fields", []):
         m2m_history_model = HistoricalRecords.m2m_models[field]
         through = field.remote_field.through
@@ -182,6 +188,7 @@ def create_with_history(
         )
 
 
+@provenance(Origin.IMPORT, detail="reference/est-ensemble.md")
 @transaction.atomic
 def load_reference_organisations() -> dict[str, int]:
     """Create the real organisations of the reference file, and Est Ensemble's schemes, when missing.

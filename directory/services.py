@@ -11,14 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import Actor, ApiToken, PublicationStatus
+from directory.history import delete_with_history, deletion_batch
+from directory.models import Actor, ApiToken, PublicationStatus, SupportOffer
 
 TOKEN_PREFIX = "ess"
 
@@ -82,6 +83,49 @@ def revoke_api_token(*, token: ApiToken) -> ApiToken:
 
 
 # ---------------------------------------------------------------------------
+# Who may publish: the one rule of the admin's actions, forms and history revert
+
+# What an editor may give a record: a proposal. Publishing and archiving (what the public sees or
+# stops seeing) need the model's `publish_<model>` permission: « Modérateurs » and superusers.
+PROPOSAL_STATUSES = frozenset({PublicationStatus.DRAFT, PublicationStatus.PENDING})
+
+
+def can_publish(user, model: type[models.Model]) -> bool:
+    """Whether `user` may publish or archive records of `model` (`Actor` or `SupportOffer`)."""
+    opts = model._meta
+    return bool(user and user.is_active and user.has_perm(f"{opts.app_label}.publish_{opts.model_name}"))
+
+
+def allowed_statuses(*, user, model: type[models.Model], current: str | None) -> list[str]:
+    """The publication states `user` may give a record of `model` whose stored state is `current`.
+
+    Without the publish permission: draft, « à valider », or the state it already has (an editor may
+    correct a published record without withdrawing it, never publish or archive one).
+    """
+    if can_publish(user, model):
+        return list(PublicationStatus.values)
+    return [value for value in PublicationStatus.values if value in PROPOSAL_STATUSES or value == current]
+
+
+def check_status_change(*, user, model: type[models.Model], current: str | None, new: str) -> None:
+    """Refuse, with a French message, a publication state that `user` may not give (see `allowed_statuses`)."""
+    if new not in allowed_statuses(user=user, model=model, current=current):
+        raise ValidationError(
+            _(
+                "Seuls les modérateurs publient ou archivent une fiche : choisissez « brouillon » ou "
+                "« à valider », un modérateur la publiera."
+            ),
+            code="publish_permission",
+        )
+
+
+def _require_publish_permission(user: User | None, model: type[models.Model]) -> None:
+    # No user: a command or an import, trusted as the code that calls it.
+    if user is not None and not can_publish(user, model):
+        raise PermissionDenied(gettext("Seuls les modérateurs publient ou archivent une fiche."))
+
+
+# ---------------------------------------------------------------------------
 # Bulk changes of actors (admin actions, API, commands)
 
 
@@ -121,6 +165,7 @@ def publish_actors(*, actors: Iterable[Actor] | QuerySet, user: User | None = No
     The others are left as they are and returned with the reasons, so that the caller can tell
     the user which ones could not be published and why.
     """
+    _require_publish_permission(user, Actor)
     result = PublicationResult()
     for actor in _locked_actors(actors):
         if actor.status == PublicationStatus.PUBLISHED:
@@ -160,9 +205,10 @@ def submit_actors_for_review(*, actors: Iterable[Actor] | QuerySet, user: User |
 def archive_actors(*, actors: Iterable[Actor] | QuerySet, user: User | None = None) -> list[Actor]:
     """Archive actors: hidden from the public, kept with their history, offers and cooperations.
 
-    Archiving is how the directory forgets an actor; deleting is kept for mistakes. Returns the
-    actors whose state changed.
+    Archiving is how the directory forgets an actor; deleting is kept for mistakes (`delete_actors`).
+    Needs the publish permission. Returns the actors whose state changed.
     """
+    _require_publish_permission(user, Actor)
     return _set_status(actors=actors, status=PublicationStatus.ARCHIVED, user=user, reason=gettext("Archivage"))
 
 
@@ -179,6 +225,64 @@ def mark_actors_verified(
         actor.last_verified_at = verified_on
         _save_with_history(actor, fields=["last_verified_at"], user=user, reason=gettext("Vérification"))
     return locked
+
+
+@transaction.atomic
+def archive_offers(*, offers: Iterable[SupportOffer] | QuerySet, user: User | None = None) -> list[SupportOffer]:
+    """Archive support offers: hidden from the public, kept with their history. Needs the publish permission.
+
+    Returns the offers whose state changed.
+    """
+    _require_publish_permission(user, SupportOffer)
+    pks = [offer.pk for offer in offers] if not isinstance(offers, QuerySet) else offers.order_by().values("pk")
+    changed = []
+    for offer in SupportOffer.objects.select_for_update().filter(pk__in=pks).order_by("title", "pk"):
+        if offer.status == PublicationStatus.ARCHIVED:
+            continue
+        offer.status = PublicationStatus.ARCHIVED
+        if user is not None:
+            offer._history_user = user
+        offer._change_reason = gettext("Archivage")
+        offer.save(update_fields=["status", "updated_at"])
+        changed.append(offer)
+    return changed
+
+
+# ---------------------------------------------------------------------------
+# Deletion, for mistakes only: superusers, one batch per record so that it can be restored
+
+
+def _delete_in_batches(records: Iterable[models.Model], *, user: User | None) -> list:
+    if user is not None and not user.is_superuser:
+        raise PermissionDenied(gettext("Seul un superutilisateur supprime une fiche ; archivez-la plutôt."))
+    batches = []
+    for record in records:
+        # The record and what cascades with it (an actor's contacts) share one batch.
+        with deletion_batch() as batch:
+            if user is not None:
+                record._history_user = user
+            delete_with_history(record)
+        batches.append(batch)
+    return batches
+
+
+@transaction.atomic
+def delete_actors(*, actors: Iterable[Actor] | QuerySet, user: User | None = None) -> list:
+    """Delete actors with their contacts; return one deletion batch id per actor (see `restore_batch`).
+
+    Offers, cooperations, API tokens and initiatives protect an actor: it is not deleted while they
+    exist (Django's `ProtectedError`); archive it instead (`archive_actors`).
+    """
+    return _delete_in_batches(_locked_actors(actors), user=user)
+
+
+@transaction.atomic
+def delete_offers(*, offers: Iterable[SupportOffer] | QuerySet, user: User | None = None) -> list:
+    """Delete support offers; return one deletion batch id per offer (see `restore_batch`)."""
+    pks = [offer.pk for offer in offers] if not isinstance(offers, QuerySet) else offers.order_by().values("pk")
+    return _delete_in_batches(
+        SupportOffer.objects.select_for_update().filter(pk__in=pks).order_by("title", "pk"), user=user
+    )
 
 
 def token_expiry(day: date) -> datetime:

@@ -1,11 +1,10 @@
 """Public pages of the directory: search and filters, actor pages, CSV export, support finder."""
 
-import csv
 from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +26,7 @@ from directory.models import (
     Typology,
 )
 from ess_portal import pages
+from ess_portal.csv_export import SPREADSHEET, csv_response
 
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
@@ -34,13 +34,6 @@ MAP_MARKER_LIMIT = 2000
 EXPORT_CHUNK_SIZE = 2000
 # A cell of the chain view with fewer offers than this is "thin" (one provider away from a gap).
 THIN_CELL_THRESHOLD = 2
-
-
-class _Echo:
-    """A file-like object whose write() returns the line, for streaming csv.writer output."""
-
-    def write(self, value):
-        return value
 
 
 def _facet_groups(request, filterset):
@@ -146,39 +139,28 @@ CSV_COLUMNS = [
 ]
 
 
-def _csv_cell(value) -> str:
-    text = "" if value is None else str(value)
-    # A spreadsheet would run a cell starting with one of these as a formula.
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
-
-
 def _csv_row(actor, base_url):
     return [
-        _csv_cell(value)
-        for value in (
-            actor.name,
-            actor.slug,
-            actor.siret,
-            actor.get_legal_form_display(),
-            actor.get_typology_display(),
-            ", ".join(sector.name for sector in actor.sectors.all()),
-            actor.address,
-            actor.postal_code,
-            actor.commune.name if actor.commune else "",
-            actor.commune.insee_code if actor.commune else "",
-            actor.neighbourhood.name if actor.neighbourhood else "",
-            actor.latitude,
-            actor.longitude,
-            actor.website,
-            actor.email,
-            actor.phone,
-            actor.short_description,
-            _("oui") if actor.is_fictional else _("non"),
-            timezone.localtime(actor.updated_at).isoformat(timespec="seconds"),
-            base_url + actor.get_absolute_url(),
-        )
+        actor.name,
+        actor.slug,
+        actor.siret,
+        actor.get_legal_form_display(),
+        actor.get_typology_display(),
+        ", ".join(sector.name for sector in actor.sectors.all()),
+        actor.address,
+        actor.postal_code,
+        actor.commune.name if actor.commune else "",
+        actor.commune.insee_code if actor.commune else "",
+        actor.neighbourhood.name if actor.neighbourhood else "",
+        actor.latitude,
+        actor.longitude,
+        actor.website,
+        actor.email,
+        actor.phone,
+        actor.short_description,
+        _("oui") if actor.is_fictional else _("non"),
+        timezone.localtime(actor.updated_at).isoformat(timespec="seconds"),
+        base_url + actor.get_absolute_url(),
     ]
 
 
@@ -188,18 +170,15 @@ def actor_export(request):
     filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
     # Invalid criteria export nothing rather than everything (the page says which are invalid).
     actors = (filterset.qs if filterset.is_valid() else Actor.objects.none()).for_list()
-    writer = csv.writer(_Echo(), delimiter=";")
     base_url = request.build_absolute_uri("/").rstrip("/")
-
-    def rows():
-        yield "\ufeff" + writer.writerow([str(label) for _name, label in CSV_COLUMNS])
-        for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE):
-            yield writer.writerow(_csv_row(actor, base_url))
-
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    rows = (_csv_row(actor, base_url) for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE))
     stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="annuaire-ess-est-ensemble-{stamp}.csv"'
-    return response
+    return csv_response(
+        [str(label) for _name, label in CSV_COLUMNS],
+        rows,
+        filename=f"annuaire-ess-est-ensemble-{stamp}.csv",
+        csv_format=SPREADSHEET,
+    )
 
 
 def _actor_json_ld(request, actor) -> dict:

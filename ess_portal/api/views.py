@@ -8,8 +8,9 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from directory.filters import sanitize_query
+from directory.history import Origin, provenance
 from directory.models import ApiToken
-from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentication
+from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentication, api_token
 from ess_portal.api.conditional import ConditionalMixin
 from ess_portal.api.errors import exception_handler
 from ess_portal.api.pagination import Pagination, StableOrderingFilter
@@ -55,6 +56,11 @@ class ApiViewMixin(ConditionalMixin):
         if request.method.upper() not in self.allowed_methods:
             raise exceptions.MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
+        token = api_token(request)
+        if token is not None:
+            # What a partner's token changes says so in its history, until the response is finalised.
+            self._provenance = provenance(Origin.API, detail=f"{token.organisation.name} ({token.prefix})")
+            self._provenance.__enter__()
         self.check_query_parameters(request)
 
     def check_query_parameters(self, request) -> None:
@@ -95,6 +101,9 @@ class ApiViewMixin(ConditionalMixin):
         ):
             request.accepted_renderer = JSONRenderer()
             request.accepted_media_type = JSONRenderer.media_type
+        if getattr(self, "_provenance", None) is not None:
+            self._provenance.__exit__(None, None, None)
+            self._provenance = None
         return super().finalize_response(request, response, *args, **kwargs)
 
     def can_write_object(self, token: ApiToken, obj) -> bool:

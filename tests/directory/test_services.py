@@ -16,7 +16,7 @@ def test_publish_actors_publishes_ready_actors_and_refuses_the_others_with_reaso
     ready = factories.actor(name="Prête", status=PublicationStatus.DRAFT)
     no_description = factories.actor(name="Sans description", status=PublicationStatus.PENDING, short_description="")
     already = factories.actor(name="Déjà publiée")
-    user = factories.staff_user()
+    user = factories.staff_user(group="Modérateurs")
 
     result = services.publish_actors(actors=Actor.objects.all(), user=user)
 
@@ -46,7 +46,7 @@ def test_publish_actors_accepts_a_list_of_actors():
 
 def test_archive_actors_keeps_the_rows_and_records_who_archived_them():
     first, second = factories.actor(), factories.actor(status=PublicationStatus.ARCHIVED)
-    user = factories.staff_user()
+    user = factories.staff_user(group="Modérateurs")
 
     changed = services.archive_actors(actors=Actor.objects.all(), user=user)
 
