@@ -19,7 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.apps import apps
-from django.db import models, transaction
+from django.db import models, router, transaction
+from django.db.models.deletion import Collector
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -141,27 +142,30 @@ def deleted_records(batch: uuid.UUID) -> list:
 
 
 def delete_with_history(instance: models.Model) -> None:
-    """Delete `instance` (and what cascades with it), its deletion record keeping its many-to-many values.
+    """Delete `instance` and what cascades with it, each deletion record keeping its many-to-many values.
 
-    Django removes the link rows before simple_history writes the deletion record, which would then
-    list no sector, label or stage, and a restore would bring the record back without them: the
-    links are read first and written on the deletion record.
+    Django removes the link rows before simple_history writes the deletion records, which would then
+    list no sector, label, commune or participant, and a restore would bring the records back without
+    them: the links of every record the cascade reaches are read first and written on its deletion record.
     """
-    history = instance._meta.simple_history_manager_attribute
-    history_model = getattr(type(instance), history).model
-    links = {
-        field: list(getattr(instance, field.name).through.objects.filter(**{field.m2m_field_name(): instance.pk}))
-        for field in getattr(history_model, "_history_m2m_fields", [])
-    }
-    pk = instance.pk
+    collector = Collector(using=router.db_for_write(type(instance)))
+    collector.collect([instance])
+    links = []
+    for model, objs in collector.data.items():
+        history_model = getattr(getattr(model, "history", None), "model", None)
+        for field in getattr(history_model, "_history_m2m_fields", []):
+            through = field.remote_field.through
+            names = [through_field.attname for through_field in through._meta.fields]
+            own = field.m2m_field_name()
+            for obj in objs:
+                rows = list(through.objects.filter(**{own: obj.pk}).values(*names))
+                if rows:
+                    links.append((history_model, obj.pk, field, rows))
     instance.delete()
-    record = history_model.objects.filter(**{instance._meta.pk.attname: pk}, history_type="-").latest()
-    for field, rows in links.items():
+    for history_model, pk, field, rows in links:
+        record = history_model.objects.filter(**{history_model.instance_type._meta.pk.attname: pk}, history_type="-")
         m2m_history_model = HistoricalRecords.m2m_models[field]
-        names = [through_field.attname for through_field in field.remote_field.through._meta.fields]
-        m2m_history_model.objects.bulk_create(
-            m2m_history_model(history=record, **{name: getattr(row, name) for name in names}) for row in rows
-        )
+        m2m_history_model.objects.bulk_create(m2m_history_model(history=record.latest(), **row) for row in rows)
 
 
 @transaction.atomic
@@ -174,7 +178,8 @@ def restore_batch(*, batch: uuid.UUID, user=None, reason: str) -> list[models.Mo
     restored = []
     for record in _parents_first(deleted_records(batch)):
         model = record.instance_type
-        if model._default_manager.filter(pk=record.pk).exists():
+        # `record.pk` is the historical row's own id: the record's is under the model's primary key name.
+        if model._default_manager.filter(pk=getattr(record, model._meta.pk.attname)).exists():
             continue
         instance = record.instance
         if user is not None:

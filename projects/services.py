@@ -12,13 +12,11 @@ from decimal import Decimal
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import models, router, transaction
-from django.db.models.deletion import Collector
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from simple_history.utils import get_m2m_field_name, get_m2m_reverse_field_name
 
-from directory.history import deleted_records, deletion_batch, restore_batch
+from directory.history import delete_with_history, deleted_records, deletion_batch, restore_batch
 from directory.models import PublicationStatus
 from projects import lifecycle
 from projects.models import EnergyReview, Indicator, Initiative, Measurement, Site, StatusChange
@@ -222,32 +220,6 @@ def archive_sites(*, sites: models.QuerySet, by: User | None) -> int:
 # -- deletion (superusers) and restoration
 
 
-def _delete_keeping_relations(obj: models.Model, batch: uuid.UUID) -> None:
-    """Delete `obj` and its cascade, keeping the many-to-many links in the deletion records.
-
-    simple_history writes a deletion record after the link rows are gone (the cascade deletes them
-    first), so a restored record would lose its communes, sites, actors…: the links are read
-    before the delete and attached to the batch's deletion records after it.
-    """
-    collector = Collector(using=router.db_for_write(type(obj)))
-    collector.collect([obj])
-    links = []
-    for model, instances in collector.data.items():
-        history = getattr(model, "history", None)
-        for field in getattr(getattr(history, "model", None), "_history_m2m_fields", []):
-            through = field.remote_field.through
-            own = get_m2m_field_name(field)
-            for instance in instances:
-                links.append((model, instance.pk, field, list(through.objects.filter(**{own: instance.pk}).values())))
-    obj.delete()
-    for model, pk, field, rows in links:
-        if not rows:
-            continue
-        record = model.history.filter(id=pk, history_type="-", history_batch=batch).latest()
-        link_model = getattr(record, field.name).model
-        link_model.objects.bulk_create([link_model(history=record, **row) for row in rows])
-
-
 @transaction.atomic
 def delete_initiative(*, initiative: Initiative, by: User | None) -> uuid.UUID:
     """Delete an initiative for good, with everything that hangs off it, as one restorable batch.
@@ -260,7 +232,7 @@ def delete_initiative(*, initiative: Initiative, by: User | None) -> uuid.UUID:
         locked = Initiative.objects.select_for_update().get(pk=initiative.pk)
         if by is not None:
             locked._history_user = by
-        _delete_keeping_relations(locked, batch)
+        delete_with_history(locked)
     return batch
 
 
@@ -275,32 +247,8 @@ def delete_site(*, site: Site, by: User | None) -> uuid.UUID:
     with deletion_batch() as batch:
         if by is not None:
             site._history_user = by
-        _delete_keeping_relations(site, batch)
+        delete_with_history(site)
     return batch
-
-
-def _restore_skipped(records: list, *, by: User | None, reason: str) -> None:
-    """Restore what `restore_batch` skipped: it tests whether a record exists by the historical row's id
-    (`record.pk` is `history_id`), so a record whose history id is some live row's id stays deleted.
-
-    TODO(issue 8): drop once `directory.history.restore_batch` tests the instance's own primary key.
-    Foreign keys are checked at commit (deferred), so the order of these late rows does not matter.
-    """
-    for record in records:
-        model = record.instance_type
-        pk = getattr(record, model._meta.pk.attname)
-        if model._default_manager.filter(pk=pk).exists():
-            continue
-        instance = record.instance
-        if by is not None:
-            instance._history_user = by
-        instance._change_reason = reason
-        instance.save(force_insert=True)
-        for field in getattr(record, "_history_m2m_fields", []):
-            target = get_m2m_reverse_field_name(field)
-            getattr(instance, field.name).set(
-                [getattr(row, f"{target}_id") for row in getattr(record, field.name).all()]
-            )
 
 
 @transaction.atomic
@@ -316,7 +264,6 @@ def restore_initiative(*, batch: uuid.UUID, by: User | None) -> Initiative:
         raise ValidationError(_("Ce lot ne contient aucun projet à restaurer (déjà restauré ?)."), code="nothing")
     reason = _("Restauré après suppression")
     restore_batch(batch=batch, user=by, reason=reason)
-    _restore_skipped(records, by=by, reason=reason)
     initiative = Initiative.objects.get(pk=initiative_ids[0])
     lifecycle.validate_energy_gate(initiative, initiative.status)
     return initiative

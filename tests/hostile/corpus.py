@@ -211,3 +211,14 @@ AUTHORIZATION_VALUES: dict[str, str] = {
     "bearer_latin1": "Bearer ess_\u00b2\u00e9",
     "basic": "Basic eDp4",
 }
+
+# Accept headers of a list request: JSON, another offered format, or a 406.
+ACCEPT_VALUES: dict[str, str] = {
+    "xml": "application/xml",
+    "html": "text/html",
+    "bad_quality": "application/json; q=abc",
+    "infinite_quality": "*/*; q=1e309",
+    "garbage": "\x00;;;,,,",
+    "long": "application/" + "x" * LONG,
+    "many": ", ".join(f"type{n}/sub{n}" for n in range(1000)),
+}

@@ -1,0 +1,104 @@
+"""Every query parameter of every public page, and every lookup in a page's address, against the corpus.
+
+A page answers hostile input with a 200 (the filter's error shown on the page, or the value
+ignored) or a 4xx — never a 5xx, and never the corpus's markup unescaped.
+"""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.urls import URLPattern
+
+from directory import urls as directory_urls
+from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from ess_portal import urls as root_urls
+from projects import urls as projects_urls
+from projects.filters import InitiativeFilterSet, SiteFilterSet
+from tests import factories
+from tests.hostile import corpus
+from tests.hostile.harness import send
+from tests.projects import factories as project_factories
+
+pytestmark = pytest.mark.django_db
+
+# Each list page reads its FilterSet (the parameters come from `base_filters`) plus these.
+LIST_PAGES = {
+    "/annuaire/": ActorFilterSet,
+    "/annuaire/export.csv": ActorFilterSet,
+    "/accompagnement/": SupportOfferFilterSet,
+    "/projets/": InitiativeFilterSet,
+    "/lieux/": SiteFilterSet,
+}
+COMMON_PARAMETERS = ["page", "view", "q"]
+# Pages without a FilterSet still get the common parameters, and the sitemap its page number.
+OTHER_PAGES = {"/": [], "/strategie/": [], "/mentions-legales/": [], "/robots.txt": [], "/sitemap.xml": ["p"]}
+
+ACCEPTED_PAGE_STATUSES = {200, 400, 404}
+
+
+def _public_routes() -> list[str]:
+    """Every route of the public pages, as written in the URL modules (`<converter:name>` included)."""
+    patterns = [*directory_urls.urlpatterns, *projects_urls.urlpatterns]
+    patterns += [p for p in root_urls.urlpatterns if isinstance(p, URLPattern) and not str(p.pattern).startswith("api")]
+    return ["/" + str(pattern.pattern) for pattern in patterns]
+
+
+def page_parameters() -> list[tuple[str, list[str]]]:
+    targets = [(path, [*filterset.base_filters, *COMMON_PARAMETERS]) for path, filterset in LIST_PAGES.items()]
+    targets += [(path, [*extra, *COMMON_PARAMETERS]) for path, extra in OTHER_PAGES.items()]
+    return targets
+
+
+DETAIL_ROUTES = [route for route in _public_routes() if "<" in route]
+
+
+@pytest.fixture
+def records():
+    """A few published records of each kind, so that every filter has rows to work on."""
+    actor = factories.actor(latitude=Decimal("48.86"), longitude=Decimal("2.44"))
+    factories.support_offer(provider=actor)
+    project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
+    project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
+    return actor
+
+
+def test_every_argument_free_public_page_is_in_the_corpus():
+    covered = {path for path, _parameters in page_parameters()}
+    assert {route for route in _public_routes() if "<" not in route} == covered
+
+
+def _page_problem(response, label: str) -> str | None:
+    if response.status_code not in ACCEPTED_PAGE_STATUSES:
+        return f"status {response.status_code}"
+    content = getattr(response, "content_bytes", None) or response.content
+    if any(markup.encode() in content for markup in corpus.MARKUP):
+        return "markup echoed unescaped"
+    return None
+
+
+@pytest.mark.parametrize(("path", "parameters"), page_parameters(), ids=[path for path, _ in page_parameters()])
+def test_hostile_query_strings_on_a_page_are_a_200_or_a_4xx(hostile_client, records, path, parameters):
+    failures = []
+    for parameter in parameters:
+        for label, query in corpus.query_strings(parameter).items():
+            response = send(hostile_client, "GET", path, query)
+            if problem := _page_problem(response, label):
+                failures.append((parameter, label, problem))
+    for label, query in corpus.HOSTILE_PARAMETER_NAMES.items():
+        response = send(hostile_client, "GET", path, query)
+        if problem := _page_problem(response, label):
+            failures.append(("<name>", label, problem))
+    assert failures == []
+
+
+@pytest.mark.parametrize("route", DETAIL_ROUTES)
+def test_hostile_lookups_in_a_page_address_are_404(hostile_client, records, route):
+    lookups = {**corpus.query_values(), "dot_dot": "..", "encoded_slash": "a%2Fb", "slash_dot_dot": "a/../b"}
+    failures = []
+    for label, value in lookups.items():
+        path = re.sub(r"<[^>]+>", value, route)
+        response = send(hostile_client, "GET", path)
+        if response.status_code != 404:
+            failures.append((label, response.status_code))
+    assert failures == []
