@@ -644,7 +644,8 @@ def print_report(results: dict) -> None:
             f"restart at {r.get('started_at_s')} s: command {r.get('command_seconds')} s (status "
             f"{r.get('command_status')}), database away {r.get('db_outage_s')} s, site 200 again "
             f"{r.get('site_recovery_after_db_s')} s after the database "
-            f"({r.get('site_recovery_after_restart_start_s')} s after the restart began)"
+            f"({r.get('site_recovery_after_restart_start_s')} s after the restart began); 5xx during the "
+            f"outage {r.get('5xx_during_restart_window')}, outside it {r.get('5xx_outside_restart_window')}"
         )
     if results.get("server_log_errors"):
         print("exceptions in the server log (count, last line of each traceback):")
@@ -871,6 +872,18 @@ def main(argv=None) -> int:
             ],
         )
         summary = summarise(load.samples, elapsed)
+        if "started_at_s" in restart_report:
+            # 5xx outside [restart began, site answering again + 5 s] have another cause than the restart.
+            end = restart_report.get("site_200_at_s") or elapsed
+            window = (restart_report["started_at_s"], end + 5)
+            restart_report["5xx_outside_restart_window"] = sum(
+                1
+                for x in load.samples
+                if x.outcome.isdigit() and int(x.outcome) >= 500 and not window[0] <= x.t + x.latency <= window[1]
+            )
+            restart_report["5xx_during_restart_window"] = (
+                summary["5xx"]["total"] - restart_report["5xx_outside_restart_window"]
+            )
         problems = []
         if verdict_writes["lost_writes"]:
             problems.append(f"{verdict_writes['lost_writes']} acknowledged write(s) lost")

@@ -44,6 +44,7 @@ from directory.models import (
     Stage,
     SupportOffer,
 )
+from directory.versions import VersionedAdminMixin, VersionedInlineMixin
 from ess_portal.csv_export import SPREADSHEET, csv_response
 
 
@@ -56,7 +57,7 @@ class HttpsUrlMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class HistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     """History with revert, in French, restoring the tracked many-to-many fields too.
 
     simple_history's revert form starts from `record.instance`, whose many-to-many fields
@@ -272,13 +273,13 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ContactInline(admin.TabularInline):
+class ContactInline(VersionedInlineMixin, admin.TabularInline):
     model = Contact
     extra = 0
     fields = ["first_name", "last_name", "job_title", "email", "phone", "is_public", "consent_date"]
 
 
-class SupportOfferInline(admin.TabularInline):
+class SupportOfferInline(VersionedInlineMixin, admin.TabularInline):
     model = SupportOffer
     form = SupportOfferInlineForm
     fk_name = "provider"
@@ -299,7 +300,7 @@ class SupportOfferInline(admin.TabularInline):
         return formset
 
 
-class CooperationOutInline(admin.TabularInline):
+class CooperationOutInline(VersionedInlineMixin, admin.TabularInline):
     model = Cooperation
     formset = FrenchUniqueInlineFormSet
     fk_name = "source"

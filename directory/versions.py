@@ -137,9 +137,13 @@ class VersionedFormMixin:
         # The version is bookkeeping: carrying it does not make a row changed (and saved).
         return [name for name in super().changed_data if name != VERSION_FIELD]
 
+    def sent_version(self) -> bool:
+        """Whether the submission carries a version at all (the admin's forms always do; a script may not)."""
+        return self.add_prefix(VERSION_FIELD) in self.data
+
     def clean(self):
         cleaned = super().clean()
-        if self.check_own_version and self.instance.pk is not None:
+        if self.check_own_version and self.instance.pk is not None and self.sent_version():
             try:
                 check_version(self.instance, cleaned.get(VERSION_FIELD))
             except StaleEdit as exc:
@@ -172,7 +176,9 @@ class VersionedInlineFormSetMixin:
         touched = [
             form
             for form in self.forms
-            if form.instance.pk is not None and (form.has_changed() or self._should_delete_form(form))
+            if form.instance.pk is not None
+            and form.sent_version()
+            and (form.has_changed() or self._should_delete_form(form))
         ]
         if not touched:
             return

@@ -199,8 +199,9 @@ def test_actor_change_form_query_count(admin_client, django_assert_num_queries, 
     # session, user, actor, its sectors, roles, labels, commune; the four inlines (offers with
     # their stages); the selected sectors and communes served of the autocomplete widgets; the
     # content type of « voir sur le site ». Then one query per offer and per outgoing
-    # cooperation: Django's autocomplete widget fetches each inline row's selected options.
-    with django_assert_num_queries(7 + 5 + 2 + 1 + 2 * rows):
+    # cooperation: Django's autocomplete widget fetches each inline row's selected options. The
+    # versions the form carries: the actor's, and one query for each of the three edited inlines.
+    with django_assert_num_queries(7 + 5 + 2 + 1 + 4 + 2 * rows):
         response = admin_client.get(reverse("admin:directory_actor_change", args=[actor.pk]))
 
     assert response.status_code == 200

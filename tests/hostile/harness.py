@@ -25,7 +25,7 @@ def wire_header(value: str) -> str:
     return value.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
-def send(client, method: str, path: str, query: str = "", body: bytes = b"", content_type: str = "", **headers):
+def send(client, method: str, path: str, *, query: str = "", body: bytes = b"", content_type: str = "", **headers):
     """One request of the corpus, counted; a 5xx's database work is rolled back so the next ones run.
 
     The answer's streamed content (CSV, GeoJSON) is read to the end: a stream that breaks half

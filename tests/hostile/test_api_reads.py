@@ -77,11 +77,11 @@ def test_hostile_query_strings_on_an_api_list_are_a_200_or_a_clear_4xx(hostile_c
     failures = []
     for parameter in parameters:
         for label, query in corpus.query_strings(parameter).items():
-            response = send(hostile_client, "GET", path, query)
+            response = send(hostile_client, "GET", path, query=query)
             if problem := _read_problem(response, query):
                 failures.append((parameter, label, problem))
     for label, query in corpus.HOSTILE_PARAMETER_NAMES.items():
-        response = send(hostile_client, "GET", path, query)
+        response = send(hostile_client, "GET", path, query=query)
         if problem := _read_problem(response, query):
             failures.append(("<name>", label, problem))
     for label, accept in corpus.ACCEPT_VALUES.items():

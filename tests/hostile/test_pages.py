@@ -82,11 +82,11 @@ def test_hostile_query_strings_on_a_page_are_a_200_or_a_4xx(hostile_client, reco
     failures = []
     for parameter in parameters:
         for label, query in corpus.query_strings(parameter).items():
-            response = send(hostile_client, "GET", path, query)
+            response = send(hostile_client, "GET", path, query=query)
             if problem := _page_problem(response, label):
                 failures.append((parameter, label, problem))
     for label, query in corpus.HOSTILE_PARAMETER_NAMES.items():
-        response = send(hostile_client, "GET", path, query)
+        response = send(hostile_client, "GET", path, query=query)
         if problem := _page_problem(response, label):
             failures.append(("<name>", label, problem))
     assert failures == []
