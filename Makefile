@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=insecure-test-key-not-for-production
 
-.PHONY: install run test lint format bench backup restore clean
+.PHONY: install run test lint format bench backup restore soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -33,6 +33,10 @@ run: install
 ## make test: run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: install
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+## make soak: reads and writes against gunicorn on PostgreSQL, PostgreSQL restarted once (bench/soak-results.json); e.g. SOAK_ARGS="--duration 30 --no-restart"
+soak: $(STAMP)
+	$(PY) bench/soak.py $(SOAK_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

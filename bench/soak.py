@@ -571,10 +571,12 @@ def summarise(samples: list[Sample], duration: float) -> dict:
     fivexx = [s for s in samples if s.outcome.isdigit() and int(s.outcome) >= 500]
     n503 = [s for s in fivexx if s.outcome == "503"]
     latencies = defaultdict(list)
+    by_endpoint = defaultdict(list)
     for s in samples:
         if s.outcome.isdigit():
             latencies[s.kind].append(s.latency)
             latencies["all"].append(s.latency)
+            by_endpoint[s.name].append(s.latency)
     return {
         "requests_total": len(samples),
         "requests_per_second": round(len(samples) / duration, 1) if duration else None,
@@ -599,6 +601,10 @@ def summarise(samples: list[Sample], duration: float) -> dict:
         "latency_ms": {
             kind: {"p50": pct(v, 50), "p95": pct(v, 95), "max": round(max(v) * 1000, 1)}
             for kind, v in sorted(latencies.items())
+        },
+        "latency_ms_by_endpoint": {
+            name: {"p50": pct(v, 50), "p95": pct(v, 95), "max": round(max(v) * 1000, 1)}
+            for name, v in sorted(by_endpoint.items())
         },
     }
 
@@ -646,6 +652,10 @@ def print_report(results: dict) -> None:
             f"{r.get('site_recovery_after_db_s')} s after the database "
             f"({r.get('site_recovery_after_restart_start_s')} s after the restart began); 5xx during the "
             f"outage {r.get('5xx_during_restart_window')}, outside it {r.get('5xx_outside_restart_window')}"
+        )
+        print(
+            f"  as the load saw it: last 5xx ended {r.get('last_5xx_relative_to_db_up_s')} s after the database "
+            f"was back; first request sent after that answered 200 in {r.get('first_200_started_after_db_up_s')} s"
         )
     if results.get("server_log_errors"):
         print("exceptions in the server log (count, last line of each traceback):")
@@ -719,8 +729,13 @@ def parse_args(argv=None):
     return args
 
 
+def _terminate(signum, frame):
+    raise KeyboardInterrupt  # SIGTERM cleans up as Ctrl-C does
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
     tmp = Path(tempfile.mkdtemp(prefix="ess-soak-"))
     gunicorn = None
     load = None
@@ -884,6 +899,13 @@ def main(argv=None) -> int:
             restart_report["5xx_during_restart_window"] = (
                 summary["5xx"]["total"] - restart_report["5xx_outside_restart_window"]
             )
+            up = restart_report.get("db_up_at_s")
+            if up is not None:
+                # Recovery as the load saw it (the probe's own requests queue behind the load's).
+                ends_5xx = [x.t + x.latency for x in load.samples if x.outcome.isdigit() and int(x.outcome) >= 500]
+                ok_after = [x.t + x.latency for x in load.samples if x.outcome == "200" and x.t >= up]
+                restart_report["last_5xx_relative_to_db_up_s"] = round(max(ends_5xx) - up, 3) if ends_5xx else None
+                restart_report["first_200_started_after_db_up_s"] = round(min(ok_after) - up, 3) if ok_after else None
         problems = []
         if verdict_writes["lost_writes"]:
             problems.append(f"{verdict_writes['lost_writes']} acknowledged write(s) lost")
