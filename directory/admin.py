@@ -804,6 +804,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     ordering = ["-created_at", "pk"]
     actions = ["revoke"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_activity()
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ApiTokenChangeForm if obj else ApiTokenCreateForm
         form = super().get_form(request, obj, change=change, **kwargs)
@@ -861,9 +864,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
         labels = dict(ApiToken.Scope.choices)
         return ", ".join(str(labels.get(scope, scope)) for scope in obj.scopes) or gettext("lecture publique")
 
-    @admin.display(description=_("actif"), boolean=True)
+    @admin.display(description=_("actif"), boolean=True, ordering="active")
     def is_active_display(self, obj):
-        return obj.is_active
+        return obj.active
 
     @admin.action(description=_("Révoquer les jetons sélectionnés"), permissions=["change"])
     def revoke(self, request, queryset):

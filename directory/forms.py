@@ -11,7 +11,6 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.forms.models import BaseInlineFormSet
-from django.utils import timezone
 from django.utils.text import get_text_list
 from django.utils.translation import gettext_lazy as _
 
@@ -129,12 +128,6 @@ class ActorAdminForm(PublicationStatusFormMixin, forms.ModelForm):
         if "slug" in self.fields:
             self.fields["slug"].help_text = _("Laisser vide : il est déduit du nom.")
 
-    def clean_siret(self):
-        return validators.digits_only(self.cleaned_data.get("siret", ""))
-
-    def clean_siren(self):
-        return validators.digits_only(self.cleaned_data.get("siren", ""))
-
 
 class SupportOfferAdminForm(PublicationStatusFormMixin, forms.ModelForm):
     class Meta:
@@ -236,8 +229,8 @@ class ApiTokenCreateForm(forms.ModelForm):
 
     def clean_expires_on(self):
         day = self.cleaned_data.get("expires_on")
-        if day and day < timezone.localdate():
-            raise forms.ValidationError(_("La date d'expiration est déjà passée."))
+        if day:
+            services.validate_token_expiry(services.token_expiry(day))
         return day
 
 

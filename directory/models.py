@@ -308,9 +308,6 @@ class ActorQuerySet(models.QuerySet):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
         return self.filter(status=PublicationStatus.PUBLISHED)
 
-    def not_archived(self):
-        return self.exclude(status=PublicationStatus.ARCHIVED)
-
     def with_siret(self, value: str):
         """Actors matching a SIRET, or every establishment of a SIREN."""
         compact = validators.digits_only(value)
@@ -621,12 +618,12 @@ class Actor(models.Model):
             validators.validate_coordinates(self.latitude, self.longitude)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-        if (
-            self.neighbourhood_id
-            and self.commune_id
-            and not self.neighbourhood.communes.filter(pk=self.commune_id).exists()
-        ):
-            errors["neighbourhood"] = _("Ce quartier n'est pas situé dans la commune choisie.")
+        try:
+            validators.validate_neighbourhood_in_commune(
+                self.neighbourhood if self.neighbourhood_id else None, self.commune if self.commune_id else None
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
         if self.founded_year and self.founded_year > timezone.now().year:
             errors["founded_year"] = _("L'année de création ne peut pas être dans le futur.")
         if self.rna and self.legal_form and self.legal_form != self.LegalForm.ASSOCIATION:
@@ -877,10 +874,20 @@ def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> 
     return candidate
 
 
+def _token_active_condition() -> Q:
+    """The one rule of a token's validity: not revoked, and not past its expiry."""
+    return Q(revoked_at__isnull=True) & (Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+
+
 class ApiTokenQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(revoked_at__isnull=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        """Tokens that open the API now."""
+        return self.filter(_token_active_condition())
+
+    def with_activity(self):
+        """Annotate `active` (the same rule as `active()`), for lists that show every token."""
+        return self.annotate(
+            active=models.ExpressionWrapper(_token_active_condition(), output_field=models.BooleanField())
         )
 
 
@@ -928,7 +935,3 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
-
-    @property
-    def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())

@@ -41,6 +41,7 @@ def create_api_token(
 
     The secret reads `ess_<prefix>_<random>`; only its SHA-256 is stored.
     """
+    validate_token_expiry(expires_at)
     prefix = secrets.token_hex(4)
     raw = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken(
@@ -283,6 +284,12 @@ def delete_offers(*, offers: Iterable[SupportOffer] | QuerySet, user: User | Non
     return _delete_in_batches(
         SupportOffer.objects.select_for_update().filter(pk__in=pks).order_by("title", "pk"), user=user
     )
+
+
+def validate_token_expiry(expires_at: datetime | None) -> None:
+    """A new token cannot already be expired (the admin, the command and scripts share this check)."""
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError(_("La date d'expiration est déjà passée."), code="token_expired")
 
 
 def token_expiry(day: date) -> datetime:

@@ -151,3 +151,17 @@ def validate_postal_code_in_commune(postal_code: str, commune) -> None:
                 )
             }
         )
+
+
+def validate_neighbourhood_in_commune(neighbourhood, commune) -> None:
+    """A priority neighbourhood must lie in the chosen commune (actors and sites alike)."""
+    if neighbourhood is None or commune is None:
+        return
+    if not neighbourhood.communes.filter(pk=commune.pk).exists():
+        raise ValidationError(
+            {
+                "neighbourhood": ValidationError(
+                    _("Ce quartier n'est pas situé dans la commune choisie."), code="neighbourhood_commune_mismatch"
+                )
+            }
+        )

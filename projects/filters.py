@@ -142,11 +142,6 @@ class SiteFilterSet(PortalFilterSet):
         return queryset.filter(pk__in=_matching_ids(Site, value, "name", "address"))
 
     def filter_available(self, queryset, name, value):
-        open_stages = [Site.Pipeline.IDENTIFIED, Site.Pipeline.NEGOTIATING]
         if value is None:
             return queryset
-        return (
-            queryset.filter(pipeline_stage__in=open_stages)
-            if value
-            else queryset.exclude(pipeline_stage__in=open_stages)
-        )
+        return queryset.available() if value else queryset.exclude(pipeline_stage__in=Site.AVAILABLE_STAGES)

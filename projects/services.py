@@ -146,12 +146,8 @@ def record_measurement(
 ) -> Measurement:
     """Record (or correct) the value of one of the initiative's indicators at a date.
 
-    Refuses an indicator that belongs to another initiative.
+    Refuses an indicator that belongs to another initiative (`Measurement.clean`).
     """
-    if indicator.initiative_id != initiative.pk:
-        raise ValidationError(
-            {"indicator": _("Cet indicateur appartient à un autre projet : choisissez un indicateur de ce projet.")}
-        )
     measurement = Measurement.objects.filter(indicator=indicator, measured_on=measured_on).first() or Measurement(
         indicator=indicator, measured_on=measured_on
     )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, Stage, SupportOffer, Typology
+from directory.models import Actor, Commune, Neighbourhood, Stage, SupportOffer, Typology
 from ess_portal import pages
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
@@ -32,8 +32,6 @@ from projects.models import (
 
 # The map of the sites page shows every current result with coordinates, up to this many.
 MAP_MARKER_LIMIT = 1000
-# Sites still looking for an occupant; the others are engaged, occupied or done.
-AVAILABLE_STAGES = (Site.Pipeline.IDENTIFIED, Site.Pipeline.NEGOTIATING)
 # Colour classes of the lifecycle states in charts and badges (see static/css/projects.css).
 STATUS_CLASSES = {status: f"status-{status}" for status in Initiative.Status.values}
 
@@ -410,14 +408,13 @@ def strategy(request):
 def site_list(request):
     filterset = SiteFilterSet(request.GET, queryset=Site.objects.published())
     results = filterset.qs if filterset.is_valid() else Site.objects.none()
-    published = PublicationStatus.PUBLISHED
     listed = (
         results.for_list()
         .prefetch_related(
             Prefetch("occupants", queryset=Actor.objects.published().order_by("name"), to_attr="public_occupants"),
             Prefetch(
                 "initiatives",
-                queryset=Initiative.objects.filter(publication_status=published).order_by("title"),
+                queryset=Initiative.objects.published().order_by("title"),
                 to_attr="public_initiatives",
             ),
         )
@@ -469,11 +466,11 @@ def site_list(request):
                 {
                     "label": label,
                     "count": stage_counts.get(value, 0),
-                    "available": value in AVAILABLE_STAGES,
+                    "available": value in Site.AVAILABLE_STAGES,
                 }
                 for value, label in Site.Pipeline.choices
             ],
-            "available_stages": AVAILABLE_STAGES,
+            "available_stages": Site.AVAILABLE_STAGES,
             "markers": markers,
             "has_fictional": any(site.is_fictional for site in page.object_list),
             "query_string": pages.query_without(request, "page"),

@@ -71,7 +71,7 @@ def describe_opening_hours(expression: str) -> dict | None:
         cursor = start
         while cursor < end:
             day_end = min(end, datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time()))
-            if cursor.weekday() < 7 and cursor >= _REFERENCE_MONDAY:
+            if cursor >= _REFERENCE_MONDAY:
                 per_day[cursor.weekday()].append(f"{_format_time(cursor)} – {_format_time(day_end, end=True)}")
             cursor = day_end
     names = _weekday_names()

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory.history import ProvenanceHistoricalModel
-from directory.models import Actor, PublicationStatus
+from directory.models import Actor
 from projects import validators
 from projects.models.common import NOTE_MAX_LENGTH, bounded_text
 from projects.models.initiatives import Initiative
@@ -20,7 +20,7 @@ from projects.models.initiatives import Initiative
 class JournalEntryQuerySet(models.QuerySet):
     def public(self):
         """Updates anyone may read: marked public, on a published initiative."""
-        return self.filter(is_public=True, initiative__publication_status=PublicationStatus.PUBLISHED)
+        return self.filter(is_public=True, initiative__in=Initiative.objects.published())
 
 
 class JournalEntry(models.Model):
@@ -69,7 +69,7 @@ def document_upload_to(instance, filename: str) -> str:
 class DocumentQuerySet(models.QuerySet):
     def public(self):
         """Documents anyone may download: marked public, on a published initiative."""
-        return self.filter(is_public=True, initiative__publication_status=PublicationStatus.PUBLISHED)
+        return self.filter(is_public=True, initiative__in=Initiative.objects.published())
 
 
 class Document(models.Model):

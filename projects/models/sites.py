@@ -21,6 +21,10 @@ class SiteQuerySet(models.QuerySet):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
 
+    def available(self):
+        """Sites still looking for an occupant (the others are engaged, occupied or done)."""
+        return self.filter(pipeline_stage__in=Site.AVAILABLE_STAGES)
+
     def for_list(self):
         return self.select_related("commune", "neighbourhood", "owner")
 
@@ -43,6 +47,9 @@ class Site(models.Model):
         AGREEMENT_SIGNED = "agreement_signed", _("convention signée")
         OCCUPIED = "occupied", _("occupé")
         ENDED = "ended", _("occupation terminée")
+
+    # The stages of a site still looking for an occupant.
+    AVAILABLE_STAGES = (Pipeline.IDENTIFIED, Pipeline.NEGOTIATING)
 
     name = models.CharField(_("nom"), max_length=200)
     slug = models.SlugField(_("identifiant d'URL"), max_length=220, unique=True, blank=True)
@@ -161,12 +168,12 @@ class Site(models.Model):
             directory_validators.validate_coordinates(self.latitude, self.longitude)
         except ValidationError as exc:
             errors.update(exc.message_dict)
-        if (
-            self.neighbourhood_id
-            and self.commune_id
-            and not self.neighbourhood.communes.filter(pk=self.commune_id).exists()
-        ):
-            errors["neighbourhood"] = _("Ce quartier n'est pas situé dans la commune choisie.")
+        try:
+            directory_validators.validate_neighbourhood_in_commune(
+                self.neighbourhood if self.neighbourhood_id else None, self.commune if self.commune_id else None
+            )
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
         if self.available_from and self.available_until and self.available_until < self.available_from:
             errors["available_until"] = _("La fin de disponibilité précède son début.")
         if errors:

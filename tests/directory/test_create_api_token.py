@@ -62,7 +62,7 @@ def test_without_name_the_token_is_named_after_the_day():
             ["reseau-fictif", "--expires", "31/12/2099"],
             "Date d'expiration illisible « 31/12/2099 » : attendu AAAA-MM-JJ.",
         ),
-        (["reseau-fictif", "--expires", "2020-01-01"], "La date d'expiration 2020-01-01 est déjà passée."),
+        (["reseau-fictif", "--expires", "2020-01-01"], "La date d'expiration est déjà passée."),
         (["reseau-fictif", "--name", "x" * 101], "au plus 100 caractères"),
     ],
 )

@@ -52,8 +52,6 @@ class Command(BaseCommand):
                 day = date.fromisoformat(expires)
             except ValueError:
                 raise CommandError(f"Date d'expiration illisible « {expires} » : attendu AAAA-MM-JJ.") from None
-            if day < timezone.localdate():
-                raise CommandError(f"La date d'expiration {day.isoformat()} est déjà passée.")
             expires_at = services.token_expiry(day)
 
         name = name.strip() or f"Jeton du {timezone.localdate().isoformat()}"
