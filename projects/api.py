@@ -371,6 +371,20 @@ def site_queryset(request):
     )
 
 
+# What PUT and PATCH of an initiative share in the schema.
+INITIATIVE_UPDATE = {
+    "description": _(
+        "Jeton avec le droit write:initiatives, sur un projet que son organisation porte : porteur du projet, "
+        "ou impliquée avec le rôle « porteur ». Une organisation impliquée dans un autre rôle (partenaire, "
+        "financeur, bénéficiaire…) ne modifie rien du projet (403). If-Match obligatoire (absent : 428 ; "
+        "périmé : 412). Un changement de statut suit le cycle de vie ; validé, en cours et terminé exigent une "
+        "revue énergétique approuvée (sinon 400). Les textes longs ont une taille maximale (sinon 400)."
+    ),
+    "request": InitiativeWriteSerializer,
+    "responses": {200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
+}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Projets de la stratégie (liste filtrable)"),
@@ -381,28 +395,10 @@ def site_queryset(request):
         responses={200: InitiativeDetailSerializer, **read_responses()},
     ),
     update=extend_schema(
-        summary=_("Modifier un projet que son organisation porte (If-Match obligatoire)"),
-        description=_(
-            "Jeton avec le droit write:initiatives, sur un projet que son organisation porte : porteur du projet, "
-            "ou impliquée avec le rôle « porteur ». Une organisation impliquée dans un autre rôle (partenaire, "
-            "financeur, bénéficiaire…) ne modifie rien du projet (403). If-Match obligatoire (absent : 428 ; "
-            "périmé : 412). Un changement de statut suit le cycle de vie ; validé, en cours et terminé exigent une "
-            "revue énergétique approuvée (sinon 400). Les textes longs ont une taille maximale (sinon 400)."
-        ),
-        request=InitiativeWriteSerializer,
-        responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
+        summary=_("Modifier un projet que son organisation porte (If-Match obligatoire)"), **INITIATIVE_UPDATE
     ),
     partial_update=extend_schema(
-        summary=_("Modifier en partie un projet que son organisation porte (If-Match obligatoire)"),
-        description=_(
-            "Jeton avec le droit write:initiatives, sur un projet que son organisation porte : porteur du projet, "
-            "ou impliquée avec le rôle « porteur ». Une organisation impliquée dans un autre rôle (partenaire, "
-            "financeur, bénéficiaire…) ne modifie rien du projet (403). If-Match obligatoire (absent : 428 ; "
-            "périmé : 412). Un changement de statut suit le cycle de vie ; validé, en cours et terminé exigent une "
-            "revue énergétique approuvée (sinon 400). Les textes longs ont une taille maximale (sinon 400)."
-        ),
-        request=InitiativeWriteSerializer,
-        responses={200: InitiativeDetailSerializer, **error_responses(*WRITE_ERRORS)},
+        summary=_("Modifier en partie un projet que son organisation porte (If-Match obligatoire)"), **INITIATIVE_UPDATE
     ),
 )
 class InitiativeViewSet(

@@ -239,6 +239,18 @@ def actor_csv_row(data: dict) -> dict:
     return row
 
 
+# What PUT and PATCH of an actor share in the schema.
+ACTOR_UPDATE = {
+    "description": _(
+        "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
+        "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412, avec qui a modifié quoi). "
+        "Consigné dans l'historique."
+    ),
+    "request": ActorWriteSerializer,
+    "responses": {200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
+}
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Acteurs (liste filtrable)"),
@@ -260,23 +272,9 @@ def actor_csv_row(data: dict) -> dict:
         request=ActorWriteSerializer,
         responses={201: ActorSerializer, **error_responses(400, 401, 403, 406, 415, 429)},
     ),
-    update=extend_schema(
-        summary=_("Modifier la fiche de son organisation (If-Match obligatoire)"),
-        description=_(
-            "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
-            "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412). Consigné dans l'historique."
-        ),
-        request=ActorWriteSerializer,
-        responses={200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
-    ),
+    update=extend_schema(summary=_("Modifier la fiche de son organisation (If-Match obligatoire)"), **ACTOR_UPDATE),
     partial_update=extend_schema(
-        summary=_("Modifier en partie la fiche de son organisation (If-Match obligatoire)"),
-        description=_(
-            "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
-            "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412). Consigné dans l'historique."
-        ),
-        request=ActorWriteSerializer,
-        responses={200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
+        summary=_("Modifier en partie la fiche de son organisation (If-Match obligatoire)"), **ACTOR_UPDATE
     ),
 )
 class ActorViewSet(
