@@ -163,7 +163,7 @@ def test_the_demo_is_the_same_for_the_same_seed_and_differs_for_another():
     neighbourhoods = {"93048": ["la-noue-malassis-le-plateau"]}
 
     def names(seed):
-        return [plan.name for plan in demo._plan_actors(random.Random(seed), neighbourhoods)]
+        return [plan.name for plan in demo.plan_actors(random.Random(seed), neighbourhoods)]
 
     assert names(2019) == names(2019)
     assert names(2019) != names(2020)
@@ -179,7 +179,7 @@ def test_every_demo_record_is_visibly_fictional(demo_counts):
         assert not actor.email or actor.email.endswith("@example.org")
         assert not actor.website or actor.website.startswith("https://example.org/")
         assert not actor.phone or DEMO_PHONE.match(actor.phone), actor.phone
-        assert not actor.address or any(actor.address.endswith(street) for street in demo.STREETS)
+        assert not actor.address or any(actor.address.endswith(street) for street in demo.vocabulary.STREETS)
     for contact in Contact.objects.all():
         assert contact.email.endswith("@example.org")
         assert not contact.phone or DEMO_PHONE.match(contact.phone)
@@ -214,7 +214,7 @@ def test_the_demo_covers_every_kind_of_actor(demo_counts):
     assert set(actors.values_list("typology", flat=True)) == set(Typology.values)
     assert set(actors.values_list("status", flat=True)) == set(PublicationStatus.values)
     assert set(actors.values_list("roles__slug", flat=True)) == set(Role.objects.values_list("slug", flat=True))
-    assert set(actors.values_list("commune__insee_code", flat=True)) - {None} == set(demo.COMMUNES)
+    assert set(actors.values_list("commune__insee_code", flat=True)) - {None} == set(demo.vocabulary.COMMUNES)
     assert actors.filter(neighbourhood__isnull=False).count() >= 20
     assert actors.filter(labels__isnull=False).distinct().count() >= 50
     assert actors.filter(employees__isnull=False, volunteers__isnull=False, founded_year__isnull=False).exists()
