@@ -439,6 +439,11 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
                 name="projects_initiative_deleted",
             ),
             path(
+                "supprimes/lieux/<uuid:batch>/restaurer/",
+                self.admin_site.admin_view(self.restore_site_view),
+                name="projects_site_restore",
+            ),
+            path(
                 "supprimes/<uuid:batch>/restaurer/",
                 self.admin_site.admin_view(self.restore_view),
                 name="projects_initiative_restore",
@@ -595,11 +600,18 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
             .select_related("history_user")
             .order_by("-history_date", "-history_id")
         )
+        deleted_sites = (
+            Site.history.filter(history_type="-", history_batch__isnull=False)
+            .filter(~Exists(Site.objects.filter(pk=OuterRef("id"))))
+            .select_related("history_user")
+            .order_by("-history_date", "-history_id")
+        )
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Projets supprimés"),
+            "title": gettext("Projets et lieux supprimés"),
             "opts": self.model._meta,
             "deleted": deleted,
+            "deleted_sites": deleted_sites,
         }
         return TemplateResponse(request, "admin/projects/initiative/deleted.html", context)
 
@@ -620,6 +632,25 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:projects_initiative_change", args=[initiative.pk]))
+
+    def restore_site_view(self, request, batch: uuid.UUID):
+        if not self.has_delete_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        try:
+            with provenance(Origin.ADMIN, gettext("restauration")):
+                site = services.restore_site(batch=batch, by=request.user)
+        except ValidationError as exc:
+            self.message_user(request, " ".join(exc.messages), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:projects_initiative_deleted"))
+        self.message_user(
+            request,
+            gettext("« %(name)s » est restauré avec ses occupants ; reliez-le de nouveau à ses projets.")
+            % {"name": site.name},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:projects_site_change", args=[site.pk]))
 
     # -- status changes
 

@@ -263,3 +263,17 @@ def restore_initiative(*, batch: uuid.UUID, by: User | None) -> Initiative:
     initiative = Initiative.objects.get(pk=initiative_ids[0])
     lifecycle.validate_energy_gate(initiative, initiative.status)
     return initiative
+
+
+@transaction.atomic
+def restore_site(*, batch: uuid.UUID, by: User | None) -> Site:
+    """Bring back a site deleted in `batch`, with its occupants.
+
+    Its links to initiatives belong to the initiatives (their history keeps them): staff link it again.
+    """
+    records = deleted_records(batch)
+    site_ids = [record.id for record in records if record.instance_type is Site]
+    if not site_ids or Site.objects.filter(pk__in=site_ids).exists():
+        raise ValidationError(_("Ce lot ne contient aucun lieu à restaurer (déjà restauré ?)."), code="nothing")
+    restore_batch(batch=batch, user=by, reason=_("Restauré après suppression"))
+    return Site.objects.get(pk=site_ids[0])

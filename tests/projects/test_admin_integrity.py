@@ -13,6 +13,7 @@ from django.urls import reverse
 from directory.models import PublicationStatus
 from projects import services
 from projects.models import EnergyReview, Initiative, Site
+from tests.factories import actor
 from tests.projects import factories as f
 from tests.projects.test_admin import change_url, form_data
 from tests.projects.test_integrity import counts, initiative_with_children
@@ -176,11 +177,21 @@ def test_bulk_deletion_gives_each_initiative_its_own_batch(staff_client):
     assert len(batches) == 2 and None not in batches
 
 
-def test_a_superuser_deletes_a_site_as_a_batch(staff_client):
-    site = f.site()
+def test_a_superuser_deletes_a_site_as_a_batch_and_restores_it_with_its_occupants(staff_client):
+    site = f.site(name="Friche fictive supprimée")
+    occupants = [actor(), actor()]
+    site.occupants.set(occupants)
     staff_client.post(reverse("admin:projects_site_delete", args=[site.pk]), {"post": "yes"})
     assert not Site.objects.filter(pk=site.pk).exists()
-    assert Site.history.get(id=site.pk, history_type="-").history_batch is not None
+    record = Site.history.get(id=site.pk, history_type="-")
+    assert record.history_batch is not None
+
+    assert "Friche fictive supprimée" in staff_client.get(DELETED).content.decode()
+    response = staff_client.post(reverse("admin:projects_site_restore", args=[record.history_batch]))
+    assert response.status_code == 302
+    restored = Site.objects.get(pk=site.pk)
+    assert set(restored.occupants.all()) == set(occupants)
+    assert list(staff_client.get(DELETED).context["deleted_sites"]) == []
 
 
 def test_the_deleted_page_is_for_superusers(moderator_client):
@@ -191,8 +202,8 @@ def test_the_deleted_page_is_for_superusers(moderator_client):
 def test_deleted_page_query_count_does_not_grow(size, staff_client, staff_user, django_assert_num_queries):
     for _ in range(size):
         services.delete_initiative(initiative=f.initiative(), by=staff_user)
-    # session, user, deleted initiatives with who deleted them
-    with django_assert_num_queries(3):
+    # session, user, deleted initiatives with who deleted them, deleted sites with who deleted them
+    with django_assert_num_queries(4):
         response = staff_client.get(DELETED)
     assert response.status_code == 200
     assert len(response.context["deleted"]) == size
