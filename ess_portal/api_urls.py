@@ -37,5 +37,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
     path("", include(router.urls)),
-    re_path(r"^.*$", not_found),
+    # Any other address, newlines included: the API's JSON 404.
+    re_path(r"^[\s\S]*$", not_found),
 ]

@@ -1,6 +1,7 @@
 """Conditional requests: ETag and Last-Modified on reads (304), If-Match on writes (412/428)."""
 
 import hashlib
+import re
 
 from django.db import transaction
 from django.http import StreamingHttpResponse
@@ -27,6 +28,10 @@ def etag_for(data, version: int | None = None) -> str:
     return f'"{version}.{digest}"' if version is not None else f'"{digest}"'
 
 
+# `"<version>.<digest>"`: the version is a history row's id (ASCII digits, far fewer than 19).
+_VERSION_TAG = re.compile(r"[0-9]{1,18}\.[0-9a-f]*")
+
+
 def _etag_values(header: str) -> list[str]:
     # Proxies that compress may weaken an ETag (W/"…"); the value is what counts.
     return [value.strip().removeprefix("W/") for value in header.split(",") if value.strip()]
@@ -41,7 +46,7 @@ def check_if_match(request, obj, current_data) -> None:
     if not header or header == "*":
         raise PreconditionRequired()
     tags = [value.strip('"') for value in _etag_values(header)]
-    versions = [int(tag.split(".", 1)[0]) for tag in tags if "." in tag and tag.split(".", 1)[0].isdigit()]
+    versions = [int(tag.split(".", 1)[0]) for tag in tags if _VERSION_TAG.fullmatch(tag)]
     if current_version(obj) is None:
         # A record without history yet: its representation is its version.
         if etag_for(current_data).strip('"') not in tags:

@@ -1,6 +1,7 @@
 """The one body format of the API, JSON, read with bounds a hostile client cannot push past."""
 
 import codecs
+from json import JSONDecodeError
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +63,12 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(
                 _("JSON trop imbriqué (%(max)s niveaux au plus).") % {"max": MAX_DEPTH}
             ) from None
-        except ValueError as exc:
-            raise exceptions.ParseError(_("JSON invalide : %(error)s") % {"error": exc}) from None
+        except JSONDecodeError as exc:
+            raise exceptions.ParseError(
+                _("JSON invalide (ligne %(line)s, colonne %(column)s).") % {"line": exc.lineno, "column": exc.colno}
+            ) from None
+        except ValueError:
+            # strict_constant: NaN and Infinity are not JSON.
+            raise exceptions.ParseError(_("JSON invalide : NaN et Infinity ne sont pas des nombres JSON.")) from None
         check_json_value(data)
         return data

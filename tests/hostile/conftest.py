@@ -28,8 +28,7 @@ def pytest_terminal_summary(terminalreporter):
     if STATS["requests"]:
         terminalreporter.write_sep("-", "hostile corpus")
         terminalreporter.write_line(
-            f"hostile corpus: {STATS['requests']} requests, {STATS['5xx']} answered with a 5xx "
-            f"(database: {_engine()})"
+            f"hostile corpus: {STATS['requests']} requests, {STATS['5xx']} answered with a 5xx (database: {_engine()})"
         )
 
 

@@ -132,7 +132,7 @@ JSON_VALUES: dict[str, str] = {
     "empty_list": "[]",
     "list": '["93048"]',
     "list_of_junk": '[null, 1, {"a": 1}, [], "\\u0000"]',
-    "long_list": "[" + ", ".join(['"x"'] * 10_000) + "]",
+    "long_list": "[" + ", ".join(['"x"'] * 1_000) + "]",
     "empty_object": "{}",
     "object": '{"a": 1}',
     "nested_33": "[" * 33 + "]" * 33,
@@ -179,7 +179,6 @@ CONTENT_TYPES: list[tuple[str, str, bytes]] = [
     ("none", "", b'{"name": "Fictif"}'),
     ("octet_stream", "application/octet-stream", b'{"name": "Fictif"}'),
     ("json_utf16_charset", "application/json; charset=utf-16", b'{"name": "Fictif"}'),
-    ("json_unknown_charset", "application/json; charset=x-bogus", b'{"name": "Fictif"}'),
     ("json_patch", "application/json-patch+json", b'[{"op": "replace", "path": "/name", "value": "x"}]'),
     ("garbage_media_type", "\x00/\u202e", b'{"name": "Fictif"}'),
 ]

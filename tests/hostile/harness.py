@@ -21,8 +21,16 @@ ENGLISH = re.compile(
 
 
 def wire_header(value: str) -> str:
-    """A header value as a WSGI server hands it over: the UTF-8 bytes read as latin-1."""
-    return value.encode("utf-8", "surrogatepass").decode("latin-1")
+    """A header value as a WSGI server hands it over (text decoded as latin-1).
+
+    Latin-1 text stands for the bytes a client sent as they are; other text (U+202E…) is sent as
+    its UTF-8 bytes, which the server reads as latin-1.
+    """
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "surrogatepass").decode("latin-1")
+    return value
 
 
 def send(client, method: str, path: str, *, query: str = "", body: bytes = b"", content_type: str = "", **headers):
@@ -41,7 +49,7 @@ def send(client, method: str, path: str, *, query: str = "", body: bytes = b"", 
             response = client.generic(method, url, body, **extra)
             if response.streaming:
                 response.content_bytes = b"".join(response.streaming_content)
-        except Exception as exc:  # noqa: BLE001 — a view's crash is what the corpus looks for
+        except Exception as exc:  # a streamed body that breaks half way is what the corpus looks for
             response = _BrokenStream(exc)
         if response.status_code >= 500:
             STATS["5xx"] += 1
@@ -61,6 +69,15 @@ class _BrokenStream:
 
     def json(self):
         return {"stream_error": repr(self.exc)}
+
+
+def query_shapes(parameters) -> dict[str, dict[str, str]]:
+    """For each shape of the corpus (`corpus.query_strings` labels), the query piece of each parameter."""
+    from tests.hostile.corpus import query_strings
+
+    per_parameter = {parameter: query_strings(parameter) for parameter in parameters}
+    labels = next(iter(per_parameter.values())).keys() if per_parameter else []
+    return {label: {parameter: pieces[label] for parameter, pieces in per_parameter.items()} for label in labels}
 
 
 def query_names(query: str) -> set[str]:
@@ -141,3 +158,8 @@ def changes(before: tuple, after: tuple) -> dict:
         {field: (fields_before[field], value) for field, value in fields_after.items() if fields_before[field] != value}
     )
     return diff
+
+
+def report(failures: list) -> str:
+    """The failures of a corpus loop, one a line (pytest would cut a long list short)."""
+    return f"{len(failures)} failures:\n" + "\n".join(repr(failure)[:500] for failure in failures)

@@ -15,7 +15,7 @@ from directory.models import Actor, ApiToken, PublicationStatus
 from projects.api import InitiativeWriteSerializer
 from tests import factories
 from tests.hostile import corpus
-from tests.hostile.harness import api_error_problem, changes, database_state, send
+from tests.hostile.harness import api_error_problem, changes, database_state, report, send
 from tests.projects import factories as project_factories
 
 pytestmark = pytest.mark.django_db
@@ -24,16 +24,19 @@ JSON = "application/json"
 # Answers that mean the harness, not the corpus, was refused: the attack never reached validation.
 HARNESS_REFUSALS = {401, 403, 412, 428}
 
+# If-Match values whose version looks like digits to str.isdigit() but not to int(): a 500 today.
+KNOWN_IF_MATCH_CRASHES = ["version_past_int_digits", "superscript_digit_version"]
+
 
 def writable_fields(serializer_class) -> list[str]:
     return [name for name, field in serializer_class().fields.items() if not field.read_only]
 
 
-def body_with(base: dict, field: str | None = None, fragment: str | None = None) -> bytes:
-    """`base` as a JSON object, with `field` set to the raw JSON `fragment`."""
-    members = [f"{json.dumps(key)}: {json.dumps(value)}" for key, value in base.items() if key != field]
-    if field is not None:
-        members.append(f"{json.dumps(field)}: {fragment}")
+def body_with(base: dict, fragments: dict[str, str] | None = None) -> bytes:
+    """`base` as a JSON object, with each field of `fragments` set to its raw JSON fragment."""
+    fragments = fragments or {}
+    members = [f"{json.dumps(key)}: {json.dumps(value)}" for key, value in base.items() if key not in fragments]
+    members += [f"{json.dumps(field)}: {fragment}" for field, fragment in fragments.items()]
     return ("{" + ", ".join(members) + "}").encode()
 
 
@@ -45,6 +48,9 @@ class Target:
         self.headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
         self.guarded = guarded
         self.etag = self.read_etag() if guarded else None
+        # What the database held before the first attack or after the last accepted write: a refusal
+        # must leave it so.
+        self.state = None
 
     def read_etag(self) -> str:
         return send(self.client, "GET", self.path)["ETag"]
@@ -55,41 +61,72 @@ class Target:
 
     def accepts_base(self) -> None:
         """The base body goes through: the corpus's refusals are about the attack, not the harness."""
-        response = self.send(body_with(self.base))
+        response, problems = self.attempt("base", body_with(self.base))
         assert response.status_code in (200, 201), _excerpt(response)
-        assert self.accepted_problems("base", response) == []
+        assert problems == []
 
-    def throw(
-        self, attacks: dict[str, tuple[bytes, str]], *, may_succeed: bool = True, refusals=None, **headers
-    ) -> list:
-        """Send each (body, content type); return what went wrong (an empty list when nothing did).
+    def attempt(self, label: str, body: bytes, content_type: str = JSON, *, may_succeed=True, refusals=None, **headers):
+        """Send one attack; return the answer and what went wrong with it (an empty list when nothing did).
 
         `refusals` are the statuses a refusal may have (by default any 4xx that is not the harness's
         own: a missing token, scope or If-Match).
         """
+        if self.state is None:
+            self.state = database_state(self.record)
+        response = self.send(body, content_type, **headers)
+        status = response.status_code
+        if status in (200, 201):
+            before, self.state = self.state, database_state(self.record)
+            problems = self.accepted_problems(label, response, before[0], self.state[0])
+            return response, problems if may_succeed else [(label, "accepted", status, _excerpt(response))]
+        allowed = refusals if refusals is not None else set(range(400, 500)) - HARNESS_REFUSALS
+        if status not in allowed:
+            return response, [(label, status, _excerpt(response))]
         failures = []
-        before = database_state(self.record)
+        if problem := api_error_problem(response):
+            failures.append((label, problem))
+        after = database_state(self.record)
+        if after != self.state:
+            failures.append((label, "refused but changed", changes(self.state, after)))
+            self.state = after
+        return response, failures
+
+    def throw(self, attacks: dict[str, tuple[bytes, str]], **options) -> list:
+        """`attempt` each (body, content type) of `attacks`; return every failure."""
+        failures = []
         for label, (body, content_type) in attacks.items():
-            response = self.send(body, content_type, **headers)
-            status = response.status_code
-            if status in (200, 201) and may_succeed:
-                failures += self.accepted_problems(label, response)
-                before = database_state(self.record)
-                continue
-            allowed = refusals if refusals is not None else set(range(400, 500)) - HARNESS_REFUSALS
-            if status not in allowed:
-                failures.append((label, status, _excerpt(response)))
-                continue
-            if problem := api_error_problem(response):
-                failures.append((label, problem))
-            after = database_state(self.record)
-            if after != before:
-                failures.append((label, "refused but changed", changes(before, after)))
-                before = after
+            failures += self.attempt(label, body, content_type, **options)[1]
         return failures
 
-    def accepted_problems(self, label: str, response) -> list:
+    def throw_at_fields(self, fields: list[str], label: str, fragment: str) -> list:
+        """One value of the corpus at every field at once; the fields the answer refuses are dropped and
+        the rest sent again, until the write is accepted. Every field thus validates the value, and every
+        field that accepts it takes it through the model's rules to the database."""
+        failures = []
+        remaining = list(fields)
+        while remaining:
+            response, problems = self.attempt(label, body_with(self.base, dict.fromkeys(remaining, fragment)))
+            failures += problems
+            if problems or response.status_code in (200, 201):
+                break
+            body = response.json()
+            if body["code"] == "parse_error":
+                # The value is not JSON any field could hold (a lone surrogate, nesting too deep).
+                break
+            refused = set(body["errors"]) & set(remaining)
+            if not refused:
+                # A rule across fields (or on a field not sent): each remaining field on its own.
+                for field in remaining if len(remaining) > 1 else []:
+                    failures += self.attempt(f"{field}={label}", body_with(self.base, {field: fragment}))[1]
+                break
+            remaining = [field for field in remaining if field not in refused]
+        return failures
+
+    def accepted_problems(self, label: str, response, counts_before: dict, counts_after: dict) -> list:
         if self.method == "POST":
+            table = Actor._meta.db_table
+            if counts_after[table] != counts_before[table] + 1:
+                return [(label, "not one new actor", counts_before[table], counts_after[table])]
             created = Actor.objects.order_by("-pk").first()
             # A partner's proposal waits for review, whatever the body says.
             if (created.status, created.source) != (PublicationStatus.PENDING, Actor.Source.PARTNER_API):
@@ -107,7 +144,6 @@ def _excerpt(response) -> str:
 
 
 ACTOR_BASE = {"name": "Structure fictive", "legal_form": "association", "commune": "93048", "postal_code": "93100"}
-INITIATIVE_BASE = {"title": "Projet fictif", "summary": "Un projet fictif pour les tests."}
 
 
 def actor_targets(client) -> dict[str, Target]:
@@ -146,22 +182,25 @@ TARGET_NAMES = [name for name, _serializer in FIELD_TARGETS]
 def test_each_writable_field_against_the_corpus(hostile_client, target_name, serializer_class):
     target = targets(hostile_client)[target_name]
     target.accepts_base()
+    fields = writable_fields(serializer_class)
     failures = []
-    for field in writable_fields(serializer_class):
-        attacks = {
-            f"{field}={label}": (body_with(target.base, field, fragment), JSON)
-            for label, fragment in corpus.JSON_VALUES.items()
-        }
-        failures += target.throw(attacks)
-    assert failures == []
+    for label, fragment in corpus.JSON_VALUES.items():
+        failures += target.throw_at_fields(fields, label, fragment)
+    assert failures == [], report(failures)
 
 
 @pytest.mark.parametrize("target_name", TARGET_NAMES)
 def test_hostile_whole_bodies_are_refused_and_change_nothing(hostile_client, target_name):
     target = targets(hostile_client)[target_name]
     attacks = {label: (body, JSON) for label, body in corpus.BODIES.items()}
-    attacks.update({f"content_type={label}": (body, content_type) for label, content_type, body in corpus.CONTENT_TYPES})
-    assert target.throw(attacks, may_succeed=False) == []
+    attacks.update(
+        {f"content_type={label}": (body, content_type) for label, content_type, body in corpus.CONTENT_TYPES}
+    )
+    failures = target.throw(attacks, may_succeed=False)
+    # A charset Python does not know is ignored, as Django does: the body is read as UTF-8.
+    body = body_with({**target.base, "description": "Texte fictif."})
+    failures += target.attempt("unknown_charset", body, "application/json; charset=x-bogus")[1]
+    assert failures == [], report(failures)
 
 
 @pytest.mark.parametrize("target_name", TARGET_NAMES)
@@ -171,7 +210,7 @@ def test_bodies_over_the_upload_limit_are_413_or_415(hostile_client, settings, t
     padding = "x" * 2000
     attacks = {
         "json": (body_with({**target.base, "description": padding}), JSON),
-        "json_of_escapes": (body_with({**target.base, "description": "\u00e9" * 200}), JSON),
+        "json_of_escapes": (body_with(target.base, {"description": '"' + "\\u00e9" * 200 + '"'}), JSON),
         "form": (f"name={padding}".encode(), "application/x-www-form-urlencoded"),
         "multipart": (
             b'--B\r\nContent-Disposition: form-data; name="name"\r\n\r\n' + padding.encode() + b"\r\n--B--\r\n",
@@ -179,7 +218,7 @@ def test_bodies_over_the_upload_limit_are_413_or_415(hostile_client, settings, t
         ),
     }
     failures = target.throw(attacks, may_succeed=False)
-    assert failures == []
+    assert failures == [], report(failures)
     response = target.send(attacks["json"][0])
     assert response.status_code == 413
     assert response.json() == {
@@ -191,12 +230,12 @@ def test_bodies_over_the_upload_limit_are_413_or_415(hostile_client, settings, t
 
 
 @pytest.mark.parametrize("target_name", TARGET_NAMES)
-def test_a_lying_content_length_is_refused(hostile_client, target_name):
+def test_a_broken_content_length_is_answered_without_a_crash(hostile_client, target_name):
     target = targets(hostile_client)[target_name]
     body = body_with({**target.base, "description": "Texte fictif."})
     for length in ["-1", "abc", "0", ""]:
-        failures = target.throw({f"content_length={length}": (body, JSON)}, CONTENT_LENGTH=length)
-        assert failures == [], length
+        failures = target.attempt(f"content_length={length}", body, CONTENT_LENGTH=length)[1]
+        assert failures == [], report(failures)
 
 
 @pytest.mark.parametrize("target_name", ["PATCH actor", "PUT actor", "PATCH initiative"])
@@ -206,10 +245,12 @@ def test_hostile_if_match_headers_are_a_412_or_428(hostile_client, target_name):
     body = body_with({**target.base, "description": "Texte fictif."})
     failures = []
     for label, value in corpus.IF_MATCH_VALUES.items():
+        if label in KNOWN_IF_MATCH_CRASHES:
+            continue  # test_an_if_match_version_int_cannot_read_is_a_412 keeps them
         failures += target.throw(
             {f"if_match={label}": (body, JSON)}, may_succeed=False, refusals={412, 428}, HTTP_IF_MATCH=value
         )
-    assert failures == []
+    assert failures == [], report(failures)
 
 
 @pytest.mark.parametrize("target_name", TARGET_NAMES)
@@ -221,7 +262,7 @@ def test_hostile_authorization_headers_are_a_401(hostile_client, target_name):
         failures += target.throw(
             {f"authorization={label}": (body, JSON)}, may_succeed=False, refusals={401}, HTTP_AUTHORIZATION=value
         )
-    assert failures == []
+    assert failures == [], report(failures)
 
 
 def test_writes_on_hostile_lookups_are_a_404_and_change_nothing(hostile_client):
@@ -245,4 +286,14 @@ def test_writes_on_hostile_lookups_are_a_404_and_change_nothing(hostile_client):
                 if response.status_code != 404 or api_error_problem(response):
                     failures.append((label, method, collection, response.status_code, _excerpt(response)))
         assert database_state(target.record) == before
-    assert failures == []
+    assert failures == [], report(failures)
+
+
+@pytest.mark.parametrize("label", KNOWN_IF_MATCH_CRASHES)
+def test_an_if_match_version_int_cannot_read_is_a_412(hostile_client, label):
+    target = targets(hostile_client)["PATCH actor"]
+    before = database_state(target.record)
+    response = target.send(b'{"description": "x"}', HTTP_IF_MATCH=corpus.IF_MATCH_VALUES[label])
+    assert database_state(target.record) == before
+    assert response.status_code == 412
+    assert response.json()["code"] == "precondition_failed"
