@@ -6,10 +6,13 @@ from; `check_version` locks the row and refuses the write when the record has mo
 naming who changed which fields — so that no edit is lost without a word.
 """
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +118,7 @@ def check_version(obj: models.Model, expected: int | None) -> None:
 # Staff forms: each edit form remembers the version it was opened at.
 
 VERSION_FIELD = "record_version"
+VERSIONS_FIELD = "VERSIONS"
 
 
 class VersionedFormMixin:
@@ -124,12 +128,10 @@ class VersionedFormMixin:
     and, now, the current version, so that saving again (having looked) applies it on purpose.
     """
 
-    check_own_version = True
-
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields[VERSION_FIELD] = forms.IntegerField(required=False, widget=forms.HiddenInput)
-        if not self.is_bound and self.check_own_version and VERSION_FIELD not in self.initial:
+        if not self.is_bound and VERSION_FIELD not in self.initial:
             self.initial[VERSION_FIELD] = current_version(self.instance)
 
     @property
@@ -143,7 +145,7 @@ class VersionedFormMixin:
 
     def clean(self):
         cleaned = super().clean()
-        if self.check_own_version and self.instance.pk is not None and self.sent_version():
+        if self.instance.pk is not None and self.sent_version():
             try:
                 check_version(self.instance, cleaned.get(VERSION_FIELD))
             except StaleEdit as exc:
@@ -158,12 +160,18 @@ class VersionedFormMixin:
 
 
 class VersionedInlineFormSetMixin:
-    """An inline formset whose changed and deleted rows are checked against their versions, in two queries."""
+    """An inline formset whose changed and deleted rows are checked against their versions, in two queries.
 
-    def _construct_form(self, i, **kwargs):
-        form = super()._construct_form(i, **kwargs)
-        if not self.is_bound and form.instance.pk is not None:
-            form.initial[VERSION_FIELD] = self._initial_versions().get(form.instance.pk)
+    The rows' versions travel in the formset's management form (`<prefix>-VERSIONS`, JSON mapping each
+    row's primary key to its version), which the admin renders whole with the formset.
+    """
+
+    @cached_property
+    def management_form(self):
+        form = super().management_form
+        form.fields[VERSIONS_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
+        if not self.is_bound:
+            form.initial[VERSIONS_FIELD] = json.dumps({str(pk): v for pk, v in self._initial_versions().items()})
         return form
 
     def _initial_versions(self) -> dict:
@@ -171,14 +179,25 @@ class VersionedInlineFormSetMixin:
             self._versions = current_versions(self.model, [obj.pk for obj in self.get_queryset()])
         return self._versions
 
+    def _sent_versions(self) -> dict | None:
+        raw = self.data.get(f"{self.prefix}-{VERSIONS_FIELD}")
+        if raw is None:
+            return None  # a script posting by hand; the admin's forms always send it
+        try:
+            sent = json.loads(raw)
+        except ValueError:
+            return {}
+        return sent if isinstance(sent, dict) else {}
+
     def clean(self):
         super().clean()
+        sent = self._sent_versions()
+        if sent is None:
+            return
         touched = [
             form
             for form in self.forms
-            if form.instance.pk is not None
-            and form.sent_version()
-            and (form.has_changed() or self._should_delete_form(form))
+            if form.instance.pk is not None and (form.has_changed() or self._should_delete_form(form))
         ]
         if not touched:
             return
@@ -186,16 +205,19 @@ class VersionedInlineFormSetMixin:
         # Lock the rows about to be written, then read their versions under the lock.
         list(self.model._default_manager.select_for_update().filter(pk__in=pks).values_list("pk"))
         versions = current_versions(self.model, pks)
+        stale = False
         for form in touched:
             current = versions.get(form.instance.pk)
-            expected = form.cleaned_data.get(VERSION_FIELD) if hasattr(form, "cleaned_data") else None
+            expected = sent.get(str(form.instance.pk))
             if current is not None and expected != current:
-                form.refuse_stale(StaleEdit(stale_message(form.instance, expected), current=current))
-
-
-class VersionedInlineForm(VersionedFormMixin, forms.ModelForm):
-    # Rows are checked all at once by the formset.
-    check_own_version = False
+                form.add_error(None, StaleEdit(stale_message(form.instance, expected), current=current))
+                sent[str(form.instance.pk)] = current
+                stale = True
+        if stale:
+            # The form comes back carrying the current versions: saving again applies it knowingly.
+            management = self.management_form
+            management.data = management.data.copy()
+            management.data[f"{self.prefix}-{VERSIONS_FIELD}"] = json.dumps(sent)
 
 
 class VersionedAdminMixin:
@@ -212,7 +234,6 @@ class VersionedInlineMixin:
     """InlineModelAdmin: each row carries its version; stale rows are refused with the form."""
 
     def get_formset(self, request, obj=None, **kwargs):
-        kwargs.setdefault("form", type("VersionedRowForm", (VersionedInlineForm, self.form), {}))
         formset = super().get_formset(request, obj, **kwargs)
         if issubclass(formset, VersionedInlineFormSetMixin):
             return formset
