@@ -9,7 +9,6 @@ from django.db.models import Max, Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.response import Response
 
 from directory.api.refs import ActorRefSerializer, CommuneRefSerializer, public_url
 from directory.models import Actor, ApiToken, Neighbourhood
@@ -449,12 +448,6 @@ class InitiativeViewSet(
         self.last_modified = visible(Initiative.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
         return super().list(request, *args, **kwargs)
 
-    def retrieve(self, request, *args, **kwargs):
-        initiative = self.get_object()
-        self.last_modified = initiative.updated_at
-        self.record = initiative
-        return Response(self.get_serializer(initiative).data)
-
     def detail_queryset(self):
         return initiative_detail_queryset(self.request)
 
@@ -512,21 +505,6 @@ class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet
 
     def csv_row(self, data):
         return site_csv_row(data)
-
-    def list(self, request, *args, **kwargs):
-        queryset = self.filter_queryset(self.get_queryset())
-        streamed = self.stream_if_asked(queryset)
-        if streamed is not None:
-            return streamed
-        self.last_modified = visible(Site.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request, *args, **kwargs):
-        site = self.get_object()
-        self.last_modified = site.updated_at
-        self.record = site
-        return Response(self.get_serializer(site).data)
 
 
 def register(router) -> None:

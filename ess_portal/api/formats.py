@@ -4,9 +4,11 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
+from django.db.models import Max
 from django.http import StreamingHttpResponse
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
+from ess_portal.api.auth import visible
 from ess_portal.csv_export import PLAIN, csv_response
 
 # Rows read from the database per round trip while streaming.
@@ -88,6 +90,17 @@ class StreamedListMixin:
 
     def csv_row(self, data: dict) -> dict:
         return {column: csv_value(data.get(column)) for column in self.csv_columns}
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        streamed = self.stream_if_asked(queryset)
+        if streamed is not None:
+            return streamed
+        # Over what this caller may see: a change to a hidden record does not show in the header.
+        visible_records = visible(queryset.model.objects.all(), request)
+        self.last_modified = visible_records.aggregate(last=Max("updated_at"))["last"]
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
     def stream_if_asked(self, queryset):
         renderer_format = getattr(self.request.accepted_renderer, "format", "json")

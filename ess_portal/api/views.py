@@ -106,15 +106,16 @@ class ApiViewMixin(ConditionalMixin):
             self._provenance = None
         return super().finalize_response(request, response, *args, **kwargs)
 
+    def retrieve(self, request, *args, **kwargs):
+        """A record, with its Last-Modified and its version opening the ETag."""
+        obj = self.get_object()
+        self.last_modified = getattr(obj, "updated_at", None)
+        self.record = obj
+        return Response(self.get_serializer(obj).data)
+
     def can_write_object(self, token: ApiToken, obj) -> bool:
         return False
 
 
 class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
-    """A read-only resource: list and detail, Last-Modified from the record on the detail."""
-
-    def retrieve(self, request, *args, **kwargs):
-        obj = self.get_object()
-        self.last_modified = getattr(obj, "updated_at", None)
-        self.record = obj
-        return Response(self.get_serializer(obj).data)
+    """A read-only resource: list and detail."""
