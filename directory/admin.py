@@ -64,7 +64,6 @@ class HistoryAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
     are today's (sectors, labels, stages…); the version's own values are put back here.
     """
 
-    object_history_list_template = "admin/directory/object_history_list.html"
     object_history_form_template = "admin/directory/object_history_form.html"
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
