@@ -26,9 +26,11 @@ import os
 import tempfile
 import zlib
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -38,7 +40,17 @@ from django.core.serializers.jsonl import Serializer as JsonLinesSerializer
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Model, Prefetch
-from django.test.utils import override_settings
+
+
+@contextmanager
+def _history_disabled():
+    """django-simple-history off for this block (it reads SIMPLE_HISTORY_ENABLED at each save)."""
+    previous = getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
+    settings.SIMPLE_HISTORY_ENABLED = False
+    try:
+        yield
+    finally:
+        settings.SIMPLE_HISTORY_ENABLED = previous
 
 
 def _open_gzip(path, mode, **kwargs):
@@ -320,7 +332,7 @@ def restore_backup(*, path: Path, using: str = DEFAULT_DB_ALIAS, force: bool = F
             connection.ops.execute_sql_flush(connection.ops.sql_flush(no_style(), tables, reset_sequences=True))
             # The history is in the file: django-simple-history must not add rows of its own as the
             # many-to-many relations are set (it skips `raw` saves, but not m2m_changed).
-            with override_settings(SIMPLE_HISTORY_ENABLED=False):
+            with _history_disabled():
                 call_command("loaddata", str(path), database=using, verbosity=0)
             # loaddata resets the sequences of what it loaded; do it for every table, as sqlsequencereset would.
             statements = connection.ops.sequence_reset_sql(no_style(), apps.get_models(include_auto_created=True))
