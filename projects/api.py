@@ -19,7 +19,7 @@ from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import StreamedListMixin, csv_value
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
 from ess_portal.api.serializers import StrictCharField, WriteSerializer
-from ess_portal.api.views import ApiViewMixin
+from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import EnergyReview, FundingLine, Indicator, Initiative, Involvement, Milestone, Site, StrategyAxis
@@ -404,7 +404,7 @@ class InitiativeViewSet(
     ApiViewMixin,
     GuardedUpdateMixin,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
+    RecordRetrieveMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,
 ):
@@ -490,7 +490,7 @@ class InitiativeViewSet(
     ),
     retrieve=extend_schema(summary=_("Un lieu"), responses={200: SiteSerializer, **read_responses()}),
 )
-class SiteViewSet(ApiViewMixin, StreamedListMixin, viewsets.ReadOnlyModelViewSet):
+class SiteViewSet(ApiViewMixin, StreamedListMixin, RecordRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Sites and premises that ESS projects may occupy."""
 
     serializer_class = SiteSerializer

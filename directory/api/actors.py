@@ -29,7 +29,7 @@ from ess_portal.api.schema import (
     read_responses,
 )
 from ess_portal.api.serializers import StrictCharField, WriteSerializer
-from ess_portal.api.views import ApiViewMixin
+from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 
 
 class ActorSerializer(serializers.ModelSerializer):
@@ -281,7 +281,7 @@ class ActorViewSet(
     GuardedUpdateMixin,
     StreamedListMixin,
     mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
+    RecordRetrieveMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
     viewsets.GenericViewSet,

@@ -3,7 +3,7 @@
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
-from rest_framework import exceptions, viewsets
+from rest_framework import exceptions, mixins, viewsets
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
@@ -106,6 +106,13 @@ class ApiViewMixin(ConditionalMixin):
             self._provenance = None
         return super().finalize_response(request, response, *args, **kwargs)
 
+    def can_write_object(self, token: ApiToken, obj) -> bool:
+        return False
+
+
+class RecordRetrieveMixin(mixins.RetrieveModelMixin):
+    """The detail route of a resource: a view has one only when it says so."""
+
     def retrieve(self, request, *args, **kwargs):
         """A record, with its Last-Modified and its version opening the ETag."""
         obj = self.get_object()
@@ -113,9 +120,6 @@ class ApiViewMixin(ConditionalMixin):
         self.record = obj
         return Response(self.get_serializer(obj).data)
 
-    def can_write_object(self, token: ApiToken, obj) -> bool:
-        return False
 
-
-class ReadOnlyViewSet(ApiViewMixin, viewsets.ReadOnlyModelViewSet):
+class ReadOnlyViewSet(ApiViewMixin, RecordRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """A read-only resource: list and detail."""

@@ -43,6 +43,23 @@ def test_every_query_parameter_is_described(schema):
                     assert parameter.get("description"), (method, path, parameter["name"])
 
 
+def test_every_operation_documents_the_errors_it_may_answer(schema):
+    for path, operations in schema["paths"].items():
+        if path.startswith("/api/v1/schema/"):
+            continue
+        for method, operation in operations.items():
+            responses = set(operation["responses"])
+            assert {"400", "401", "406", "429"} <= responses, (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+
+
+def test_exports_have_no_detail_route(api, schema):
+    assert not [path for path in schema["paths"] if path.startswith("/api/v1/exports/") and "{" in path]
+    response = api.get("/api/v1/exports/data-inclusion/structures/anything/")
+    assert response.status_code == 404
+
+
 def test_writes_document_their_error_codes(schema):
     patch = schema["paths"]["/api/v1/actors/{slug}/"]["patch"]
     assert {"200", "400", "401", "403", "404", "412", "428", "429"} <= set(patch["responses"])
