@@ -33,6 +33,7 @@ class Origin(models.TextChoices):
     API = "api", _("API partenaire")
     IMPORT = "import", _("import")
     CONTRIBUTION = "contribution", _("contribution publique")
+    ACCOUNT = "account", _("compte de la structure")
     COMMAND = "command", _("commande")
 
 

@@ -18,7 +18,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from directory import validators
+from directory import quality, validators
 from directory.history import ProvenanceHistoricalModel
 
 # Free texts have a maximum, so that a pasted document (or a 4 MB request) is refused, not stored.
@@ -241,6 +241,13 @@ class Typology(models.TextChoices):
     ENTREPRENEURIAL = "entrepreneurial", _("entrepreneuriale, modèle économique robuste")
     MILITANT = "militant", _("militante et ancrée localement, modèle économique fragile")
     UNDETERMINED = "undetermined", _("non déterminée")
+
+
+class Presence(models.TextChoices):
+    """How an actor is on the territory: it decides what its listing needs before publication."""
+
+    LOCATED = "located", _("implantée sur le territoire")
+    PARTNER = "partner", _("partenaire intervenant sur le territoire")
 
 
 # ---------------------------------------------------------------------------
@@ -509,15 +516,54 @@ class Actor(models.Model):
         help_text=_("Syntaxe OpenStreetMap, par exemple « Mo-Fr 09:00-18:00; Sa 10:00-12:00 »."),
     )
 
+    presence = models.CharField(
+        _("présence"),
+        max_length=10,
+        choices=Presence.choices,
+        default=Presence.LOCATED,
+        help_text=_(
+            "Une structure implantée se publie avec sa commune ; un partenaire qui intervient sur le territoire "
+            "sans y être implanté se publie avec la source de ce que la fiche en dit."
+        ),
+    )
     status = models.CharField(
         _("état de publication"), max_length=10, choices=PublicationStatus.choices, default=PublicationStatus.DRAFT
     )
     source = models.CharField(_("source"), max_length=20, choices=Source.choices, default=Source.STAFF)
     source_id = models.CharField(_("identifiant dans la source"), max_length=100, blank=True)
+    source_reference = models.CharField(
+        _("référence de la source"),
+        max_length=300,
+        blank=True,
+        help_text=_("D'où viennent les informations publiées, par exemple un document public et son titre."),
+    )
+    source_date = models.DateField(_("date de la source"), null=True, blank=True)
+    to_complete = models.BooleanField(
+        _("fiche à compléter"),
+        default=False,
+        help_text=_("Affiché au public : la fiche ne dit que ce que sa source établit et attend d'être complétée."),
+    )
+    merged_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merged_actors",
+        verbose_name=_("fusionné dans"),
+        help_text=_("Fiche en double archivée : son adresse publique mène à celle-ci."),
+    )
     is_fictional = models.BooleanField(
         _("fictif"), default=False, help_text=_("Fiche de démonstration : n'existe pas dans la réalité.")
     )
     last_verified_at = models.DateField(_("dernière vérification"), null=True, blank=True)
+    completeness = models.PositiveSmallIntegerField(
+        _("complétude"),
+        default=0,
+        editable=False,
+        help_text=_(
+            "Part (sur 100) des informations utiles au public et à data·inclusion, calculée à l'enregistrement."
+        ),
+    )
     search_text = models.TextField(
         _("texte de recherche"),
         blank=True,
@@ -590,9 +636,12 @@ class Actor(models.Model):
         if not self.slug:
             self.slug = unique_slug(Actor, self.name, exclude_pk=self.pk)
         self.search_text = self.build_search_text()
+        self.completeness = quality.completeness(self)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and set(update_fields) & SEARCHED_FIELDS:
-            kwargs["update_fields"] = {*update_fields, "search_text"}
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "completeness"}
+            if set(update_fields) & SEARCHED_FIELDS:
+                kwargs["update_fields"].add("search_text")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -643,9 +692,15 @@ class Actor(models.Model):
     def publication_problems(self) -> list[str]:
         """What is missing before this actor may be shown to the public (empty when ready)."""
         problems = []
+        if self.merged_into_id:
+            problems.append(_("Une fiche fusionnée dans une autre ne peut pas être publiée."))
         if not self.short_description and not self.description:
             problems.append(_("Une description est nécessaire pour publier la fiche."))
-        if not self.commune_id and not self.serves_whole_territory:
+        if self.presence == Presence.PARTNER:
+            # A partner working across the territory has no address here: what is said of it must be sourced.
+            if not self.source_reference:
+                problems.append(_("Indiquez la source des informations d'un partenaire pour publier sa fiche."))
+        elif not self.commune_id and not self.serves_whole_territory:
             problems.append(_("Indiquez la commune ou cochez « intervient sur tout le territoire » pour publier."))
         return problems
 
@@ -898,6 +953,8 @@ class ApiToken(models.Model):
         READ_UNPUBLISHED = "read:unpublished", _("lire les fiches non publiées")
         WRITE_ACTORS = "write:actors", _("créer et modifier des acteurs")
         WRITE_INITIATIVES = "write:initiatives", _("modifier des projets")
+        # Given by staff to a partner whose edits they trust: its updates to published records go live at once.
+        TRUSTED = "trusted", _("modifications publiées sans modération")
 
     organisation = models.ForeignKey(
         Actor, on_delete=models.PROTECT, related_name="api_tokens", verbose_name=_("organisation partenaire")
@@ -935,3 +992,199 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+
+# ---------------------------------------------------------------------------
+# Stewardship: contributions, claims and imports (see directory.moderation and directory.imports)
+
+
+class ChangeRequest(models.Model):
+    """A change to the directory waiting for a moderator: a proposal, a correction, a partner's or owner's edit.
+
+    `changes` holds the proposed values, field by field, in the export's representation (slugs for
+    sectors, labels and roles, the INSEE code for a commune); `base` the record's values when the
+    request was made, so that the moderator sees old → new even if the record moved since.
+    """
+
+    class Kind(models.TextChoices):
+        PROPOSAL = "proposal", _("proposition d'une organisation")
+        CORRECTION = "correction", _("correction d'une fiche")
+        ACCOUNT = "account", _("modification par la structure")
+        PARTNER = "partner", _("modification par un partenaire (API)")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        APPROVED = "approved", _("acceptée")
+        PARTIAL = "partial", _("acceptée en partie")
+        REJECTED = "rejected", _("refusée")
+        MERGED = "merged", _("versée à une fiche existante")
+
+    kind = models.CharField(_("nature"), max_length=12, choices=Kind.choices)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
+    actor = models.ForeignKey(
+        Actor,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="change_requests",
+        verbose_name=_("acteur"),
+        help_text=_("La fiche concernée ; pour une proposition, celle qui en est née une fois acceptée."),
+    )
+    changes = models.JSONField(_("modifications proposées"), default=dict)
+    base = models.JSONField(_("valeurs au moment de la demande"), default=dict, blank=True)
+    message = text_field(_("message"), max_length=TEXT_MAX_LENGTH, blank=True)
+    author_name = models.CharField(_("nom de l'auteur"), max_length=150, blank=True)
+    author_email = models.EmailField(
+        _("e-mail de l'auteur"), blank=True, help_text=_("Facultatif, gardé pour la réponse seulement.")
+    )
+    token = models.ForeignKey(
+        "ApiToken", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("jeton d'API")
+    )
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("compte")
+    )
+    # A keyed hash of the sender's address, to limit contributions per address; erased with the request.
+    submitter_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("décidée par")
+    )
+    decision_reason = text_field(_("motif"), max_length=TEXT_MAX_LENGTH, blank=True)
+    applied_fields = models.JSONField(_("champs acceptés"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("demande de modification")
+        verbose_name_plural = _("demandes de modification")
+        ordering = ["created_at", "pk"]
+        permissions = [("moderate_changerequest", _("Peut décider des contributions et des demandes"))]
+        indexes = [models.Index(fields=["state", "created_at"], name="changerequest_queue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="correction") | Q(actor__isnull=False) | ~Q(state="pending"),
+                name="changerequest_correction_has_actor",
+            ),
+            text_length_constraint(
+                "changerequest_text_lengths", message=TEXT_MAX_LENGTH, decision_reason=TEXT_MAX_LENGTH
+            ),
+        ]
+
+    def __str__(self):
+        target = self.actor.name if self.actor_id else self.changes.get("name", "")
+        return f"{self.get_kind_display()} — {target}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.state == self.State.PENDING
+
+
+class Claim(models.Model):
+    """A person asking to represent an actor: proved by a link sent to the actor's public e-mail, or by a moderator."""
+
+    class Method(models.TextChoices):
+        EMAIL_LINK = "link", _("lien envoyé à l'e-mail public de la structure")
+        REVIEW = "review", _("demande examinée par l'équipe")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("en attente")
+        APPROVED = "approved", _("acceptée")
+        REJECTED = "rejected", _("refusée")
+        EXPIRED = "expired", _("expirée")
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="claims", verbose_name=_("acteur"))
+    method = models.CharField(_("preuve"), max_length=10, choices=Method.choices)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices, default=State.PENDING)
+    name = models.CharField(_("nom"), max_length=150)
+    email = models.EmailField(_("e-mail"), help_text=_("L'adresse du compte qui sera créé."))
+    job_title = models.CharField(_("fonction dans la structure"), max_length=150, blank=True)
+    message = text_field(_("message"), max_length=TEXT_MAX_LENGTH, blank=True)
+    secret_hash = models.CharField(max_length=64, blank=True, editable=False)
+    expires_at = models.DateTimeField(_("lien valable jusqu'au"), null=True, blank=True)
+    used_at = models.DateTimeField(_("lien utilisé le"), null=True, blank=True)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("compte")
+    )
+    submitter_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    created_at = models.DateTimeField(_("reçue le"), auto_now_add=True, db_index=True)
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("décidée par")
+    )
+    decision_reason = text_field(_("motif"), max_length=TEXT_MAX_LENGTH, blank=True)
+
+    class Meta:
+        verbose_name = _("revendication de fiche")
+        verbose_name_plural = _("revendications de fiche")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.name} — {self.actor}"
+
+
+class Representative(models.Model):
+    """A signed-in person who represents an actor (a claim accepted): edits its public information."""
+
+    user = models.ForeignKey("auth.User", on_delete=models.CASCADE, related_name="represented_actors")
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="representatives", verbose_name=_("acteur"))
+    claim = models.ForeignKey(Claim, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("depuis le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("représentant d'une structure")
+        verbose_name_plural = _("représentants des structures")
+        ordering = ["actor__name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["user", "actor"], name="representative_unique")]
+
+    def __str__(self):
+        return f"{self.user} — {self.actor}"
+
+
+class SourceRecord(models.Model):
+    """What an import source last said about an actor: a field staff changed since is not overwritten."""
+
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="source_records", verbose_name=_("acteur"))
+    source = models.CharField(_("source"), max_length=100)
+    source_id = models.CharField(_("identifiant dans la source"), max_length=100, blank=True)
+    values = models.JSONField(_("valeurs importées"), default=dict)
+    imported_at = models.DateTimeField(_("importé le"))
+
+    class Meta:
+        verbose_name = _("valeurs d'une source")
+        verbose_name_plural = _("valeurs des sources")
+        constraints = [models.UniqueConstraint(fields=["actor", "source"], name="sourcerecord_actor_source_unique")]
+        indexes = [models.Index(fields=["source", "source_id"], name="sourcerecord_source_id_idx")]
+
+    def __str__(self):
+        return f"{self.source} — {self.actor}"
+
+
+class ImportRun(models.Model):
+    """One import of a file, from the admin or the command: what it found and what it did."""
+
+    class Format(models.TextChoices):
+        EXPORT = "export", _("export de l'annuaire")
+        SIRENE = "sirene", _("stock SIRENE de l'INSEE")
+
+    class State(models.TextChoices):
+        PREVIEWED = "previewed", _("aperçu")
+        DONE = "done", _("importé")
+        REFUSED = "refused", _("refusé")
+
+    source = models.CharField(_("source"), max_length=100)
+    format = models.CharField(_("format"), max_length=10, choices=Format.choices)
+    file_name = models.CharField(_("fichier"), max_length=255)
+    state = models.CharField(_("état"), max_length=10, choices=State.choices)
+    counts = models.JSONField(_("décompte"), default=dict)
+    report = models.JSONField(_("rapport"), default=list, blank=True)
+    user = models.ForeignKey(
+        "auth.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("par")
+    )
+    created_at = models.DateTimeField(_("le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.file_name} ({self.get_state_display()})"

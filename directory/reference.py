@@ -3,8 +3,10 @@
 Source: `shared/reference/est-ensemble.md` (press report of 11 March 2019 on Est Ensemble's ESS
 strategy, and the territory's identifiers). No SIRET, address, phone or e-mail is invented: what the
 source does not say stays empty (legal form « autre », ESS status « non renseigné ») for staff to
-complete. A record is published only when the known facts satisfy `Actor.publication_problems()`;
-the others wait in « à valider ».
+complete. The organisations other than Est Ensemble are partners working across the territory
+(`Presence.PARTNER`): they are published with their source and its date, and marked « fiche à
+compléter » so that the public sees they say only what the source says, with an invitation to
+claim or correct them.
 
 `load_reference_organisations()` is idempotent and safe in production: records are matched on
 `source="reference"` and `source_id`, created when missing and otherwise left alone, so a later run
@@ -17,9 +19,13 @@ from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
 from directory.history import Origin, provenance, provenance_attrs
-from directory.models import Actor, Commune, PublicationStatus, Role, SupportOffer, Typology
+from datetime import date
+
+from directory.models import Actor, Commune, Presence, PublicationStatus, Role, SupportOffer, Typology
 
 REASON = "Données de référence (stratégie ESS d'Est Ensemble, 2019)"
+SOURCE_REFERENCE = "Compte rendu de presse du 11 mars 2019 sur la stratégie ESS d'Est Ensemble"
+SOURCE_DATE = date(2019, 3, 11)
 EST_ENSEMBLE = "est-ensemble"
 CITED = "Organisation citée dans la stratégie ESS d'Est Ensemble de 2019 (compte rendu de presse du 11 mars 2019)."
 
@@ -29,6 +35,7 @@ ORGANISATIONS: list[dict] = [
     {
         "source_id": EST_ENSEMBLE,
         "name": "Est Ensemble",
+        "presence": Presence.LOCATED,
         "siren": "200057875",
         "legal_form": Actor.LegalForm.PUBLIC_BODY,
         "ess_status": Actor.EssStatus.PARTNER,
@@ -210,6 +217,10 @@ def load_reference_organisations() -> dict[str, int]:
             "ess_status": Actor.EssStatus.UNKNOWN,
             "legal_form": Actor.LegalForm.OTHER,
             "typology": Typology.UNDETERMINED,
+            "presence": Presence.PARTNER,
+            "source_reference": SOURCE_REFERENCE,
+            "source_date": SOURCE_DATE,
+            "to_complete": True,
             **{k: v for k, v in entry.items() if k not in ("commune", "roles")},
         }
         actor = Actor(

@@ -1,6 +1,7 @@
 import random
 import re
 from collections import Counter
+from datetime import date
 from io import StringIO
 
 import pytest
@@ -15,6 +16,7 @@ from directory.models import (
     Actor,
     Contact,
     Cooperation,
+    Presence,
     PublicationStatus,
     Role,
     Stage,
@@ -60,11 +62,16 @@ def test_reference_organisations_carry_no_invented_identifier_or_contact_detail(
 
 
 @pytest.mark.django_db
-def test_only_reference_organisations_that_meet_the_publication_rule_are_published():
+def test_the_named_organisations_are_published_as_sourced_partners_to_complete():
     load_reference_organisations()
     states = dict(Actor.objects.filter(source=Actor.Source.REFERENCE).values_list("source_id", "status"))
-    assert {key for key, state in states.items() if state == PublicationStatus.PUBLISHED} == {"est-ensemble", "cd93"}
-    assert set(states.values()) == {PublicationStatus.PUBLISHED, PublicationStatus.PENDING}
+    assert set(states.values()) == {PublicationStatus.PUBLISHED}
+    assert len(states) == 10
+    for actor in Actor.objects.filter(source=Actor.Source.REFERENCE).exclude(source_id="est-ensemble"):
+        assert actor.presence == Presence.PARTNER
+        assert actor.to_complete
+        assert actor.source_reference.startswith("Compte rendu de presse du 11 mars 2019")
+        assert actor.source_date == date(2019, 3, 11)
     for actor in Actor.objects.filter(source=Actor.Source.REFERENCE):
         assert actor.is_published == (actor.publication_problems() == []), actor.name
         actor.full_clean()
