@@ -265,6 +265,11 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ess@example.org")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ADMINS = [("Admins", address) for address in env_list("ADMIN_EMAILS", [])]
 
+# Public contributions (directory.contributions): spam guards, and how long a claim link stays valid.
+CONTRIBUTION_MIN_SECONDS = env_int("CONTRIBUTION_MIN_SECONDS", 3)
+CONTRIBUTION_RATE_PER_HOUR = env_int("CONTRIBUTION_RATE_PER_HOUR", 5)
+CLAIM_LINK_HOURS = env_int("CLAIM_LINK_HOURS", 48)
+
 # Security: safe by default, relaxed only under DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
