@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import history, services, validators
+from directory import admin_moderation, history, services, validators
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
@@ -883,3 +883,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+# The moderation queue: its pages, and the record of every request (directory.admin_moderation).
+admin.site.add_urls("moderation/", admin_moderation.urls)

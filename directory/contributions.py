@@ -40,12 +40,24 @@ class GuardedForm(forms.Form):
             self.initial["started"] = signing.dumps(time.time(), salt=_SALT)
         self.fields["nickname"].widget.attrs.update({"autocomplete": "off", "tabindex": "-1"})
 
+    def full_clean(self):
+        super().full_clean()
+        # Each field's errors are announced with it (RGAA 11.10): its description names them.
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            bound = self[name]
+            described = [f"{bound.auto_id}_helptext"] if bound.help_text else []
+            self.fields[name].widget.attrs["aria-describedby"] = " ".join([*described, f"{bound.auto_id}_errors"])
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("nickname"):
             raise ValidationError(_("Le formulaire n'a pas pu être envoyé. Rechargez la page et réessayez."))
         try:
             started = float(signing.loads(self.data.get("started", ""), salt=_SALT, max_age=MAX_FORM_AGE))
+            if time.time() - started > MAX_FORM_AGE:
+                raise ValueError("stale form")
         except (signing.BadSignature, TypeError, ValueError):
             raise ValidationError(
                 _("Ce formulaire a expiré ou est incomplet. Rechargez la page pour le remplir à nouveau."),

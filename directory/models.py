@@ -919,12 +919,16 @@ def base_slug(text: str, *, max_length: int = 200) -> str:
     return slugify(re.sub(r"['’]", " ", text))[:max_length].strip("-") or "fiche"
 
 
+# Addresses under /annuaire/ that are pages, not actors: an actor never gets one as its slug.
+RESERVED_SLUGS = frozenset({"proposer", "reseau", "export", "revendiquer", "carte", "recherche"})
+
+
 def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
-    """A slug for `text` not yet used by `model` (suffixing -2, -3… when taken)."""
+    """A slug for `text` not yet used by `model` (suffixing -2, -3… when taken, or when reserved)."""
     base = base_slug(text, max_length=max_length)
     candidate, n = base, 2
     taken = model.objects.exclude(pk=exclude_pk) if exclude_pk else model.objects.all()
-    while taken.filter(slug=candidate).exists():
+    while candidate in RESERVED_SLUGS or taken.filter(slug=candidate).exists():
         candidate, n = f"{base}-{n}", n + 1
     return candidate
 

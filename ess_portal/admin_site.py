@@ -21,7 +21,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.urls import path, reverse, reverse_lazy
+from django.urls import include, path, reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -68,10 +68,23 @@ class PortalAdminSite(admin.AdminSite):
             return HttpResponseRedirect(reverse("admin:otp_setup", current_app=self.name))
         return super().login(request, extra_context)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._extra_urls = []
+
+    def add_urls(self, prefix: str, patterns) -> None:
+        """Pages of an app that are not a model's (e.g. the moderation queue), under /admin/<prefix>.
+
+        `patterns` is a callable returning URL patterns, called when the admin's URLs are built; their
+        names join the admin's namespace. Wrap each view with `admin_view`.
+        """
+        self._extra_urls.append((prefix, patterns))
+
     def get_urls(self):
         login_url = reverse_lazy("admin:login", current_app=self.name)
         setup = staff_member_required(csrf_protect(never_cache(self.otp_setup)), login_url=login_url)
-        return [path("double-authentification/", setup, name="otp_setup"), *super().get_urls()]
+        extra = [path(prefix, include(patterns())) for prefix, patterns in self._extra_urls]
+        return [path("double-authentification/", setup, name="otp_setup"), *extra, *super().get_urls()]
 
     def otp_setup(self, request: HttpRequest) -> HttpResponse:
         """Enrol an authenticator app: scan the QR code (or type the secret), confirm with a first code."""

@@ -15,6 +15,8 @@ PAGES = {
     "support finder": lambda data: "/accompagnement/?stage=emergence",
     "sites": lambda data: "/lieux/",
     "legal page": lambda data: "/mentions-legales/",
+    "proposal form": lambda data: "/annuaire/proposer/",
+    "correction form": lambda data: data["actors"][0].get_absolute_url() + "corriger/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
 
@@ -42,3 +44,16 @@ def test_tracker_page_is_accessible_on_a_phone(chromium, live_server, portal_dat
         assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     finally:
         context.close()
+
+
+def test_a_contribution_form_with_errors_stays_accessible_and_names_each_error(page, live_server, portal_data):
+    page.goto(live_server.url + "/annuaire/proposer/")
+    page.get_by_role("button", name="Envoyer la proposition").click()
+    summary = page.locator("#error-summary")
+    summary.wait_for()
+    # Each error links to its field, and the field is described by its error.
+    assert summary.get_by_role("link", name="Nom : Ce champ est obligatoire.").count() == 1
+    described = page.locator("#id_name").get_attribute("aria-describedby")
+    assert "id_name_errors" in described
+    assert page.locator("#id_nickname").is_hidden()
+    assert_accessible(page)
