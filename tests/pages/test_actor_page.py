@@ -159,3 +159,26 @@ def test_actor_without_commune_or_coordinates_still_renders(client):
     content = client.get(actor.get_absolute_url()).content.decode()
     assert "sur tout le territoire d'Est Ensemble" in content
     assert "carte-acteur" not in content
+
+
+def test_a_sourced_partner_says_it_is_to_complete_with_its_source_and_how_to_help(client):
+    from directory.reference import load_reference_organisations
+
+    load_reference_organisations()
+    response = client.get("/annuaire/france-active/")
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Fiche à compléter" in content
+    assert "Compte rendu de presse du 11 mars 2019" in content and "11 mars 2019" in content
+    assert "partenaire intervenant sur le territoire" in content.lower()
+    assert 'href="/annuaire/france-active/corriger/"' in content
+    # Nothing the source does not say: no address block, no map, no identifier.
+    assert "data-map" not in content and "SIRET" not in content
+
+
+def test_a_listing_that_needs_nothing_says_nothing_about_completion(client):
+    actor = factories.actor()
+    content = client.get(actor.get_absolute_url()).content.decode()
+    assert "Fiche à compléter" not in content
+    assert f'href="/annuaire/{actor.slug}/corriger/"' in content
+    assert "mailto:" not in content.split('class="aside-box"')[-1]
