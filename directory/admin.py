@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import admin_moderation, history, services, validators
+from directory import admin_moderation, history, moderation, services, validators
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
@@ -34,6 +34,7 @@ from directory.forms import (
 from directory.models import (
     Actor,
     ApiToken,
+    ChangeRequest,
     Commune,
     Contact,
     Cooperation,
@@ -396,9 +397,24 @@ def actors_csv_response(queryset, *, filename: str):
 @admin.register(Actor)
 class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
     form = ActorAdminForm
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The versions, then the requests about the actor and their decisions (refusals included)."""
+        requests = list(
+            ChangeRequest.objects.filter(actor_id=object_id if str(object_id).isdigit() else None)
+            .select_related("decided_by")
+            .order_by("-created_at", "-pk")
+        )
+        for item in requests:
+            item.applied_labels = [moderation.field_label(name) for name in item.applied_fields]
+        return super().history_view(
+            request, object_id, extra_context={**(extra_context or {}), "change_requests": requests}
+        )
+
     change_list_template = "admin/directory/actor/change_list.html"
     delete_confirmation_template = "admin/directory/actor/delete_confirmation.html"
     delete_selected_confirmation_template = "admin/directory/actor/delete_selected_confirmation.html"
+    object_history_template = "admin/directory/actor/object_history.html"
     list_display = [
         "name",
         "siret",

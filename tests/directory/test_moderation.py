@@ -388,3 +388,16 @@ def test_sectors_are_proposed_by_slug_and_shown_by_name(moderator):
     assert row.new == sector.name and row.old == "—"
     moderation.approve(request, moderator=moderator)
     assert list(actor.sectors.all()) == [sector]
+
+
+@pytest.mark.ignore_template_errors
+def test_every_decision_shows_in_the_actor_s_history_refusals_included(moderator):
+    actor = factories.actor()
+    accepted = moderation.submit(kind="correction", actor=actor, changes={"website": "https://ok.example.org"})
+    moderation.approve(accepted, moderator=moderator)
+    refused = moderation.submit(kind="correction", actor=actor, changes={"phone": "01 48 00 00 01"})
+    moderation.reject(refused, moderator=moderator, reason="Numéro d'une autre structure.")
+    html = moderator_client(moderator).get(reverse("admin:directory_actor_history", args=[actor.pk])).content.decode()
+    assert "Numéro d&#x27;une autre structure." in html
+    assert "Refusée" in html and "Acceptée" in html
+    assert "site web" in html.lower()
