@@ -145,13 +145,13 @@ def check_size(size: int, *, label: str) -> None:
                 "%(label)s fait %(size)s Mo : la limite est de %(limit)s Mo (réglage IMPORT_MAX_BYTES). "
                 "Découpez-le ou filtrez-le (par exemple sur les communes du territoire)."
             )
-            % {"label": label, "size": _megabytes(size), "limit": _megabytes(limit)}
+            % {"label": label, "size": megabytes(size), "limit": megabytes(limit)}
         )
     if size == 0:
         raise ImportFileError(_("%(label)s est vide.") % {"label": label})
 
 
-def _megabytes(size: int) -> str:
+def megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):.1f}".replace(".", ",").replace(",0", "")
 
 
@@ -547,6 +547,12 @@ def _parse_decimal(text: str) -> str:
         raise ValueError(_("« %(value)s » n'est pas un nombre.") % {"value": text}) from exc
 
 
+def _siret_text(text: str) -> str:
+    """A SIRET as typed, compacted; a spreadsheet that took it for a number dropped its leading zeros."""
+    compact = validators.digits_only(text)
+    return compact.zfill(14) if compact.isdigit() and 9 < len(compact) < 14 else compact
+
+
 def _choice_lookup(choices) -> dict[str, str]:
     lookup = {}
     for value, label in choices:
@@ -593,8 +599,13 @@ class ExportFormat(ImportFormat):
         self.legal_forms = _choice_lookup(Actor.LegalForm.choices)
         self.typologies = _choice_lookup(Typology.choices)
 
+    @classmethod
+    def export_columns(cls) -> list[Column]:
+        """The columns of `/annuaire/export.csv`, all required but « modifié le » and « page »."""
+        return [Column(key, str(header), key not in cls.OPTIONAL) for key, header in CSV_COLUMNS]
+
     def columns(self) -> list[Column]:
-        return [Column(key, header, key not in self.OPTIONAL) for key, header in self.headers.items()]
+        return self.export_columns()
 
     def label(self, field_name: str) -> str:
         column = self.FIELD_COLUMNS.get(field_name, field_name)
@@ -605,7 +616,7 @@ class ExportFormat(ImportFormat):
         row = ParsedRow(line=line, name=cells["name"], values={}, slug=cells["slug"], source_id=cells["slug"])
         values, errors = row.values, row.errors
         values["name"] = cells["name"]
-        row.siret = values["siret"] = validators.digits_only(cells["siret"])
+        row.siret = values["siret"] = _siret_text(cells["siret"])
         for name, lookup in (("legal_form", self.legal_forms), ("typology", self.typologies)):
             text = cells[name]
             if not text:
@@ -871,8 +882,8 @@ class SireneFormat(ImportFormat):
             return Ignored(_("établissement fermé"))
         if cells["commune"] not in self.communes:
             return Ignored(_("hors des communes retenues"))
-        siret = validators.digits_only(cells["siret"])
-        unit = self.legal_units.get(cells.get("siren") or siret[:9])
+        siret = _siret_text(cells["siret"])
+        unit = self.legal_units.get(cells.get("siren", "").zfill(9) if cells.get("siren") else siret[:9])
         if unit is None:
             return Ignored(_("unité légale hors de l'ESS ou absente du fichier des unités légales"))
         if unit.withheld or cells.get("diffusion") == "P":
@@ -935,7 +946,7 @@ def load_legal_units(path: Path, *, file_name: str) -> dict[str, LegalUnit]:
             }
             if values["ess"] != "O":
                 continue
-            units[values["siren"]] = LegalUnit(
+            units[values["siren"].zfill(9)] = LegalUnit(
                 name="" if values["name"] == WITHHELD else values["name"],
                 category=values["category"],
                 withheld=values.get("diffusion") == "P",
@@ -1232,9 +1243,10 @@ class _Importer:
                 setattr(actor, name, value)
 
     def _validate(self, actor: Actor) -> None:
-        # Uniqueness (SIRET, slug) is settled by the batch's lookups and the slugs given at writing; the
-        # check constraints repeat clean()'s rules, and the database still enforces both.
-        actor.full_clean(validate_unique=False, validate_constraints=False)
+        # Without a query per row: the commune and neighbourhood come from the vocabulary (they exist);
+        # uniqueness (SIRET, slug) is settled by the batch's lookups and the slugs given at writing; the
+        # check constraints repeat clean()'s rules. The database still enforces all of them.
+        actor.full_clean(exclude=["commune", "neighbourhood"], validate_unique=False, validate_constraints=False)
 
     # -- writing a batch
 
@@ -1320,6 +1332,11 @@ class _Importer:
             m2m_history_model.objects.bulk_create(
                 m2m_history_model(history=by_actor[row[source_attr]], **row) for row in rows
             )
+
+
+def default_source(fmt: str) -> str:
+    """The source name of a format's runs when none is given: « export » or « sirene »."""
+    return SireneFormat.default_source if fmt == ImportRun.Format.SIRENE else ExportFormat.default_source
 
 
 def _formats(
@@ -1460,9 +1477,7 @@ def import_actors(
         ]
     if run is None:
         run = ImportRun(user=user)
-    run.source = source or (
-        ExportFormat.default_source if fmt_name == ImportRun.Format.EXPORT else SireneFormat.default_source
-    )
+    run.source = source or default_source(fmt_name)
     run.format = fmt_name if fmt_name in ImportRun.Format.values else ImportRun.Format.EXPORT
     run.file_name = file_name[:255]
     run.counts = counts
@@ -1489,7 +1504,6 @@ def _parse_line(
         return row
     values = {key: cells[position] if position < len(cells) else "" for key, position in positions.items()}
     return fmt.parse(line, values)
-
 
 
 def _number(value: int) -> str:
