@@ -514,7 +514,7 @@ def test_xlsx_is_read(client, tmp_path, directory_actors):
     ("name", "content", "message"),
     [
         ("vide.csv", b"", "Le fichier est vide."),
-        ("entete.csv", "nom;identifiant\n".encode(), "colonnes manquantes"),
+        ("entete.csv", b"nom;identifiant\n", "colonnes manquantes"),
         ("faux.xlsx", b"nom;identifiant\n", "Le fichier n'est pas un classeur Excel valide"),
         ("abime.xlsx", b"PK\x03\x04" + b"\x00" * 100, "Le fichier n'est pas un classeur Excel (.xlsx) lisible"),
         ("ancien.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "Excel 97-2003 (.xls)"),
