@@ -1035,6 +1035,7 @@ class _Importer:
             target.append(entry)
         else:
             self.left_out += 1
+        return entry
 
     def refuse(self, row: ParsedRow, errors: dict[str, list[str]], actor=None) -> None:
         messages = []
@@ -1054,7 +1055,7 @@ class _Importer:
     def process(self, rows: list[ParsedRow]) -> None:
         rows = [row for row in rows if self._first_mention(row)]
         actors, records, sector_ids = self._lookup(rows)
-        creates, updates, new_sectors, record_writes = [], [], {}, []
+        creates, updates, new_sectors, record_writes, created_entries = [], [], {}, [], []
         now = timezone.now()
         for row in rows:
             actor, error = self._match(row, actors, records)
@@ -1083,12 +1084,8 @@ class _Importer:
                 if "sectors" in row.values:
                     new_sectors[id(actor)] = row.values["sectors"]
                 record_writes.append((actor, row, None))
-                self.report(
-                    row,
-                    Outcome.CREATED,
-                    actor=None,
-                    fields=[f for f in row.values if row.values[f] not in EMPTY_VALUES],
-                )
+                filled = [name for name, value in row.values.items() if value not in EMPTY_VALUES]
+                created_entries.append((actor, self.report(row, Outcome.CREATED, fields=filled)))
                 continue
             current = snapshot(actor, row.values, self.vocabulary, sector_ids.get(actor.pk, ()))
             record = records.get(actor.pk)
@@ -1110,6 +1107,8 @@ class _Importer:
             self.report(row, outcome, actor=actor, fields=list(changes), conflicts=conflicts, current=current)
         if self.writing:
             self._write(creates, updates, new_sectors, record_writes, now)
+            for actor, entry in created_entries:
+                entry["actor"] = actor.pk
 
     def _first_mention(self, row: ParsedRow) -> bool:
         if row.siret.isdigit() and len(row.siret) == 14:
