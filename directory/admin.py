@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import admin_moderation, history, moderation, services, validators
+from directory import admin_imports, admin_moderation, history, moderation, services, validators
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
@@ -517,10 +517,18 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.deleted_records_view)
-        return [path("supprimees/", view, name="directory_deleted_records"), *super().get_urls()]
+        return [
+            path("supprimees/", view, name="directory_deleted_records"),
+            *admin_imports.urls(self),
+            *super().get_urls(),
+        ]
 
     def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "may_restore": may_restore(request.user)}
+        extra_context = {
+            **(extra_context or {}),
+            "may_restore": may_restore(request.user),
+            "may_import": admin_imports.may_import(request.user),
+        }
         return super().changelist_view(request, extra_context)
 
     def deleted_records_view(self, request):

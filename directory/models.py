@@ -625,18 +625,9 @@ class Actor(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
-        # Normalise this row only: compact identifiers, derived SIREN, a unique slug.
-        self.siret = validators.digits_only(self.siret)
-        self.siren = self.siret[:9] if len(self.siret) == 14 else validators.digits_only(self.siren)
-        self.rna = (self.rna or "").strip().upper()
-        if self.phone:
-            # full_clean() reports a bad number; save() only tidies valid ones.
-            with contextlib.suppress(ValidationError):
-                self.phone = validators.normalize_phone(self.phone)
+        self.normalise()
         if not self.slug:
             self.slug = unique_slug(Actor, self.name, exclude_pk=self.pk)
-        self.search_text = self.build_search_text()
-        self.completeness = quality.completeness(self)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "completeness"}
@@ -646,6 +637,21 @@ class Actor(models.Model):
 
     def get_absolute_url(self):
         return reverse("directory:actor_detail", kwargs={"slug": self.slug})
+
+    def normalise(self) -> None:
+        """Tidy this row only: compact identifiers, derived SIREN, phone, search text, completeness.
+
+        `save()` calls it (and gives a unique slug); bulk writers, which bypass `save()`, call it too.
+        """
+        self.siret = validators.digits_only(self.siret)
+        self.siren = self.siret[:9] if len(self.siret) == 14 else validators.digits_only(self.siren)
+        self.rna = (self.rna or "").strip().upper()
+        if self.phone:
+            # full_clean() reports a bad number; save() only tidies valid ones.
+            with contextlib.suppress(ValidationError):
+                self.phone = validators.normalize_phone(self.phone)
+        self.search_text = self.build_search_text()
+        self.completeness = quality.completeness(self)
 
     def clean_fields(self, exclude=None):
         # Identifiers are often typed as printed (« 123 456 782 00010 »): compact them before the length checks.

@@ -3,7 +3,8 @@
 Each cell goes through `safe_cell`: a spreadsheet runs a cell that starts with `=`, `+`, `-`
 or `@` as a formula (and tab or carriage return can hide one), so such a cell is written with a
 leading `'`, which spreadsheets show as text. A plain number (« -61.5 », « +3 ») is not a formula
-and stays as it is, so that coordinates and amounts remain numbers.
+and stays as it is, so that coordinates and amounts remain numbers. `read_cell` undoes it for the
+actor imports, which read the directory's export back (`directory.imports`).
 """
 
 import csv
@@ -38,6 +39,13 @@ def safe_cell(value) -> str:
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
+    return text
+
+
+def read_cell(text: str) -> str:
+    """The value of a cell that `safe_cell` wrote: the `'` it put before a formula taken off again (imports)."""
+    if text.startswith("'") and text[1:].startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text[1:]):
+        return text[1:]
     return text
 
 

@@ -7,6 +7,7 @@ values. See README.md, "Configuration", for the full list.
 """
 
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -345,6 +346,11 @@ PERMISSIONS_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DOCUMENT_MAX_SIZE = env_int("DOCUMENT_MAX_SIZE", 10 * 1024 * 1024)
+# Actor imports (docs/imports.md): the largest file read, from the admin or the command; where the
+# admin keeps an uploaded file between its preview and its confirmation (private: never served,
+# never under MEDIA_ROOT; a directory shared by the app servers when several serve the admin).
+IMPORT_MAX_BYTES = env_positive_int("IMPORT_MAX_BYTES", 50 * 1024 * 1024)
+IMPORT_UPLOAD_DIR = Path(env_str("IMPORT_UPLOAD_DIR", str(Path(tempfile.gettempdir()) / "ess-portal-imports")))
 
 # django-simple-history: keep who changed what, and revert from the admin.
 SIMPLE_HISTORY_REVERT_DISABLED = False
