@@ -10,5 +10,6 @@ urlpatterns = [
     path("annuaire/<slug:slug>/", views.actor_detail, name="actor_detail"),
     path("accompagnement/", views.support_finder, name="support_finder"),
     path("mentions-legales/", views.legal, name="legal"),
+    path("confidentialite/", views.privacy, name="privacy"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -15,6 +15,7 @@ PAGES = {
     "support finder": lambda data: "/accompagnement/?stage=emergence",
     "sites": lambda data: "/lieux/",
     "legal page": lambda data: "/mentions-legales/",
+    "privacy page": lambda data: "/confidentialite/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
 

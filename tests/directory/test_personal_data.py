@@ -459,3 +459,37 @@ def test_purge_dry_run_counts_and_changes_nothing(settings):
 def test_purge_with_nothing_to_erase_keeps_no_register_entry(db):
     run("purge_contributions")
     assert register() == []
+
+
+# ---------------------------------------------------------------------------
+# The privacy page
+
+
+def test_privacy_page_states_the_retention_periods_and_the_contact_address(client, settings):
+    settings.CONTRIBUTION_RETENTION_DAYS = 200
+    settings.DEFAULT_FROM_EMAIL = "donnees@example.org"
+    settings.SESSION_IDLE_TIMEOUT_MINUTES = 45
+
+    response = client.get("/confidentialite/")
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "<h1>Données personnelles</h1>" in content
+    assert "puis 200 jours" in content
+    assert "effacée après 30 jours" in content
+    assert "45 minutes sans activité" in content
+    assert 'href="mailto:donnees@example.org"' in content
+    for heading in ["Ce que le portail conserve", "Accéder à vos données ou les faire effacer"]:
+        assert f">{heading}</h2>" in content
+
+
+@pytest.mark.parametrize("path", ["/", "/annuaire/", "/mentions-legales/", "/confidentialite/"])
+def test_every_footer_links_to_the_privacy_page(client, path):
+    content = client.get(path).content.decode()
+    footer = content[content.index('<footer class="site-footer"') :]
+    assert 'href="/confidentialite/">Données personnelles</a>' in footer
+    assert 'href="/mentions-legales/">Mentions légales</a>' in footer
+
+
+def test_privacy_page_is_in_the_sitemap(client):
+    assert "/confidentialite/</loc>" in client.get("/sitemap.xml").content.decode()
