@@ -4,6 +4,9 @@ import builtins
 import io
 import json
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import pytest
@@ -493,3 +496,17 @@ def test_every_footer_links_to_the_privacy_page(client, path):
 
 def test_privacy_page_is_in_the_sitemap(client):
     assert "/confidentialite/</loc>" in client.get("/sitemap.xml").content.decode()
+
+
+@pytest.mark.parametrize("raw", ["0", "un an"])
+def test_the_retention_setting_must_be_a_positive_number_of_days(raw):
+    env = {k: v for k, v in os.environ.items() if k != "CONTRIBUTION_RETENTION_DAYS"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import ess_portal.settings"],
+        env={**env, "CONTRIBUTION_RETENTION_DAYS": raw},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "CONTRIBUTION_RETENTION_DAYS must be" in result.stderr
