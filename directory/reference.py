@@ -14,13 +14,12 @@ never overwrites what staff have edited since.
 """
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from django.db import models, transaction
 from simple_history.models import HistoricalRecords
 
 from directory.history import Origin, provenance, provenance_attrs
-from datetime import date
-
 from directory.models import Actor, Commune, Presence, PublicationStatus, Role, SupportOffer, Typology
 
 REASON = "Données de référence (stratégie ESS d'Est Ensemble, 2019)"

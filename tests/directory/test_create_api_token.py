@@ -56,7 +56,8 @@ def test_without_name_the_token_is_named_after_the_day():
         (["inconnu"], "Aucun acteur n'a l'identifiant d'URL « inconnu »."),
         (
             ["reseau-fictif", "--scope", "write:everything"],
-            "Droit inconnu : write:everything. Droits possibles : read:unpublished, write:actors, write:initiatives, trusted.",
+            "Droit inconnu : write:everything. "
+            "Droits possibles : read:unpublished, write:actors, write:initiatives, trusted.",
         ),
         (
             ["reseau-fictif", "--expires", "31/12/2099"],
