@@ -11,7 +11,7 @@ from django.core.validators import MaxLengthValidator, MinValueValidator, RegexV
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Length, Lower
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.lookups import Exact, LessThanOrEqual, StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -272,21 +272,60 @@ def search_words(text: str) -> list[str]:
     return normalize_search_text(text[:SEARCH_MAX_LENGTH]).split()[:10]
 
 
+def _similar(a: str, b: str, threshold: float) -> bool:
+    matcher = SequenceMatcher(None, a, b)
+    # The quick upper bounds first: most candidates are rejected without the full comparison.
+    return (
+        matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    )
+
+
 def _word_close(word: str, candidate: str) -> bool:
     if candidate.startswith(word):
         return True
     if len(word) < 4:
         return False
     # About one edit in five letters, on the whole word or on a prefix as long as the query word.
-    return (
-        SequenceMatcher(None, word, candidate).ratio() >= 0.8
-        or SequenceMatcher(None, word, candidate[: len(word)]).ratio() >= 0.85
+    return _similar(word, candidate, 0.8) or _similar(word, candidate[: len(word)], 0.85)
+
+
+# A name written in one word or in several (« Insereco », « Inser'Eco ») is found either way: its runs of
+# up to this many consecutive words are also compared, joined, with the query's words.
+NAME_JOINED_WORDS = 3
+
+
+def _word_in_name(word: str, name_words: list[str]) -> bool:
+    if any(_word_close(word, candidate) for candidate in name_words):
+        return True
+    # Runs of words joined, only from a word shorter than the query word (else the word alone said it).
+    return any(
+        _word_close(word, "".join(name_words[i : i + size]))
+        for i, first in enumerate(name_words)
+        if len(first) < len(word)
+        for size in range(2, min(NAME_JOINED_WORDS, len(name_words) - i) + 1)
     )
 
 
 def names_match_with_typos(words: list[str], name_words: list[str]) -> bool:
-    """Whether every query word is a prefix of, or within a small typo of, a word of the name."""
-    return all(any(_word_close(word, candidate) for candidate in name_words) for word in words)
+    """Whether every query word is a prefix of, or within a small typo of, a word of the name.
+
+    Words the name joins or splits differently count too: « insereco » finds « Inser'Eco 93 » and
+    « french impact » finds « FrenchImpact ».
+    """
+    if all(_word_in_name(word, name_words) for word in words):
+        return True
+    return len(words) > 1 and _word_in_name("".join(words), name_words)
+
+
+def name_match_bonus(words: list[str], name: str) -> int:
+    """2 when the query is the name (spaces and punctuation aside), 1 when it is the name's beginning, else 0.
+
+    Both databases add it to the rank, so that a search for an organisation's name lists it first.
+    """
+    joined_query, joined_name = "".join(words), "".join(normalize_search_text(name).split())
+    if joined_name == joined_query:
+        return 2
+    return 1 if joined_name.startswith(joined_query) else 0
 
 
 class ImmutableUnaccent(models.Func):
@@ -294,6 +333,33 @@ class ImmutableUnaccent(models.Func):
 
     function = "directory_unaccent"
     output_field = models.TextField()
+
+
+class ActorSearchName(models.Func):
+    """`directory_search_name(name)` (migration 0016): the unaccented lower-case name, then its words joined.
+
+    « Inser'Eco 93 » → « inser'eco 93 insereco93 »: trigram word similarity finds a word of the name
+    with a typo, and a query that joins the name's words (« insereco »). A GIN trigram index covers it.
+    """
+
+    function = "directory_search_name"
+    output_field = models.TextField()
+
+
+class ActorJoinedName(models.Func):
+    """The name's letters and digits only, unaccented and lower-case (« insereco93 »): the rank's name bonus."""
+
+    function = "regexp_replace"
+    output_field = models.TextField()
+
+    def __init__(self, expression, **extra):
+        super().__init__(
+            ImmutableUnaccent(Lower(expression)),
+            models.Value("[^a-z0-9]+"),
+            models.Value(""),
+            models.Value("g"),
+            **extra,
+        )
 
 
 class ActorSearchVector(models.Expression):
@@ -348,19 +414,36 @@ class ActorQuerySet(models.QuerySet):
     def _search_postgres(self, words: list[str]):
         from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
 
-        query = None
-        for word in words:
-            # Each word matches its French stem or, as a prefix, any word ("jardi" finds "jardins").
-            term = SearchQuery(word, config="french") | SearchQuery(f"{word}:*", search_type="raw", config="simple")
-            query = term if query is None else query & term
-        phrase = " ".join(words)
+        # Each word matches its French stem or, as a prefix, any word ("jardi" finds "jardins"), or is
+        # close to a word of the name (a typo); words typed together match the name's words joined.
+        terms = [
+            SearchQuery(word, config="french") | SearchQuery(f"{word}:*", search_type="raw", config="simple")
+            for word in words
+        ]
+        match = Q()
+        for word, term in zip(words, terms, strict=True):
+            match &= Q(search_vector=term) | Q(search_name__trigram_word_similar=word)
+        joined = "".join(words)
+        if len(words) > 1:
+            match |= Q(search_name__trigram_word_similar=joined)
+        any_term = terms[0]
+        for term in terms[1:]:
+            any_term |= term
+        joined_name = ActorJoinedName("name")
+        name_bonus = models.Case(
+            models.When(Q(Exact(joined_name, joined)), then=models.Value(2.0)),
+            models.When(Q(StartsWith(joined_name, joined)), then=models.Value(1.0)),
+            default=models.Value(0.0),
+            output_field=models.FloatField(),
+        )
         return (
-            self.alias(
-                search_vector=ActorSearchVector(),
-                search_name=ImmutableUnaccent(Lower("name")),
+            self.alias(search_vector=ActorSearchVector(), search_name=ActorSearchName("name"))
+            .filter(match)
+            .annotate(
+                search_rank=SearchRank(ActorSearchVector(), any_term)
+                + TrigramWordSimilarity(" ".join(words), "search_name")
+                + name_bonus
             )
-            .filter(Q(search_vector=query) | Q(search_name__trigram_word_similar=phrase))
-            .annotate(search_rank=SearchRank(ActorSearchVector(), query) + TrigramWordSimilarity(phrase, "search_name"))
             .order_by("-search_rank", "name", "pk")
         )
 
@@ -370,16 +453,17 @@ class ActorQuerySet(models.QuerySet):
             match &= Q(search_text__contains=word)
         # Names are also compared word by word with a small typo tolerance: one query over the names,
         # compared in Python (the fallback serves small databases; PostgreSQL uses a trigram index).
-        name_ids = [
-            pk
-            for pk, name in self.model.objects.values_list("pk", "name").iterator()
-            if names_match_with_typos(words, normalize_search_text(name).split())
-        ]
+        # A name match ranks 1, plus the bonus of a query that is the name or its beginning.
+        name_ranks: dict[int, list[int]] = {}
+        for pk, name in self.model.objects.values_list("pk", "name").iterator():
+            if names_match_with_typos(words, normalize_search_text(name).split()):
+                name_ranks.setdefault(1 + name_match_bonus(words, name), []).append(pk)
+        name_ids = [pk for ids in name_ranks.values() for pk in ids]
         return (
             self.filter(match | Q(pk__in=name_ids))
             .annotate(
                 search_rank=models.Case(
-                    models.When(pk__in=name_ids, then=models.Value(1)),
+                    *(models.When(pk__in=ids, then=models.Value(rank)) for rank, ids in sorted(name_ranks.items())),
                     default=models.Value(0),
                     output_field=models.IntegerField(),
                 )

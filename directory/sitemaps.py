@@ -19,13 +19,13 @@ class ActorSitemap(Sitemap):
 
 
 class DirectoryPagesSitemap(Sitemap):
-    """The fixed public pages of the site (home, directory, support finder, legal page)."""
+    """The fixed public pages of the site (home, directory, support finder, legal and privacy pages)."""
 
     changefreq = "daily"
     priority = 0.8
 
     def items(self):
-        return ["home", "directory:actor_list", "directory:support_finder", "directory:legal"]
+        return ["home", "directory:actor_list", "directory:support_finder", "directory:legal", "directory:privacy"]
 
     def location(self, name):
         return reverse(name)

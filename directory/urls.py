@@ -14,5 +14,6 @@ urlpatterns = [
     path("annuaire/<slug:slug>/corriger/merci/", contribution_views.correct_thanks, name="correct_thanks"),
     path("accompagnement/", views.support_finder, name="support_finder"),
     path("mentions-legales/", views.legal, name="legal"),
+    path("confidentialite/", views.privacy, name="privacy"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

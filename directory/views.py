@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from directory import personal_data
 from directory.filters import ActorFilterSet, SupportOfferFilterSet
 from directory.models import (
     Actor,
@@ -350,6 +351,24 @@ def legal(request):
         request,
         "directory/legal.html",
         {"contact_email": settings.DEFAULT_FROM_EMAIL, "crumbs": [(_("Mentions légales"), "")]},
+    )
+
+
+@require_GET
+def privacy(request):
+    """« Données personnelles »: what is kept, why, for how long (the settings' values), who sees it, how to ask."""
+    return render(
+        request,
+        "directory/privacy.html",
+        {
+            "contact_email": settings.DEFAULT_FROM_EMAIL,
+            "contribution_retention_days": settings.CONTRIBUTION_RETENTION_DAYS,
+            "submitter_key_retention_days": personal_data.SUBMITTER_KEY_RETENTION_DAYS,
+            "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
+            "session_max_age_hours": settings.SESSION_MAX_AGE_HOURS,
+            "login_cooloff_minutes": settings.LOGIN_COOLOFF_MINUTES,
+            "crumbs": [(_("Données personnelles"), "")],
+        },
     )
 
 

@@ -213,6 +213,10 @@ SESSION_IDLE_TIMEOUT_MINUTES = env_positive_int("SESSION_IDLE_TIMEOUT_MINUTES", 
 SESSION_MAX_AGE_HOURS = env_positive_int("SESSION_MAX_AGE_HOURS", 12)
 SESSION_COOKIE_AGE = SESSION_MAX_AGE_HOURS * 3600
 
+# Personal data (docs/stewardship.md, « Données personnelles »): decided contributions and claims, with
+# their authors' names and e-mails, are erased this long after the decision (`purge_contributions`).
+CONTRIBUTION_RETENTION_DAYS = env_positive_int("CONTRIBUTION_RETENTION_DAYS", 365)
+
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

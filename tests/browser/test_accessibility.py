@@ -17,6 +17,7 @@ PAGES = {
     "legal page": lambda data: "/mentions-legales/",
     "proposal form": lambda data: "/annuaire/proposer/",
     "correction form": lambda data: data["actors"][0].get_absolute_url() + "corriger/",
+    "privacy page": lambda data: "/confidentialite/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
 

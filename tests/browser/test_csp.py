@@ -58,6 +58,7 @@ def test_public_pages_break_no_csp_rule(watched, live_server, portal_data):
         (initiative.get_absolute_url(), "#carte-projet[data-marker-count]"),
         ("/strategie/", "svg[data-chart]"),
         ("/mentions-legales/", "h1"),
+        ("/confidentialite/", "h1"),
         ("/lieux/", "#carte-lieux[data-marker-count]"),
     ]
     for path, ready in pages:

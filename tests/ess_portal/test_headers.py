@@ -27,6 +27,7 @@ PUBLIC_PAGES = [
     "/strategie/",
     "/lieux/",
     "/mentions-legales/",
+    "/confidentialite/",
     "/api/v1/",
     "/api/v1/docs/",
     "/api/v1/redoc/",

@@ -33,7 +33,14 @@ LIST_PAGES = {
 }
 COMMON_PARAMETERS = ["page", "view", "q"]
 # Pages without a FilterSet still get the common parameters, and the sitemap its page number.
-OTHER_PAGES = {"/": [], "/strategie/": [], "/mentions-legales/": [], "/robots.txt": [], "/sitemap.xml": ["p"]}
+OTHER_PAGES = {
+    "/": [],
+    "/strategie/": [],
+    "/mentions-legales/": [],
+    "/confidentialite/": [],
+    "/robots.txt": [],
+    "/sitemap.xml": ["p"],
+}
 
 ACCEPTED_PAGE_STATUSES = {200, 400, 404}
 
