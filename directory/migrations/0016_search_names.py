@@ -50,7 +50,7 @@ def backward(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("directory", "0013_stewardship"),
+        ("directory", "0014_moderators_moderate"),
     ]
 
     operations = [
