@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import history, services, validators
+from directory import admin_merge, history, services, validators
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
@@ -501,7 +501,20 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.deleted_records_view)
-        return [path("supprimees/", view, name="directory_deleted_records"), *super().get_urls()]
+        duplicates = self.admin_site.admin_view(self.duplicates_view)
+        merge = self.admin_site.admin_view(self.merge_view)
+        return [
+            path("supprimees/", view, name="directory_deleted_records"),
+            path("doublons/", duplicates, name="directory_actor_duplicates"),
+            path("fusion/<int:first>/<int:second>/", merge, name="directory_actor_merge"),
+            *super().get_urls(),
+        ]
+
+    def duplicates_view(self, request):
+        return admin_merge.duplicates_view(self, request)
+
+    def merge_view(self, request, first, second):
+        return admin_merge.merge_view(self, request, first, second)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "may_restore": may_restore(request.user)}
