@@ -111,7 +111,9 @@ def world():
     Representative.objects.create(user=both, actor=survivor)
     twin_representative = Representative.objects.create(user=both, actor=merged)
     representative = Representative.objects.create(user=only, actor=merged)
-    claim = Claim.objects.create(actor=merged, method=Claim.Method.REVIEW, name="Camille Fictive", email="c@example.org")
+    claim = Claim.objects.create(
+        actor=merged, method=Claim.Method.REVIEW, name="Camille Fictive", email="c@example.org"
+    )
     request = ChangeRequest.objects.create(kind=ChangeRequest.Kind.CORRECTION, actor=merged, changes={"phone": "x"})
     now = timezone.now()
     SourceRecord.objects.create(actor=survivor, source="sirene", values={}, imported_at=now)
@@ -226,9 +228,7 @@ def test_a_merge_is_in_the_history_of_both_records_and_of_what_moved(world, mode
             moderator,
             Origin.ADMIN,
         )
-    assert {sector.sector_id for sector in survivor.history.latest().sectors.all()} == {
-        s.pk for s in world["sectors"]
-    }
+    assert {sector.sector_id for sector in survivor.history.latest().sectors.all()} == {s.pk for s in world["sectors"]}
     for model, pk in [
         (Cooperation, world["moves_out"].pk),
         (Contact, world["contact"].pk),
@@ -415,7 +415,8 @@ def test_the_confirmation_page_shows_both_records_and_the_choices_where_they_dif
     assert {"keep_name", "keep_email", "keep_siret", "keep_website"} <= set(form.fields)
     assert "keep_legal_form" not in form.fields  # the same on both
     assert form["keep_email"].value() == survivor.pk  # the survivor's by default
-    assert dict((label, (a, b)) for label, a, b in page.context["links"])["coopérations"] == (2, 4)  # the one between them counts on both
+    links = {label: (a, b) for label, a, b in page.context["links"]}
+    assert links["coopérations"] == (2, 4)  # the one between them counts on both
 
 
 def test_confirming_merges_with_the_values_chosen_and_leads_to_the_survivor(world, moderator, client):

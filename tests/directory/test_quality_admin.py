@@ -46,7 +46,7 @@ def three_actors():
 
 
 def column(response, name: str) -> int:
-    return [field for field in response.context["cl"].list_display].index(name)
+    return list(response.context["cl"].list_display).index(name)
 
 
 def test_the_changelist_shows_the_score_in_a_sortable_column(admin_client, three_actors):
@@ -64,7 +64,11 @@ def test_the_changelist_shows_the_score_in_a_sortable_column(admin_client, three
 
 @pytest.mark.parametrize(
     ("band", "expected"),
-    [("faible", ["Fiche fictive maigre"]), ("moyenne", []), ("bonne", ["Fiche fictive ancienne", "Fiche fictive complète"])],
+    [
+        ("faible", ["Fiche fictive maigre"]),
+        ("moyenne", []),
+        ("bonne", ["Fiche fictive ancienne", "Fiche fictive complète"]),
+    ],
 )
 def test_the_quality_filter_keeps_one_band(admin_client, three_actors, band, expected):
     response = admin_client.get(reverse("admin:directory_actor_changelist"), {"qualite": band})
