@@ -299,8 +299,7 @@ def _move_foreign_keys(relation, *, survivor, merged, user, reason, result: Merg
     """Point every row of `relation` (a foreign key to Actor) at the survivor, dropping those it would duplicate."""
     model, fk = relation.related_model, relation.field
     guards = _guarding_constraints(model, fk.name)
-    # Fields set at each save (a record's « modifié le »): partners' incremental syncs see the move.
-    stamped = [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+    stamped = _auto_now_fields(model)
     for obj in model._base_manager.filter(**{fk.name: merged}).order_by("pk"):
         setattr(obj, fk.attname, survivor.pk)
         if _breaks(obj, guards):
@@ -313,24 +312,39 @@ def _move_foreign_keys(relation, *, survivor, merged, user, reason, result: Merg
         _count(result.moved, model)
 
 
+def _auto_now_fields(model: type[models.Model]) -> list[str]:
+    """Fields set at each save (a record's « modifié le »): partners' incremental syncs see the change."""
+    return [f.name for f in model._meta.concrete_fields if getattr(f, "auto_now", False)]
+
+
 def _move_many_to_many(relation, *, survivor, merged, user, reason, result: MergeResult) -> None:
     """Replace the merged actor by the survivor in every record whose many-to-many field names it.
 
-    Through the record's own manager, so that a history tracking the field gets one entry per record.
+    Through the record's own manager, and one history entry per record (a history tracking the
+    field records its new members); a record with a « modifié le » is saved to move it.
     """
     model, m2m = relation.related_model, relation.field
+    stamped = _auto_now_fields(model)
     for owner in model._base_manager.filter(**{m2m.name: merged}).order_by("pk"):
         manager = getattr(owner, m2m.name)
         _stamp(owner, user=user, reason=reason)
-        if manager.filter(pk=survivor.pk).exists():
+        duplicate = manager.filter(pk=survivor.pk).exists()
+        _count(result.dropped if duplicate else result.moved, model)
+        if stamped:
+            # Both changes unrecorded, then one save: one entry, with the new « modifié le ».
+            owner.skip_history_when_saving = True
             manager.remove(merged)
-            _count(result.dropped, model)
-            continue
-        owner.skip_history_when_saving = True  # one entry, after both changes
-        manager.remove(merged)
-        del owner.skip_history_when_saving
-        manager.add(survivor)
-        _count(result.moved, model)
+            if not duplicate:
+                manager.add(survivor)
+            del owner.skip_history_when_saving
+            owner.save(update_fields=stamped)
+        elif duplicate:
+            manager.remove(merged)
+        else:
+            owner.skip_history_when_saving = True
+            manager.remove(merged)
+            del owner.skip_history_when_saving
+            manager.add(survivor)
 
 
 def _move_links(*, survivor: Actor, merged: Actor, user, reason: str, result: MergeResult) -> None:

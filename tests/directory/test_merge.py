@@ -248,8 +248,10 @@ def test_a_merge_is_in_the_history_of_both_records_and_of_what_moved(world, mode
         ), model
     site_record = Site.history.filter(id=world["site"].pk).latest()
     assert [row.actor_id for row in site_record.occupants.all()] == [survivor.pk]
-    # One entry per record changed: the site's owner and occupants in one save each.
+    # One entry per record whose members changed, with a new « modifié le » where the record has one.
     assert Consultation.history.filter(id=world["consultation"].pk, history_change_reason=reason).count() == 1
+    assert Site.history.filter(id=world["shared_site"].pk, history_change_reason=reason).count() == 1
+    assert Site.objects.get(pk=world["shared_site"].pk).updated_at > world["shared_site"].updated_at
 
 
 def test_fields_chosen_are_taken_from_the_merged_record_and_a_siret_moves(world, moderator):
