@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import Prefetch, Q
+from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -105,7 +106,8 @@ class LinkProblem:
     message: str
 
 
-def _read_link(slug: str, token: str) -> tuple[Actor, Representative] | LinkProblem:
+def _read_link(actor: Actor, token: str) -> Representative | LinkProblem:
+    """The representative whose link for `actor` this is, or what is wrong with the link."""
     invalid = LinkProblem(
         400,
         gettext("Lien non valable"),
@@ -124,15 +126,8 @@ def _read_link(slug: str, token: str) -> tuple[Actor, Representative] | LinkProb
         )
     except (signing.BadSignature, ValueError, UnicodeError):
         return invalid
-    if not isinstance(payload, dict) or not isinstance(payload.get("actor"), int):
+    if not isinstance(payload, dict) or payload.get("actor") != actor.pk:
         return invalid
-    actor = Actor.objects.filter(pk=payload["actor"]).select_related("commune").first()
-    if actor is None or actor.slug != slug:
-        return invalid
-    if not actor.is_published:
-        return LinkProblem(
-            410, gettext("Fiche non publiée"), gettext("Cette fiche n'est plus publiée : il n'y a rien à confirmer.")
-        )
     representative = (
         Representative.objects.filter(actor=actor, user_id=payload.get("user")).select_related("user").first()
     )
@@ -152,17 +147,21 @@ def _read_link(slug: str, token: str) -> tuple[Actor, Representative] | LinkProb
             gettext("La fiche a été vérifiée le %(day)s, depuis l'envoi de ce lien : il n'y a plus rien à faire.")
             % {"day": actor.last_verified_at.strftime("%d/%m/%Y")},
         )
-    return actor, representative
+    return representative
 
 
 @require_http_methods(["GET", "POST"])
 def still_accurate(request, slug: str, token: str):
     """« Ces informations sont toujours exactes »: GET shows the listing and a button; POST records the check."""
-    found = _read_link(slug, token)
+    # A listing that is not (or no longer) published is a page that does not exist, like any other.
+    actor = Actor.objects.published().select_related("commune").filter(slug=slug).first()
+    if actor is None:
+        raise Http404
+    found = _read_link(actor, token)
     if isinstance(found, LinkProblem):
         context = {"problem": found, "actor": None, "done": False, "crumbs": [(found.title, "")]}
         return render(request, "directory/actor_still_accurate.html", context, status=found.status)
-    actor, representative = found
+    representative = found
     done = request.method == "POST"
     if done:
         with provenance(Origin.ACCOUNT, detail=representative.user.get_username()):

@@ -223,13 +223,23 @@ def test_a_link_of_someone_who_no_longer_represents_the_structure_is_refused(cli
     assert "ne représente plus cette structure" in text(response)
 
 
-def test_a_link_to_a_listing_no_longer_published_is_refused(client, stale, link):
+def test_a_link_to_a_listing_no_longer_published_is_a_404_like_any_unpublished_page(client, stale, link):
     Actor.objects.filter(pk=stale["old"].pk).update(status=PublicationStatus.ARCHIVED)
 
-    response = client.get(link)
+    response = client.post(link)
 
-    assert response.status_code == 410
-    assert "n'est plus publiée" in text(response)
+    assert response.status_code == 404
+    assert Actor.objects.get(pk=stale["old"].pk).last_verified_at == stale["old"].last_verified_at
+
+
+def test_an_unknown_or_unpublished_listing_in_the_address_is_a_404_whatever_the_token(client, stale, link):
+    token = link.split("/")[-2]
+    draft = Actor.objects.get(name="Fiche fictive brouillon")
+
+    for slug in ("aucune-fiche-de-ce-nom", draft.slug):
+        url = reverse("directory:actor_still_accurate", kwargs={"slug": slug, "token": token})
+        assert client.get(url).status_code == 404
+        assert client.get(url[:-3] + "xx/").status_code == 404
 
 
 def test_other_methods_are_refused(client, link):
