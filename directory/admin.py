@@ -16,12 +16,13 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import admin_imports, admin_moderation, history, moderation, services, validators
+from directory import admin_imports, admin_merge, admin_moderation, history, moderation, quality, services, validators
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
@@ -273,6 +274,28 @@ class VerificationFilter(admin.SimpleListFilter):
         return queryset
 
 
+class QualityFilter(admin.SimpleListFilter):
+    """Actors by quality score (`directory.quality`), in three bands."""
+
+    title = _("qualité")
+    parameter_name = "qualite"
+    BANDS = {"faible": (0, 40), "moyenne": (40, 70), "bonne": (70, None)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("faible", _("moins de 40 sur 100")),
+            ("moyenne", _("de 40 à 69 sur 100")),
+            ("bonne", _("70 sur 100 et plus")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() not in self.BANDS:
+            return queryset
+        low, high = self.BANDS[self.value()]
+        banded = queryset.alias(quality_band=quality.score_expression()).filter(quality_band__gte=low)
+        return banded if high is None else banded.filter(quality_band__lt=high)
+
+
 class ContactInline(VersionedInlineMixin, admin.TabularInline):
     model = Contact
     extra = 0
@@ -425,6 +448,7 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
         "status",
         "is_fictional",
         "last_verified_at",
+        "quality_display",
         "updated_at",
     ]
     list_display_links = ["name"]
@@ -440,6 +464,7 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
         "labels",
         "roles",
         VerificationFilter,
+        QualityFilter,
         "is_fictional",
         "source",
     ]
@@ -451,7 +476,7 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
     ordering = ["name", "pk"]
     date_hierarchy = "updated_at"
     autocomplete_fields = ["roles", "sectors", "labels", "commune", "neighbourhood", "communes_served"]
-    readonly_fields = ["publication_check", "created_at", "updated_at"]
+    readonly_fields = ["publication_check", "quality_panel", "created_at", "updated_at"]
     save_on_top = True
     inlines = [ContactInline, SupportOfferInline, CooperationOutInline, CooperationInInline]
     actions = ["publish", "submit_for_review", "archive", "mark_verified", "export_csv"]
@@ -487,12 +512,14 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
                 ]
             },
         ),
+        (_("Qualité de la fiche"), {"fields": ["quality_panel"]}),
     ]
 
     def get_queryset(self, request):
         return (
             super()
             .get_queryset(request)
+            .annotate(quality_score=quality.score_expression())
             .prefetch_related(Prefetch("sectors", queryset=Sector.objects.select_related("parent")))
         )
 
@@ -517,11 +544,21 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.deleted_records_view)
+        duplicates = self.admin_site.admin_view(self.duplicates_view)
+        merge = self.admin_site.admin_view(self.merge_view)
         return [
             path("supprimees/", view, name="directory_deleted_records"),
+            path("doublons/", duplicates, name="directory_actor_duplicates"),
+            path("fusion/<int:first>/<int:second>/", merge, name="directory_actor_merge"),
             *admin_imports.urls(self),
             *super().get_urls(),
         ]
+
+    def duplicates_view(self, request):
+        return admin_merge.duplicates_view(self, request)
+
+    def merge_view(self, request, first, second):
+        return admin_merge.merge_view(self, request, first, second)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -554,6 +591,23 @@ class ActorAdmin(PublicationAdminMixin, HttpsUrlMixin, HistoryAdmin):
     @admin.display(description=_("secteurs"))
     def sectors_display(self, obj):
         return ", ".join(sector.name for sector in obj.sectors.all())
+
+    @admin.display(description=_("qualité"), ordering="quality_score")
+    def quality_display(self, obj):
+        return obj.quality_score
+
+    @admin.display(description=_("score et ce qui l'améliorerait"))
+    def quality_panel(self, obj):
+        # From the form's instance, so that an unsaved record shows its score too.
+        score = quality.completeness(obj) + quality.freshness(obj.last_verified_at)
+        missing = quality.missing(obj)
+        if not missing:
+            return format_html("<strong>{}</strong>", gettext("%(score)d / 100 : rien ne manque.") % {"score": score})
+        return format_html(
+            "<strong>{}</strong><ul>{}</ul>",
+            gettext("%(score)d / 100. Ce qui l'améliorerait :") % {"score": score},
+            format_html_join("", "<li>{} (+{})</li>", missing),
+        )
 
     @admin.action(description=_("Publier les acteurs sélectionnés"), permissions=["publish"])
     def publish(self, request, queryset):

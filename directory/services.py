@@ -215,16 +215,23 @@ def archive_actors(*, actors: Iterable[Actor] | QuerySet, user: User | None = No
 
 @transaction.atomic
 def mark_actors_verified(
-    *, actors: Iterable[Actor] | QuerySet, user: User | None = None, on: date | None = None
+    *,
+    actors: Iterable[Actor] | QuerySet,
+    user: User | None = None,
+    on: date | None = None,
+    reason: str | None = None,
 ) -> list[Actor]:
-    """Record that the actors' details were checked on `on` (today by default). Returns them."""
+    """Record that the actors' details were checked on `on` (today by default). Returns them.
+
+    `reason` is the history's (« Vérification » by default).
+    """
     verified_on = on or timezone.localdate()
     if verified_on > timezone.localdate():
         raise ValidationError(_("La date de vérification ne peut pas être dans le futur."))
     locked = _locked_actors(actors)
     for actor in locked:
         actor.last_verified_at = verified_on
-        _save_with_history(actor, fields=["last_verified_at"], user=user, reason=gettext("Vérification"))
+        _save_with_history(actor, fields=["last_verified_at"], user=user, reason=reason or gettext("Vérification"))
     return locked
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import contribution_views, views
+from directory import contribution_views, freshness, views
 
 app_name = "directory"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("annuaire/<slug:slug>/", views.actor_detail, name="actor_detail"),
     path("annuaire/<slug:slug>/corriger/", contribution_views.correct, name="correct"),
     path("annuaire/<slug:slug>/corriger/merci/", contribution_views.correct_thanks, name="correct_thanks"),
+    path("annuaire/<slug:slug>/toujours-exact/<str:token>/", freshness.still_accurate, name="actor_still_accurate"),
     path("accompagnement/", views.support_finder, name="support_finder"),
     path("mentions-legales/", views.legal, name="legal"),
     path("confidentialite/", views.privacy, name="privacy"),

@@ -4,7 +4,7 @@ from collections import defaultdict
 
 from django.conf import settings
 from django.db.models import Count, Prefetch
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from directory import personal_data
 from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from directory.merge import merged_survivor
 from directory.models import (
     Actor,
     Commune,
@@ -221,6 +222,17 @@ def _actor_json_ld(request, actor) -> dict:
 
 @require_GET
 def actor_detail(request, slug):
+    try:
+        return _actor_page(request, slug)
+    except Http404:
+        # A record merged into another keeps its address: it leads to the record kept.
+        survivor = merged_survivor(slug)
+        if survivor is None:
+            raise
+        return HttpResponsePermanentRedirect(survivor.get_absolute_url())
+
+
+def _actor_page(request, slug):
     published = Actor.objects.published()
     actor = get_object_or_404(
         published.select_related("commune", "neighbourhood").prefetch_related(

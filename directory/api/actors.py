@@ -6,13 +6,16 @@ organisation in the history.
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
 from directory.api.refs import CommuneRefSerializer, public_url
 from directory.filters import ActorFilterSet
+from directory.merge import merged_survivor
 from directory.models import Actor, ApiToken, Commune, Neighbourhood, PublicationStatus, Role, Sector
 from directory.versions import current_version
 from ess_portal.api.auth import history_reason, visible
@@ -260,7 +263,16 @@ ACTOR_UPDATE = {
             **read_responses(),
         },
     ),
-    retrieve=extend_schema(summary=_("Un acteur"), responses={200: ActorSerializer, **read_responses()}),
+    retrieve=extend_schema(
+        summary=_("Un acteur"),
+        responses={
+            200: ActorSerializer,
+            301: OpenApiResponse(
+                description=_("Fiche fusionnée dans une autre : Location donne l'adresse de la fiche conservée.")
+            ),
+            **read_responses(),
+        },
+    ),
     create=extend_schema(
         summary=_("Proposer un acteur (entre « à valider »)"),
         description=_(
@@ -310,6 +322,30 @@ class ActorViewSet(
 
     def csv_row(self, data):
         return actor_csv_row(data)
+
+    def retrieve(self, request, *args, **kwargs):
+        """An actor; an actor merged into another answers 301 with the address of the one kept."""
+        slug = kwargs.get(self.lookup_field, "")
+        readable = visible(Actor.objects.all(), request)
+        try:
+            obj = self.get_object()
+        except Http404:
+            survivor = merged_survivor(slug, readable)
+            if survivor is None:
+                raise
+            return self.moved_to(request, survivor)
+        if obj.merged_into_id:
+            survivor = readable.filter(pk=obj.merged_into_id).first()
+            if survivor is not None:
+                return self.moved_to(request, survivor)
+        self.last_modified = obj.updated_at
+        self.record = obj
+        return Response(self.get_serializer(obj).data)
+
+    def moved_to(self, request, survivor: Actor) -> HttpResponsePermanentRedirect:
+        location = request.build_absolute_uri(reverse("actor-detail", kwargs={"slug": survivor.slug}))
+        query = request.META.get("QUERY_STRING", "")
+        return HttpResponsePermanentRedirect(f"{location}?{query}" if query else location)
 
     def can_write_object(self, token, obj) -> bool:
         return obj.pk == token.organisation_id

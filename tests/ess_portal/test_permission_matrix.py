@@ -30,6 +30,7 @@ EXPECTED = {
     "administration : modifier un acteur": (N, Y, Y, N, Y, NA, NA, NA, NA),
     "administration : publier un acteur": (N, N, Y, N, Y, NA, NA, NA, NA),
     "administration : supprimer un acteur": (N, N, N, N, Y, NA, NA, NA, NA),
+    "administration : fusionner deux acteurs": (N, N, Y, N, Y, NA, NA, NA, NA),
     "administration : changer le statut d'un projet": (N, Y, Y, N, Y, NA, NA, NA, NA),
     "administration : publier un projet": (N, N, Y, N, Y, NA, NA, NA, NA),
     "administration : créer un jeton d'API": (N, N, Y, N, Y, NA, NA, NA, NA),
@@ -110,6 +111,15 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
         doomed = factories.actor()
         client.post(reverse("admin:directory_actor_delete", args=[doomed.pk]), {"post": "yes"})
         return not Actor.objects.filter(pk=doomed.pk).exists()
+    if capability == "administration : fusionner deux acteurs":
+        kept, doubled = factories.actor(), factories.actor()
+        url = reverse("admin:directory_actor_merge", args=[kept.pk, doubled.pk]) + f"?conserver={kept.pk}"
+        page = client.get(url)
+        if page.status_code != 200 or "form" not in page.context:
+            return False
+        form = page.context["form"]
+        client.post(url, {name: form[name].value() or "" for name in form.fields})
+        return Actor.objects.get(pk=doubled.pk).merged_into_id == kept.pk
     if capability == "administration : changer le statut d'un projet":
         initiative = f.initiative()
         url = reverse("admin:projects_initiative_change_status", args=[initiative.pk])
