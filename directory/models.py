@@ -626,13 +626,7 @@ class Actor(models.Model):
 
     def save(self, *args, **kwargs):
         # Normalise this row only: compact identifiers, derived SIREN, a unique slug.
-        self.siret = validators.digits_only(self.siret)
-        self.siren = self.siret[:9] if len(self.siret) == 14 else validators.digits_only(self.siren)
-        self.rna = (self.rna or "").strip().upper()
-        if self.phone:
-            # full_clean() reports a bad number; save() only tidies valid ones.
-            with contextlib.suppress(ValidationError):
-                self.phone = validators.normalize_phone(self.phone)
+        self.normalize()
         if not self.slug:
             self.slug = unique_slug(Actor, self.name, exclude_pk=self.pk)
         self.search_text = self.build_search_text()
@@ -646,6 +640,16 @@ class Actor(models.Model):
 
     def get_absolute_url(self):
         return reverse("directory:actor_detail", kwargs={"slug": self.slug})
+
+    def normalize(self) -> None:
+        """Values as they are stored: compact identifiers, the SIREN from the SIRET, a tidy phone number."""
+        self.siret = validators.digits_only(self.siret)
+        self.siren = self.siret[:9] if len(self.siret) == 14 else validators.digits_only(self.siren)
+        self.rna = (self.rna or "").strip().upper()
+        if self.phone:
+            # full_clean() reports a bad number; this only tidies valid ones.
+            with contextlib.suppress(ValidationError):
+                self.phone = validators.normalize_phone(self.phone)
 
     def clean_fields(self, exclude=None):
         # Identifiers are often typed as printed (« 123 456 782 00010 »): compact them before the length checks.
@@ -992,6 +996,10 @@ class ApiToken(models.Model):
 
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
+
+    def update_needs_review(self, actor: Actor) -> bool:
+        """Whether this token's update of `actor` waits for a moderator: a published record, without `trusted`."""
+        return actor.is_published and not self.has_scope(self.Scope.TRUSTED)
 
 
 # ---------------------------------------------------------------------------
