@@ -114,7 +114,7 @@ def test_token_adds_one_query_to_find_the_token_and_one_to_stamp_its_use(api, dj
 @pytest.mark.parametrize("size", SIZES)
 def test_actor_update_query_count(api, django_assert_num_queries, size):
     populate(size)
-    token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS])
+    token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS, ApiToken.Scope.TRUSTED])
     slug = token.organisation.slug
     etag = api.get(f"/api/v1/actors/{slug}/")["ETag"]
     api.get("/api/v1/actors/", **bearer(raw))  # stamp the token's use
