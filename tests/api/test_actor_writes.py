@@ -188,6 +188,20 @@ def test_trusted_partner_updates_its_own_record_with_if_match(api):
     assert not ChangeRequest.objects.exists()
 
 
+def test_partner_update_of_its_published_record_waits_for_review(api):
+    token, raw = factories.api_token(scopes=WRITE)
+    organisation = token.organisation
+    etag = etag_of(api, organisation.slug)
+    response = patch(api, raw, organisation.slug, {"description": "Nouvelle description fictive."}, HTTP_IF_MATCH=etag)
+    assert response.status_code == 202, response.json()
+    request = ChangeRequest.objects.get()
+    assert response["Location"] == f"http://testserver/api/v1/change-requests/{request.pk}/"
+    assert request.changes == {"description": "Nouvelle description fictive."}
+    organisation.refresh_from_db()
+    assert organisation.description == ""
+    assert etag_of(api, organisation.slug) == etag
+
+
 def test_update_without_if_match_is_a_428(api):
     token, raw = factories.api_token(scopes=WRITE)
     response = patch(api, raw, token.organisation.slug, {"description": "Sans If-Match."})

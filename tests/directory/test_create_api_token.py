@@ -50,13 +50,25 @@ def test_without_name_the_token_is_named_after_the_day():
     assert token.scopes == []
 
 
+def test_staff_may_give_the_trusted_scope():
+    factories.actor(slug="reseau-fictif")
+
+    output = run("reseau-fictif", "--scope", "write:actors", "--scope", "trusted")
+
+    token = ApiToken.objects.get()
+    assert token.scopes == ["trusted", "write:actors"]
+    assert token.has_scope(ApiToken.Scope.TRUSTED)
+    assert "droits : trusted, write:actors" in output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (["inconnu"], "Aucun acteur n'a l'identifiant d'URL « inconnu »."),
         (
             ["reseau-fictif", "--scope", "write:everything"],
-            "Droit inconnu : write:everything. Droits possibles : read:unpublished, write:actors, write:initiatives, trusted.",
+            "Droit inconnu : write:everything. Droits possibles : read:unpublished, write:actors, "
+            "write:initiatives, trusted.",
         ),
         (
             ["reseau-fictif", "--expires", "31/12/2099"],
