@@ -8,7 +8,18 @@ from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.drainage import set_override
 
-from directory.models import Actor, Commune, Label, Neighbourhood, Role, Sector, Stage, SupportOffer, Typology
+from directory.models import (
+    Actor,
+    ChangeRequest,
+    Commune,
+    Label,
+    Neighbourhood,
+    Role,
+    Sector,
+    Stage,
+    SupportOffer,
+    Typology,
+)
 
 # Bounds on what a query string may carry: longer values or more repetitions say nothing useful
 # and only cost work. NUL characters are refused by PostgreSQL in text parameters.
@@ -288,3 +299,23 @@ class SupportOfferFilterSet(PortalFilterSet):
         # Offers open to every sector have none listed; others name the sector or one of its sub-sectors.
         matching = SupportOffer.objects.filter(Q(sectors=value) | Q(sectors__parent=value)).values("pk")
         return queryset.filter(Q(sectors__isnull=True) | Q(pk__in=matching))
+
+
+class ChangeRequestFilterSet(PortalFilterSet):
+    """A partner's change requests (API): by state, and those made or decided since a date."""
+
+    state = django_filters.MultipleChoiceFilter(
+        choices=ChangeRequest.State.choices, label=_("État"), help_text=_("État de la demande (répétable).")
+    )
+    updated_since = django_filters.IsoDateTimeFilter(
+        method="filter_updated_since",
+        label=_("Modifié depuis"),
+        help_text=_("Date et heure ISO 8601 : seulement les demandes faites ou décidées depuis."),
+    )
+
+    class Meta:
+        model = ChangeRequest
+        fields = []
+
+    def filter_updated_since(self, queryset, name, value):
+        return queryset.filter(Q(created_at__gte=value) | Q(decided_at__gte=value))

@@ -1087,6 +1087,10 @@ class ApiToken(models.Model):
     def has_scope(self, scope: str) -> bool:
         return scope in (self.scopes or [])
 
+    def update_needs_review(self, actor: Actor) -> bool:
+        """Whether this token's update of `actor` waits for a moderator: a published record, without `trusted`."""
+        return actor.is_published and not self.has_scope(self.Scope.TRUSTED)
+
 
 # ---------------------------------------------------------------------------
 # Stewardship: contributions, claims and imports (see directory.moderation and directory.imports)

@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 
 from directory import versions
 from directory.history import Origin, provenance
-from directory.models import Actor, ChangeRequest, Commune, Label, PublicationStatus, Sector
+from directory.models import Actor, ChangeRequest, Commune, Label, Neighbourhood, PublicationStatus, Role, Sector
 
 logger = logging.getLogger(__name__)
 
@@ -55,9 +55,27 @@ PROPOSABLE_FIELDS = (
     "employees",
     "volunteers",
 )
+# What a partner's token also writes through the API (`directory.api.actors`): on a published record,
+# through a moderator too.
+PARTNER_FIELDS = (
+    "siren",
+    "ess_status",
+    "typology",
+    "roles",
+    "neighbourhood",
+    "latitude",
+    "longitude",
+    "serves_whole_territory",
+    "communes_served",
+    "fte",
+)
 # What a structure's own account changes only through a moderator.
 OWNER_MODERATED_FIELDS = ("name", "siret", "rna", "legal_form", "status")
-MANY_TO_MANY = {"sectors": Sector, "labels": Label}
+# Every field a change request may carry, in the order diffs show them.
+CHANGEABLE_FIELDS = (*PROPOSABLE_FIELDS, *PARTNER_FIELDS, "status")
+# Related records are stored by their public code: the INSEE code of a commune, the slug of the others.
+MANY_TO_MANY = {"sectors": Sector, "labels": Label, "roles": Role, "communes_served": Commune}
+FOREIGN_KEYS = {"commune": Commune, "neighbourhood": Neighbourhood}
 
 ORIGIN_OF_KIND = {
     ChangeRequest.Kind.PROPOSAL: Origin.CONTRIBUTION,
@@ -75,6 +93,25 @@ def field_label(name: str) -> str:
     return str(Actor._meta.get_field(name).verbose_name)
 
 
+def code_field(model) -> str:
+    """The public code a change request names a related record by."""
+    return "insee_code" if model is Commune else "slug"
+
+
+def encode(name: str, value):
+    """A value of the actor field `name` as Python holds it (records, a list of them, a Decimal…) as stored (JSON)."""
+    if name in MANY_TO_MANY:
+        code = code_field(MANY_TO_MANY[name])
+        return sorted({getattr(item, code) for item in value or []})
+    if name in FOREIGN_KEYS:
+        return getattr(value, code_field(FOREIGN_KEYS[name])) if value is not None else ""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.{Actor._meta.get_field(name).decimal_places}f}"
+    return value
+
+
 def represent(actor: Actor | None, name: str):
     """The value of one field of `actor` as a change request stores it (JSON)."""
     if actor is None:
@@ -82,15 +119,10 @@ def represent(actor: Actor | None, name: str):
     if name in MANY_TO_MANY:
         if actor.pk is None:
             return []
-        return sorted(getattr(actor, name).values_list("slug", flat=True))
-    if name == "commune":
-        return actor.commune.insee_code if actor.commune_id else ""
-    value = getattr(actor, name)
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
+        return sorted(getattr(actor, name).values_list(code_field(MANY_TO_MANY[name]), flat=True))
+    if name in FOREIGN_KEYS:
+        return encode(name, getattr(actor, name) if getattr(actor, f"{name}_id") else None)
+    return encode(name, getattr(actor, name))
 
 
 def snapshot(actor: Actor | None, names: Iterable[str]) -> dict:
@@ -102,11 +134,15 @@ def display(name: str, value) -> str:
     if value in ("", None, []):
         return "—"
     if name in MANY_TO_MANY:
-        names = dict(MANY_TO_MANY[name].objects.filter(slug__in=value).values_list("slug", "name"))
-        return ", ".join(names.get(slug, slug) for slug in value)
-    if name == "commune":
-        commune = Commune.objects.filter(insee_code=value).first()
-        return f"{commune.name} ({value})" if commune else str(value)
+        model, code = MANY_TO_MANY[name], code_field(MANY_TO_MANY[name])
+        names = dict(model.objects.filter(**{f"{code}__in": value}).values_list(code, "name"))
+        return ", ".join(names.get(item, item) for item in value)
+    if name in FOREIGN_KEYS:
+        model = FOREIGN_KEYS[name]
+        related = model.objects.filter(**{code_field(model): value}).first()
+        return f"{related.name} ({value})" if related else str(value)
+    if isinstance(value, bool):
+        return gettext("oui") if value else gettext("non")
     field = Actor._meta.get_field(name)
     if field.choices:
         return str(dict(field.flatchoices).get(value, value))
@@ -119,20 +155,26 @@ def _apply(actor: Actor, changes: dict) -> dict:
     errors = {}
     for name, value in changes.items():
         if name in MANY_TO_MANY:
-            slugs = list(dict.fromkeys(value or []))
-            found = dict(MANY_TO_MANY[name].objects.filter(slug__in=slugs).values_list("slug", "pk"))
-            unknown = [slug for slug in slugs if slug not in found]
+            model, code = MANY_TO_MANY[name], code_field(MANY_TO_MANY[name])
+            codes = list(dict.fromkeys(value or []))
+            found = dict(model.objects.filter(**{f"{code}__in": codes}).values_list(code, "pk"))
+            unknown = [item for item in codes if item not in found]
             if unknown:
                 errors[name] = gettext("Valeurs inconnues : %(values)s.") % {"values": ", ".join(unknown)}
-            links[name] = [found[slug] for slug in slugs if slug in found]
-        elif name == "commune":
-            if not value:
-                actor.commune = None
-            else:
-                commune = Commune.objects.filter(insee_code=value).first()
-                if commune is None:
-                    errors[name] = gettext("Commune inconnue : %(code)s.") % {"code": value}
-                actor.commune = commune
+            links[name] = [found[item] for item in codes if item in found]
+        elif name in FOREIGN_KEYS:
+            related = None
+            if value:
+                model = FOREIGN_KEYS[name]
+                related = model.objects.filter(**{code_field(model): value}).first()
+                if related is None:
+                    message = (
+                        gettext("Commune inconnue : %(code)s.")
+                        if model is Commune
+                        else gettext("Valeur inconnue : %(code)s.")
+                    )
+                    errors[name] = message % {"code": value}
+            setattr(actor, name, related)
         else:
             field = Actor._meta.get_field(name)
             if value in ("", None) and field.null:
@@ -151,7 +193,7 @@ def _apply(actor: Actor, changes: dict) -> dict:
 
 def validate(actor: Actor | None, changes: dict) -> None:
     """Refuse changes that could not be applied as they are (the same `full_clean` as every other write)."""
-    unknown = set(changes) - set(PROPOSABLE_FIELDS) - {"status"}
+    unknown = set(changes) - set(CHANGEABLE_FIELDS)
     if unknown:
         raise ValidationError(gettext("Champs inconnus : %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     candidate = Actor() if actor is None else Actor.objects.get(pk=actor.pk)
@@ -241,7 +283,7 @@ def differences(request: ChangeRequest) -> list[FieldChange]:
     """The request field by field: the record's current value → the proposed one."""
     actor = request.actor
     rows = []
-    order = {name: index for index, name in enumerate((*PROPOSABLE_FIELDS, "status"))}
+    order = {name: index for index, name in enumerate(CHANGEABLE_FIELDS)}
     for name in sorted(request.changes, key=lambda name: order.get(name, len(order))):
         if name not in order:
             continue

@@ -411,6 +411,8 @@ SPECTACULAR_SETTINGS = {
         "InitiativeStatusEnum": "projects.models.Initiative.Status",
         "FundingLineKindEnum": "projects.models.FundingLine.Kind",
         "FundingLineStatusEnum": "projects.models.FundingLine.Status",
+        "ChangeRequestKindEnum": "directory.models.ChangeRequest.Kind",
+        "ChangeRequestStateEnum": "directory.models.ChangeRequest.State",
     },
 }
 

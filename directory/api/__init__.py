@@ -1,10 +1,11 @@
-"""The directory's partner API: actors, support offers, reference data and the data·inclusion exports.
+"""The directory's partner API: actors, support offers, reference data, the data·inclusion exports and
+the change requests partners' tokens made.
 
 Each module holds one resource's serializers and viewsets; `register` puts them on the API's
 router (`ess_portal.api_urls`).
 """
 
-from directory.api import actors, data_inclusion, reference, support
+from directory.api import actors, change_requests, data_inclusion, reference, support
 
 
 def register(router) -> None:
@@ -13,6 +14,7 @@ def register(router) -> None:
     router.register("communes", reference.CommuneViewSet, basename="commune")
     router.register("neighbourhoods", reference.NeighbourhoodViewSet, basename="neighbourhood")
     router.register("support-offers", support.SupportOfferViewSet, basename="support-offer")
+    router.register("change-requests", change_requests.ChangeRequestViewSet, basename="change-request")
     router.register(
         "exports/data-inclusion/structures",
         data_inclusion.DataInclusionStructureViewSet,

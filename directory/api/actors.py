@@ -1,22 +1,29 @@
 """Actors of the directory: read by everyone (what `.published()` allows), written with a partner token.
 
 Writes go through `Model.full_clean()` — the validators the admin uses — and record the token's
-organisation in the history.
+organisation in the history. An update of a published record by a token without the `trusted`
+scope is checked the same way, then waits for a moderator as a change request
+(`directory.moderation`): the answer is a 202 pointing to it.
 """
+
+import copy
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from directory import moderation
+from directory.api.change_requests import ChangeRequestSerializer
 from directory.api.refs import CommuneRefSerializer, public_url
 from directory.filters import ActorFilterSet
 from directory.merge import merged_survivor
-from directory.models import Actor, ApiToken, Commune, Neighbourhood, PublicationStatus, Role, Sector
+from directory.models import Actor, ApiToken, ChangeRequest, Commune, Neighbourhood, PublicationStatus, Role, Sector
 from directory.versions import current_version
 from ess_portal.api.auth import history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin, etag_for
@@ -178,6 +185,29 @@ class ActorWriteSerializer(WriteSerializer):
 M2M_ACTOR_FIELDS = ("sectors", "roles", "communes_served")
 
 
+def proposed_changes(actor: Actor, validated: dict) -> dict:
+    """What a validated update would change in `actor`, in the representation of change requests.
+
+    The update is checked on a copy as a direct write is (`Actor.full_clean()`: the same 400s), and
+    normalised as saving would (compact SIRET, tidy phone number), so that a value sent in another
+    format is no change. The serializer's validated data is keyed by actor field (each field's source).
+    """
+    candidate = copy.copy(actor)
+    for name, value in validated.items():
+        if name not in M2M_ACTOR_FIELDS:
+            setattr(candidate, name, value)
+    try:
+        candidate.full_clean()
+    except DjangoValidationError as exc:
+        raise django_validation_error_to_drf(exc) from None
+    candidate.normalise()
+    proposed = {
+        name: moderation.encode(name, value if name in M2M_ACTOR_FIELDS else getattr(candidate, name))
+        for name, value in validated.items()
+    }
+    return {name: value for name, value in proposed.items() if moderation.represent(actor, name) != value}
+
+
 class ActorApiFilterSet(ActorFilterSet):
     """The directory page's FilterSet, plus `bbox`."""
 
@@ -246,10 +276,29 @@ ACTOR_UPDATE = {
     "description": _(
         "Jeton avec le droit write:actors, sur la fiche de son organisation seulement (sinon 403). "
         "If-Match obligatoire avec l'ETag lu (absent : 428 ; périmé : 412, avec qui a modifié quoi). "
-        "Consigné dans l'historique."
+        "Une fiche publiée n'est modifiée qu'après validation par l'équipe : la réponse est alors 202, "
+        "avec la demande de modification (Location : son adresse), et la fiche reste telle quelle "
+        "jusqu'à la décision. Avec le droit trusted, ou sur une fiche pas encore publiée, la "
+        "modification est immédiate (200). Rien à changer : 200, sans demande. Consigné dans l'historique."
     ),
     "request": ActorWriteSerializer,
-    "responses": {200: ActorSerializer, **error_responses(*WRITE_ERRORS)},
+    "parameters": [
+        OpenApiParameter(
+            "Location",
+            OpenApiTypes.URI,
+            location=OpenApiParameter.HEADER,
+            response=[202],
+            description=str(_("Adresse de la demande de modification dans l'API.")),
+        )
+    ],
+    "responses": {
+        200: ActorSerializer,
+        202: OpenApiResponse(
+            ChangeRequestSerializer,
+            description=str(_("Modification en attente de l'équipe (fiche publiée, jeton sans le droit trusted).")),
+        ),
+        **error_responses(*WRITE_ERRORS),
+    },
 }
 
 
@@ -367,6 +416,17 @@ class ActorViewSet(
 
     def detail_queryset(self):
         return actor_queryset()
+
+    def submit_update(self, actor: Actor, validated: dict, token: ApiToken) -> Response | None:
+        if not token.update_needs_review(actor):
+            return super().submit_update(actor, validated, token)
+        changes = proposed_changes(actor, validated)
+        if not changes:
+            # Nothing to review: the record as it is, unchanged (no history row, the same ETag).
+            return None
+        change_request = moderation.submit(kind=ChangeRequest.Kind.PARTNER, actor=actor, changes=changes, token=token)
+        data = ChangeRequestSerializer(change_request, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["url"]})
 
     @staticmethod
     def apply_update(actor: Actor, validated: dict, token: ApiToken) -> None:

@@ -97,7 +97,8 @@ class GuardedUpdateMixin:
 
     Viewsets name the serializer that answers (`detail_serializer_class`), the one that reads
     the request (`write_serializer_class`), the queryset that reads a record for the answer
-    (`detail_queryset()`), and write the validated data with `apply_update()`.
+    (`detail_queryset()`), and write the validated data with `apply_update()`. A viewset whose
+    updates may wait for review answers otherwise in `submit_update()` (a 202, say).
     """
 
     detail_serializer_class: type[serializers.Serializer]
@@ -108,6 +109,11 @@ class GuardedUpdateMixin:
 
     def apply_update(self, obj, validated: dict, token: ApiToken) -> None:
         raise NotImplementedError
+
+    def submit_update(self, obj, validated: dict, token: ApiToken) -> Response | None:
+        """Write the update and answer with the record (None), or return the answer that replaces it."""
+        self.apply_update(obj, validated, token)
+        return None
 
     def update(self, request, *args, **kwargs):
         partial = kwargs.pop("partial", False)
@@ -120,7 +126,9 @@ class GuardedUpdateMixin:
             check_if_match(request, obj, self.detail_serializer_class(obj, context=context).data)
             serializer = self.write_serializer_class(obj, data=request.data, partial=partial)
             serializer.is_valid(raise_exception=True)
-            self.apply_update(obj, serializer.validated_data, request.auth)
+            answer = self.submit_update(obj, serializer.validated_data, request.auth)
+        if answer is not None:
+            return answer
         obj = self.detail_queryset().get(pk=obj.pk)
         data = self.detail_serializer_class(obj, context=context).data
         response = Response(data)

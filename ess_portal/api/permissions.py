@@ -1,10 +1,13 @@
-"""What a caller may do: everyone reads what is published, a scoped partner token writes."""
+"""What a caller may do: everyone reads what is published, a scoped partner token writes.
+
+What concerns a partner alone (its change requests) is read with its token, or by staff.
+"""
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ess_portal.api.auth import api_token
+from ess_portal.api.auth import api_token, is_staff
 
 
 class DenyAll(BasePermission):
@@ -47,4 +50,18 @@ class ReadOrTokenScope(BasePermission):
         if not view.can_write_object(api_token(request), obj):
             self.message = _("Ce jeton ne peut modifier que les fiches de son organisation.")
             return False
+        return True
+
+
+class TokenOrStaffRead(BasePermission):
+    """Reads only, by a partner token or a staff session; anyone else must authenticate (401).
+
+    The view's queryset keeps a token to what concerns its organisation: another's record is a 404.
+    """
+
+    def has_permission(self, request, view):
+        if request.method not in SAFE_METHODS:
+            raise exceptions.MethodNotAllowed(request.method)
+        if api_token(request) is None and not is_staff(request):
+            raise exceptions.NotAuthenticated(_("Authentification requise : Authorization: Bearer <jeton>."))
         return True

@@ -9,7 +9,7 @@ from rest_framework.permissions import SAFE_METHODS
 
 
 class ApiAutoSchema(AutoSchema):
-    """Reads are open to anonymous callers: say so in each read operation's security."""
+    """Reads are open to anonymous callers, unless a view says `anonymous_reads = False`: say so in their security."""
 
     def get_description(self):
         # Operations are described in French by their summary and `description`; the viewsets'
@@ -18,7 +18,7 @@ class ApiAutoSchema(AutoSchema):
 
     def get_auth(self):
         auth = super().get_auth()
-        if self.method in SAFE_METHODS and {} not in auth:
+        if self.method in SAFE_METHODS and getattr(self.view, "anonymous_reads", True) and {} not in auth:
             auth.append({})
         return auth
 

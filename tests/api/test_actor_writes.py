@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from directory.models import Actor, ApiToken, PublicationStatus
+from directory.models import Actor, ApiToken, ChangeRequest, PublicationStatus
 from directory.services import revoke_api_token
 from tests import factories
 from tests.api.conftest import bearer
@@ -10,6 +10,8 @@ from tests.api.conftest import bearer
 pytestmark = pytest.mark.django_db
 
 WRITE = [ApiToken.Scope.WRITE_ACTORS]
+# Writes published records at once; without `trusted` they wait for review (tests/api/test_moderated_writes.py).
+TRUSTED = [ApiToken.Scope.WRITE_ACTORS, ApiToken.Scope.TRUSTED]
 NEW_ACTOR = {
     "name": "Coopérative fictive du Canal",
     "legal_form": "scop",
@@ -167,8 +169,8 @@ def test_delete_is_not_allowed(api):
 # -- Update
 
 
-def test_partner_updates_its_own_record_with_if_match(api):
-    token, raw = factories.api_token(scopes=WRITE)
+def test_trusted_partner_updates_its_own_record_with_if_match(api):
+    token, raw = factories.api_token(scopes=TRUSTED)
     organisation = token.organisation
     etag = etag_of(api, organisation.slug)
     response = patch(api, raw, organisation.slug, {"description": "Nouvelle description fictive."}, HTTP_IF_MATCH=etag)
@@ -183,6 +185,21 @@ def test_partner_updates_its_own_record_with_if_match(api):
     assert record.history_type == "~"
     assert record.history_change_reason == f"API : {organisation.name} ({token.prefix})"
     assert record.description == "Nouvelle description fictive."
+    assert not ChangeRequest.objects.exists()
+
+
+def test_partner_update_of_its_published_record_waits_for_review(api):
+    token, raw = factories.api_token(scopes=WRITE)
+    organisation = token.organisation
+    etag = etag_of(api, organisation.slug)
+    response = patch(api, raw, organisation.slug, {"description": "Nouvelle description fictive."}, HTTP_IF_MATCH=etag)
+    assert response.status_code == 202, response.json()
+    request = ChangeRequest.objects.get()
+    assert response["Location"] == f"http://testserver/api/v1/change-requests/{request.pk}/"
+    assert request.changes == {"description": "Nouvelle description fictive."}
+    organisation.refresh_from_db()
+    assert organisation.description == ""
+    assert etag_of(api, organisation.slug) == etag
 
 
 def test_update_without_if_match_is_a_428(api):
@@ -195,7 +212,7 @@ def test_update_without_if_match_is_a_428(api):
 
 
 def test_update_with_a_stale_if_match_is_a_412(api):
-    token, raw = factories.api_token(scopes=WRITE)
+    token, raw = factories.api_token(scopes=TRUSTED)
     organisation = token.organisation
     stale = etag_of(api, organisation.slug)
     assert patch(api, raw, organisation.slug, {"offer": "Première écriture."}, HTTP_IF_MATCH=stale).status_code == 200
@@ -213,7 +230,7 @@ def test_if_match_star_does_not_bypass_the_check(api):
 
 
 def test_weak_etag_from_a_proxy_still_matches(api):
-    token, raw = factories.api_token(scopes=WRITE)
+    token, raw = factories.api_token(scopes=TRUSTED)
     etag = etag_of(api, token.organisation.slug)
     response = patch(api, raw, token.organisation.slug, {"offer": "Via un proxy."}, HTTP_IF_MATCH=f"W/{etag}")
     assert response.status_code == 200
@@ -266,7 +283,7 @@ def test_invalid_update_writes_nothing(api):
 
 
 def test_put_replaces_the_writable_fields(api):
-    token, raw = factories.api_token(scopes=WRITE)
+    token, raw = factories.api_token(scopes=TRUSTED)
     organisation = token.organisation
     payload = {**NEW_ACTOR, "name": "Nom remplacé fictif", "siret": ""}
     response = api.put(

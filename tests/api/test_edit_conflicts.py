@@ -35,7 +35,7 @@ def test_a_staff_edit_since_the_partner_read_is_a_412_naming_who_and_what(api):
 
 
 def test_reading_again_gives_the_version_to_write_from(api):
-    token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS])
+    token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS, ApiToken.Scope.TRUSTED])
     slug = token.organisation.slug
     first = api.patch(
         f"/api/v1/actors/{slug}/",

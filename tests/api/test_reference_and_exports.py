@@ -19,6 +19,7 @@ def test_api_root_lists_every_resource(api):
         "communes",
         "neighbourhoods",
         "support-offers",
+        "change-requests",
         "exports/data-inclusion/structures",
         "exports/data-inclusion/services",
         "initiatives",

@@ -32,6 +32,8 @@ def test_schema_lists_the_contract_paths(schema):
         "/api/v1/sites/",
         "/api/v1/exports/data-inclusion/structures/",
         "/api/v1/exports/data-inclusion/services/",
+        "/api/v1/change-requests/",
+        "/api/v1/change-requests/{id}/",
     } <= set(schema["paths"])
 
 
@@ -67,6 +69,30 @@ def test_writes_document_their_error_codes(schema):
     assert {} in schema["paths"]["/api/v1/actors/"]["get"]["security"]
     listing = schema["paths"]["/api/v1/actors/"]["get"]
     assert set(listing["responses"]["200"]["content"]) == {"application/json", "application/geo+json", "text/csv"}
+
+
+def test_updates_document_the_change_request_a_published_record_gets(schema):
+    for method in ("put", "patch"):
+        accepted = schema["paths"]["/api/v1/actors/{slug}/"][method]["responses"]["202"]
+        assert accepted["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ChangeRequest"}
+        assert accepted["headers"]["Location"]["schema"] == {"type": "string", "format": "uri"}
+    assert set(schema["components"]["schemas"]["ChangeRequest"]["properties"]) == {
+        "id",
+        "kind",
+        "state",
+        "actor",
+        "changes",
+        "created_at",
+        "decided_at",
+        "decision_reason",
+        "applied_fields",
+        "url",
+    }
+
+
+def test_change_requests_are_not_read_anonymously(schema):
+    for path in ("/api/v1/change-requests/", "/api/v1/change-requests/{id}/"):
+        assert schema["paths"][path]["get"]["security"] == [{"partnerToken": []}, {"staffSession": []}]
 
 
 def test_interactive_docs_use_only_local_assets(api):

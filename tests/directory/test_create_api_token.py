@@ -50,6 +50,17 @@ def test_without_name_the_token_is_named_after_the_day():
     assert token.scopes == []
 
 
+def test_staff_may_give_the_trusted_scope():
+    factories.actor(slug="reseau-fictif")
+
+    output = run("reseau-fictif", "--scope", "write:actors", "--scope", "trusted")
+
+    token = ApiToken.objects.get()
+    assert token.scopes == ["trusted", "write:actors"]
+    assert token.has_scope(ApiToken.Scope.TRUSTED)
+    assert "droits : trusted, write:actors" in output
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

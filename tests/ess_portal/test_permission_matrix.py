@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from directory.models import Actor, ApiToken, PublicationStatus
+from directory import moderation
+from directory.models import Actor, ApiToken, ChangeRequest, PublicationStatus
 from projects.models import Initiative, Involvement
 from tests import factories
 from tests.projects import factories as f
@@ -20,26 +21,31 @@ pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 
 Y, N, NA = "oui", "non", "—"
 CALLERS = ["anonyme", "Éditeurs", "Modérateurs", "Lecture seule", "superutilisateur", "jeton sans droit",
-           "jeton read:unpublished", "jeton write:actors", "jeton write:initiatives"]  # fmt: skip
+           "jeton read:unpublished", "jeton write:actors", "jeton write:actors trusted",
+           "jeton write:initiatives"]  # fmt: skip
 # capability: (anonyme, Éditeurs, Modérateurs, Lecture seule, superutilisateur, jeton sans droit,
-#              read:unpublished, write:actors, write:initiatives)
+#              read:unpublished, write:actors, write:actors trusted, write:initiatives)
 EXPECTED = {
-    "pages publiques": (Y, Y, Y, Y, Y, NA, NA, NA, NA),
-    "fiche non publiée (page)": (N, N, N, N, N, NA, NA, NA, NA),
-    "administration : consulter un acteur": (N, Y, Y, Y, Y, NA, NA, NA, NA),
-    "administration : modifier un acteur": (N, Y, Y, N, Y, NA, NA, NA, NA),
-    "administration : publier un acteur": (N, N, Y, N, Y, NA, NA, NA, NA),
-    "administration : supprimer un acteur": (N, N, N, N, Y, NA, NA, NA, NA),
-    "administration : fusionner deux acteurs": (N, N, Y, N, Y, NA, NA, NA, NA),
-    "administration : changer le statut d'un projet": (N, Y, Y, N, Y, NA, NA, NA, NA),
-    "administration : publier un projet": (N, N, Y, N, Y, NA, NA, NA, NA),
-    "administration : créer un jeton d'API": (N, N, Y, N, Y, NA, NA, NA, NA),
-    "API : lire les fiches publiées": (Y, Y, Y, Y, Y, Y, Y, Y, Y),
-    "API : lire une fiche non publiée": (N, Y, Y, Y, Y, N, Y, N, N),
-    "API : proposer un acteur": (N, N, N, N, N, N, N, Y, N),
-    "API : modifier la fiche de son organisation": (N, N, N, N, N, N, N, Y, N),
-    "API : modifier un projet qu'elle porte": (N, N, N, N, N, N, N, N, Y),
-    "API : modifier un projet dont elle est bénéficiaire": (N, N, N, N, N, N, N, N, N),
+    "pages publiques": (Y, Y, Y, Y, Y, NA, NA, NA, NA, NA),
+    "fiche non publiée (page)": (N, N, N, N, N, NA, NA, NA, NA, NA),
+    "administration : consulter un acteur": (N, Y, Y, Y, Y, NA, NA, NA, NA, NA),
+    "administration : modifier un acteur": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : publier un acteur": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : supprimer un acteur": (N, N, N, N, Y, NA, NA, NA, NA, NA),
+    "administration : fusionner deux acteurs": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : décider des contributions": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : changer le statut d'un projet": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : publier un projet": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : créer un jeton d'API": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
+    "API : lire les fiches publiées": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
+    "API : lire une fiche non publiée": (N, Y, Y, Y, Y, N, Y, N, N, N),
+    "API : proposer un acteur": (N, N, N, N, N, N, N, Y, Y, N),
+    "API : modifier la fiche publiée de son organisation, après modération": (N, N, N, N, N, N, N, Y, N, N),
+    "API : modifier la fiche publiée de son organisation, sans modération": (N, N, N, N, N, N, N, N, Y, N),
+    "API : lire les demandes de modification de son organisation": (N, Y, Y, Y, Y, Y, Y, Y, Y, Y),
+    "API : lire une demande de modification d'une autre organisation": (N, Y, Y, Y, Y, N, N, N, N, N),
+    "API : modifier un projet qu'elle porte": (N, N, N, N, N, N, N, N, N, Y),
+    "API : modifier un projet dont elle est bénéficiaire": (N, N, N, N, N, N, N, N, N, N),
 }
 
 
@@ -49,11 +55,16 @@ def world():
     led = f.initiative(lead_actor=organisation)
     helped = f.initiative()
     Involvement.objects.create(initiative=helped, actor=organisation, role=Involvement.Role.BENEFICIARY)
+    other_token, _raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_ACTORS])
+    others_request = moderation.submit(
+        kind=ChangeRequest.Kind.PARTNER, actor=other_token.organisation, changes={"offer": "Autre."}, token=other_token
+    )
     return {
         "organisation": organisation,
         "draft": factories.actor(name="Fiche brouillon fictive", status=PublicationStatus.DRAFT),
         "led": led,
         "helped": helped,
+        "others_request": others_request,
     }
 
 
@@ -69,6 +80,7 @@ def caller(name: str, world) -> tuple[Client, APIClient, dict]:
         return browser, api, {}
     scope = {"jeton sans droit": [], "jeton read:unpublished": [ApiToken.Scope.READ_UNPUBLISHED],
              "jeton write:actors": [ApiToken.Scope.WRITE_ACTORS],
+             "jeton write:actors trusted": [ApiToken.Scope.WRITE_ACTORS, ApiToken.Scope.TRUSTED],
              "jeton write:initiatives": [ApiToken.Scope.WRITE_INITIATIVES]}[name]  # fmt: skip
     _token, raw = factories.api_token(organisation=world["organisation"], scopes=scope)
     return browser, api, {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
@@ -78,9 +90,9 @@ def _admin_ok(response) -> bool:
     return response.status_code in (200, 302) and "/admin/login/" not in response.get("Location", "")
 
 
-def _patch(client, headers, path, body) -> bool:
+def _patch(client, headers, path, body) -> int:
     etag = client.get(path, **headers).get("ETag") or client.get(path).get("ETag")
-    return client.patch(path, body, format="json", HTTP_IF_MATCH=etag, **headers).status_code == 200
+    return client.patch(path, body, format="json", HTTP_IF_MATCH=etag, **headers).status_code
 
 
 def attempt(capability: str, browser, api, headers, world) -> bool:
@@ -120,6 +132,15 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
         form = page.context["form"]
         client.post(url, {name: form[name].value() or "" for name in form.fields})
         return Actor.objects.get(pk=doubled.pk).merged_into_id == kept.pk
+    if capability == "administration : décider des contributions":
+        from directory import moderation
+
+        target = factories.actor(website="")
+        request = moderation.submit(kind="correction", actor=target, changes={"website": "https://decide.example.org"})
+        client.post(
+            reverse("admin:moderation_decide", args=[request.pk]), {"decision": "approve", "fields": ["website"]}
+        )
+        return Actor.objects.get(pk=target.pk).website == "https://decide.example.org"
     if capability == "administration : changer le statut d'un projet":
         initiative = f.initiative()
         url = reverse("admin:projects_initiative_change_status", args=[initiative.pk])
@@ -141,12 +162,25 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
     if capability == "API : proposer un acteur":
         body = {"name": "Proposition fictive", "legal_form": "association", "short_description": "Fictive."}
         return client.post("/api/v1/actors/", body, format="json", **headers).status_code == 201
-    if capability == "API : modifier la fiche de son organisation":
-        return _patch(client, headers, f"/api/v1/actors/{organisation.slug}/", {"offer": "Par l'API."})
+    if capability == "API : modifier la fiche publiée de son organisation, après modération":
+        queued = ChangeRequest.objects.filter(actor=organisation).count()
+        status = _patch(client, headers, f"/api/v1/actors/{organisation.slug}/", {"offer": "Par l'API, à valider."})
+        return status == 202 and ChangeRequest.objects.filter(actor=organisation).count() == queued + 1
+    if capability == "API : modifier la fiche publiée de son organisation, sans modération":
+        offer = "Par l'API, aussitôt."
+        status = _patch(client, headers, f"/api/v1/actors/{organisation.slug}/", {"offer": offer})
+        return status == 200 and Actor.objects.get(pk=organisation.pk).offer == offer
+    if capability == "API : lire les demandes de modification de son organisation":
+        return client.get("/api/v1/change-requests/", **headers).status_code == 200
+    if capability == "API : lire une demande de modification d'une autre organisation":
+        path = f"/api/v1/change-requests/{world['others_request'].pk}/"
+        return client.get(path, **headers).status_code == 200
     if capability == "API : modifier un projet qu'elle porte":
-        return _patch(client, headers, f"/api/v1/initiatives/{world['led'].slug}/", {"summary": "Par l'API."})
+        path = f"/api/v1/initiatives/{world['led'].slug}/"
+        return _patch(client, headers, path, {"summary": "Par l'API."}) == 200
     if capability == "API : modifier un projet dont elle est bénéficiaire":
-        return _patch(client, headers, f"/api/v1/initiatives/{world['helped'].slug}/", {"summary": "Par l'API."})
+        path = f"/api/v1/initiatives/{world['helped'].slug}/"
+        return _patch(client, headers, path, {"summary": "Par l'API."}) == 200
     raise AssertionError(capability)
 
 

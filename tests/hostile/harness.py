@@ -121,7 +121,13 @@ def api_error_problem(response, *, parameters: set[str] | None = None) -> str | 
 
 def _tracked_tables() -> list[str]:
     # The records a write may touch, and every history table (a refused write must leave none).
-    labels = ["directory.Actor", "directory.ApiToken", "projects.Initiative", "projects.StatusChange"]
+    labels = [
+        "directory.Actor",
+        "directory.ApiToken",
+        "directory.ChangeRequest",
+        "projects.Initiative",
+        "projects.StatusChange",
+    ]
     models = [apps.get_model(label) for label in labels]
     models += [model for model in apps.get_models() if model.__name__.startswith("Historical")]
     return [model._meta.db_table for model in models]
