@@ -22,7 +22,17 @@ from ess_portal.api.serializers import StrictCharField, WriteSerializer
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
-from projects.models import EnergyReview, FundingLine, Indicator, Initiative, Involvement, Milestone, Site, StrategyAxis
+from projects.models import (
+    EnergyReview,
+    FundingLine,
+    Indicator,
+    Initiative,
+    Involvement,
+    Measurement,
+    Milestone,
+    Site,
+    StrategyAxis,
+)
 
 # ---------------------------------------------------------------------------
 # Serializers
@@ -133,13 +143,26 @@ class MilestoneSerializer(serializers.ModelSerializer):
         fields = ["title", "planned_on", "done_on", "weight"]
 
 
+class MeasurementSerializer(serializers.ModelSerializer):
+    value = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False)
+
+    class Meta:
+        model = Measurement
+        fields = ["measured_on", "value"]
+
+
 class IndicatorSerializer(serializers.ModelSerializer):
     baseline = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
     target = serializers.DecimalField(max_digits=14, decimal_places=2, coerce_to_string=False, allow_null=True)
+    measurements = MeasurementSerializer(
+        many=True,
+        read_only=True,
+        help_text=_("Valeurs mesurées de l'indicateur, de la plus ancienne à la plus récente."),
+    )
 
     class Meta:
         model = Indicator
-        fields = ["name", "unit", "baseline", "target"]
+        fields = ["name", "unit", "baseline", "target", "measurements"]
 
 
 class InvolvementSerializer(serializers.ModelSerializer):
@@ -352,7 +375,12 @@ def initiative_detail_queryset(request):
         Prefetch("neighbourhoods", queryset=Neighbourhood.objects.order_by("slug")),
         Prefetch("sites", queryset=visible(Site.objects.order_by("slug"), request)),
         "milestones",
-        "indicators",
+        Prefetch(
+            "indicators",
+            queryset=Indicator.objects.prefetch_related(
+                Prefetch("measurements", queryset=Measurement.objects.order_by("measured_on", "pk"))
+            ),
+        ),
         Prefetch(
             "involvements",
             queryset=Involvement.objects.filter(actor__in=visible(Actor.objects.all(), request)).select_related(
@@ -390,7 +418,7 @@ INITIATIVE_UPDATE = {
         responses={200: InitiativeSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
-        summary=_("Un projet, avec jalons, indicateurs, acteurs, financements et revue énergétique"),
+        summary=_("Un projet, avec jalons, indicateurs et leurs mesures, acteurs, financements et revue énergétique"),
         responses={200: InitiativeDetailSerializer, **read_responses()},
     ),
     update=extend_schema(

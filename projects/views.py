@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from directory.models import Actor, Commune, Neighbourhood, Stage, SupportOffer, Typology
 from ess_portal import pages
+from projects import rollups
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
     DOCUMENTS_DIR,
@@ -25,6 +26,7 @@ from projects.models import (
     Initiative,
     Involvement,
     JournalEntry,
+    Objective,
     Site,
     StatusChange,
     StrategyAxis,
@@ -234,11 +236,6 @@ def _status_series() -> list[dict]:
     ]
 
 
-def _mean(values) -> int | None:
-    values = [v for v in values if v is not None]
-    return round(sum(values) / len(values)) if values else None
-
-
 def _commune_charts() -> tuple[dict, dict]:
     communes = list(Commune.objects.in_territory())
     rows = {
@@ -341,35 +338,35 @@ def _typology_comparison(initiatives) -> dict:
 
 @require_GET
 def strategy(request):
-    axes = list(StrategyAxis.objects.all())
+    published = Initiative.objects.published()
     initiatives = list(
-        Initiative.objects.published()
-        .select_related("axis", "lead_actor")
+        published.select_related("axis", "lead_actor")
         .with_progress()
         .with_funding()
         .order_by("axis__number", "title", "pk")
     )
-    by_axis = defaultdict(list)
-    for initiative in initiatives:
-        by_axis[initiative.axis_id].append(initiative)
+    axis_rollups = rollups.axis_rollups(
+        axes=StrategyAxis.objects.all(),
+        objectives=Objective.objects.order_by("position", "title", "pk"),
+        initiatives=initiatives,
+        indicators=Indicator.objects.filter(initiative__in=published).with_latest_measurement(),
+    )
     statuses = Initiative.Status.choices
     axis_rows = []
-    for axis in axes:
-        items = by_axis[axis.pk]
+    for rollup in axis_rollups:
         counts = defaultdict(int)
-        for initiative in items:
+        for initiative in rollup.initiatives:
             counts[initiative.status] += 1
         axis_rows.append(
             {
-                "axis": axis,
-                "initiatives": items,
+                "axis": rollup.axis,
+                "rollup": rollup,
                 "status_counts": [
                     {"label": label, "count": counts[value], "css_class": STATUS_CLASSES[value]}
                     for value, label in statuses
                     if counts[value]
                 ],
                 "counts": [counts[value] for value, _label in statuses],
-                "progress": _mean(initiative.progress for initiative in items),
             }
         )
     status_chart = {
@@ -388,7 +385,7 @@ def strategy(request):
         {
             "axis_rows": axis_rows,
             "initiative_count": len(initiatives),
-            "overall_progress": _mean(initiative.progress for initiative in initiatives),
+            "overall_progress": rollups.rolled_up_progress(initiatives),
             "status_chart": status_chart,
             "actors_chart": actors_chart,
             "employees_chart": employees_chart,

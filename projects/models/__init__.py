@@ -5,7 +5,7 @@ One module per cluster; every model is importable from `projects.models`.
 
 from projects.models.common import MAX_AMOUNT, ZERO, Source
 from projects.models.energy import EnergyAssessment, EnergyCriterion, EnergyReview
-from projects.models.indicators import Indicator, Measurement
+from projects.models.indicators import Indicator, IndicatorQuerySet, Measurement
 from projects.models.initiatives import (
     FundingLine,
     FundingTotals,
@@ -40,6 +40,7 @@ __all__ = [
     "FundingLine",
     "FundingTotals",
     "Indicator",
+    "IndicatorQuerySet",
     "Initiative",
     "InitiativeQuerySet",
     "Involvement",

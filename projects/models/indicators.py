@@ -1,13 +1,30 @@
 """What an initiative measures, and the dated measurements."""
 
+from decimal import Decimal
+
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory.history import ProvenanceHistoricalModel
 from projects.models.initiatives import Initiative
+
+
+class IndicatorQuerySet(models.QuerySet):
+    def with_latest_measurement(self):
+        """Annotate `latest_value`, `latest_measured_on` (None when never measured) and `measurement_count`.
+
+        One subquery each: no query per indicator, whatever the number of measurements.
+        """
+        latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on", "-pk")
+        return self.annotate(
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_measured_on=Subquery(latest.values("measured_on")[:1]),
+            measurement_count=Count("measurements", distinct=True),
+        )
 
 
 class Indicator(models.Model):
@@ -24,6 +41,8 @@ class Indicator(models.Model):
 
     history = HistoricalRecords(bases=[ProvenanceHistoricalModel], verbose_name=_("historique de l'indicateur"))
 
+    objects = IndicatorQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("indicateur")
         verbose_name_plural = _("indicateurs")
@@ -34,6 +53,17 @@ class Indicator(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.unit})"
+
+    @property
+    def aims_lower(self) -> bool:
+        """The target is below the baseline: the indicator should go down (waste, vacant m²…)."""
+        return self.baseline is not None and self.target is not None and self.target < self.baseline
+
+    def is_target_reached(self, value: Decimal | None) -> bool | None:
+        """Whether `value` reaches the target (at or below it when the indicator aims lower); None without both."""
+        if self.target is None or value is None:
+            return None
+        return value <= self.target if self.aims_lower else value >= self.target
 
 
 class Measurement(models.Model):

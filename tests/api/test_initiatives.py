@@ -29,7 +29,11 @@ def rich_initiative() -> Initiative:
     project_factories.approved_review(initiative)
     project_factories.milestone(initiative, title="Jalon fait", done_on=datetime.date(2024, 3, 1), weight=3)
     project_factories.milestone(initiative, title="Jalon à faire", weight=1)
-    project_factories.indicator(initiative, name="Emplois créés", baseline=Decimal("0"))
+    jobs = project_factories.indicator(initiative, name="Emplois créés", baseline=Decimal("0"))
+    # Recorded out of order: the payload lists them by date.
+    project_factories.measurement(jobs, measured_on=datetime.date(2024, 9, 1), value=Decimal("4"))
+    project_factories.measurement(jobs, measured_on=datetime.date(2024, 3, 1), value=Decimal("1.5"))
+    project_factories.indicator(initiative, name="Surface occupée", unit="m²")
     funder = factories.actor(name="Financeur fictif")
     project_factories.funding_line(initiative, funder=funder, amount=Decimal("20000"))
     project_factories.funding_line(initiative, funder=funder, amount=Decimal("5000"), status=FundingLine.Status.PAID)
@@ -96,6 +100,10 @@ def expected_initiative(initiative: Initiative, *, detail: bool) -> dict:
                         "unit": i.unit,
                         "baseline": float(i.baseline) if i.baseline is not None else None,
                         "target": float(i.target) if i.target is not None else None,
+                        "measurements": [
+                            {"measured_on": m.measured_on.isoformat(), "value": float(m.value)}
+                            for m in i.measurements.order_by("measured_on")
+                        ],
                     }
                     for i in initiative.indicators.all()
                 ],
@@ -149,6 +157,18 @@ def test_initiative_detail_carries_milestones_indicators_involvements_funding_an
     assert response.status_code == 200
     assert response.json() == expected_initiative(initiative, detail=True)
     assert [m["title"] for m in response.json()["milestones"]] == ["Jalon fait", "Jalon à faire"]
+
+
+def test_initiative_detail_gives_each_indicator_its_measurements_by_date(api):
+    initiative = rich_initiative()
+    indicators = api.get(f"/api/v1/initiatives/{initiative.slug}/").json()["indicators"]
+    assert [(i["name"], i["measurements"]) for i in indicators] == [
+        (
+            "Emplois créés",
+            [{"measured_on": "2024-03-01", "value": 1.5}, {"measured_on": "2024-09-01", "value": 4.0}],
+        ),
+        ("Surface occupée", []),
+    ]
 
 
 def test_unpublished_initiatives_are_hidden_from_anonymous_callers(api):

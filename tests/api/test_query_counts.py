@@ -37,7 +37,8 @@ def populate(n: int) -> dict:
         initiative = project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
         project_factories.approved_review(initiative)
         project_factories.milestone(initiative)
-        project_factories.indicator(initiative)
+        indicator = project_factories.indicator(initiative)
+        project_factories.measurement(indicator)
         project_factories.funding_line(initiative, funder=actor, status=FundingLine.Status.SECURED)
         Involvement.objects.create(initiative=initiative, actor=actor, role=Involvement.Role.LEAD)
         site = project_factories.site(latitude=Decimal("48.86"), longitude=Decimal("2.44"), owner=actor)
@@ -77,9 +78,9 @@ ENDPOINTS = [
     ("/api/v1/exports/data-inclusion/services/", 6),
     # count, page (with axis, lead, review, progress and money as subqueries), communes, Last-Modified
     ("/api/v1/initiatives/", 4),
-    # initiative, communes, neighbourhoods, sites, milestones, indicators, involvements (with actor),
-    # funding lines (with funder), its version
-    ("/api/v1/initiatives/{initiative}/", 9),
+    # initiative, communes, neighbourhoods, sites, milestones, indicators, their measurements,
+    # involvements (with actor), funding lines (with funder), its version
+    ("/api/v1/initiatives/{initiative}/", 10),
     # count, page (with commune, neighbourhood, owner), occupants, Last-Modified
     ("/api/v1/sites/", 4),
     # sites (with commune, neighbourhood, owner), occupants: one chunk
@@ -143,10 +144,10 @@ def test_initiative_update_query_count(api, django_assert_num_queries, size):
     token, raw = factories.api_token(scopes=[ApiToken.Scope.WRITE_INITIATIVES], organisation=initiative.lead_actor)
     etag = api.get(f"/api/v1/initiatives/{initiative.slug}/")["ETag"]
     api.get("/api/v1/actors/", **bearer(raw))  # stamp the token's use
-    # token; find the initiative; its involvements (rights); lock it and read it as GET does (8);
-    # full_clean (constraint checks in savepoints, stored status); save and history; read back (8).
+    # token; find the initiative; its involvements (rights); lock it and read it as GET does (9);
+    # full_clean (constraint checks in savepoints, stored status); save and history; read back (9).
     # The version check (3) and the answer's new version (1), as for actors.
-    with django_assert_num_queries(53):
+    with django_assert_num_queries(55):
         response = api.patch(
             f"/api/v1/initiatives/{initiative.slug}/",
             data={"summary": "Nouveau résumé."},

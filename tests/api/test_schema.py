@@ -101,3 +101,15 @@ def test_interactive_docs_use_only_local_assets(api):
     html = response.content.decode()
     assert "/static/drf_spectacular_sidecar/" in html
     assert not re.search(r"""(src|href)=["']https?://""", html)
+
+
+def test_schema_documents_each_indicator_with_its_dated_measurements(schema):
+    components = schema["components"]["schemas"]
+    measurements = components["Indicator"]["properties"]["measurements"]
+    assert measurements["readOnly"] is True
+    assert measurements["description"]
+    assert measurements["items"] == {"$ref": "#/components/schemas/Measurement"}
+    fields = components["Measurement"]["properties"]
+    assert fields["measured_on"] == {"type": "string", "format": "date", "title": "Date de la mesure"}
+    assert fields["value"]["type"] == "number"
+    assert components["Measurement"]["required"] == ["measured_on", "value"]

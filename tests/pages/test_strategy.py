@@ -1,11 +1,13 @@
 """The strategy dashboard: per axis its initiatives, states and progress; charts with their data tables."""
 
 import datetime
+import html
 from decimal import Decimal
 
 import pytest
 
 from directory.models import PublicationStatus, Stage, SupportOffer, Typology
+from projects.models import FundingLine, Initiative, Objective
 from tests import factories
 from tests.projects import factories as project_factories
 
@@ -44,7 +46,7 @@ def test_dashboard_shows_every_axis_with_its_initiatives_states_and_progress(cli
     assert "Projet fictif numéro 0" in content
     assert "Brouillon de stratégie" not in content
     assert "1 en cours" in content
-    assert "avancement moyen 100 %" in content
+    assert "Avancement : 100 % (un projet compté)." in content
 
 
 def test_dashboard_charts_are_svg_images_with_a_data_table(client):
@@ -83,10 +85,152 @@ def test_dashboard_renders_with_no_data(client):
     assert "Aucun projet publié pour cet axe." in response.content.decode()
 
 
+def _axis_row(response, number: int) -> dict:
+    return next(row for row in response.context["axis_rows"] if row["axis"].number == number)
+
+
+def test_axis_progress_is_weighted_by_target_budget_when_every_initiative_has_one(client):
+    axis = project_factories.axis(2)
+    small = project_factories.initiative(axis=axis, target_budget=Decimal("1000"))
+    project_factories.milestone(small, done_on=datetime.date(2024, 6, 1))  # 100 %
+    large = project_factories.initiative(axis=axis, target_budget=Decimal("3000"))
+    project_factories.milestone(large)  # 0 %
+    response = client.get("/strategie/")
+    progress = _axis_row(response, 2)["rollup"].progress
+    assert (progress.percent, progress.weighting, progress.counted) == (25, "budget", 2)
+    assert "Avancement : 25 %, moyenne de 2 projets pondérée par leur budget cible." in response.content.decode()
+
+
+def test_axis_progress_counts_each_initiative_the_same_when_a_budget_is_missing(client):
+    axis = project_factories.axis(2)
+    small = project_factories.initiative(axis=axis, target_budget=Decimal("1000"))
+    project_factories.milestone(small, done_on=datetime.date(2024, 6, 1))
+    unbudgeted = project_factories.initiative(axis=axis)
+    project_factories.milestone(unbudgeted)
+    response = client.get("/strategie/")
+    progress = _axis_row(response, 2)["rollup"].progress
+    assert (progress.percent, progress.weighting) == (50, "equal")
+    content = response.content.decode()
+    assert "Avancement : 50 %, moyenne de 2 projets comptant chacun autant (tous n'ont pas de budget cible)." in (
+        content
+    )
+    assert "pondérée par leur budget cible quand chacun de ces projets a un budget cible" in content
+
+
+def test_abandoned_and_unknown_initiatives_are_left_out_of_the_progress_and_the_page_says_so(client):
+    axis = project_factories.axis(3)
+    done = project_factories.initiative(axis=axis, target_budget=Decimal("1000"))
+    project_factories.milestone(done, done_on=datetime.date(2024, 6, 1))
+    abandoned = project_factories.initiative_in("abandoned", axis=axis, target_budget=Decimal("9000"))
+    project_factories.milestone(abandoned)
+    project_factories.funding_line(abandoned, amount=Decimal("500"))
+    project_factories.initiative(axis=axis, title="Projet fictif sans jalon")
+    response = client.get("/strategie/")
+    rollup = _axis_row(response, 3)["rollup"]
+    assert (rollup.progress.percent, rollup.progress.counted) == (100, 1)
+    assert (rollup.progress.abandoned, rollup.progress.unknown) == (1, 1)
+    assert (rollup.money.target, rollup.money.secured) == (Decimal("1000"), Decimal("0"))
+    content = response.content.decode()
+    assert "1 projet abandonné est laissé de côté (avancement, montants et indicateurs)." in content
+    assert "1 projet sans avancement connu (ni jalon, ni avancement estimé) ne compte pas dans l'avancement." in (
+        content
+    )
+    # Still listed, marked as not counted.
+    assert abandoned.title in content and "(non compté)" in content
+    overall = response.context["overall_progress"]
+    assert (overall.percent, overall.abandoned, overall.unknown) == (100, 1, 1)
+
+
+def test_unpublished_initiatives_count_in_no_roll_up(client):
+    axis = project_factories.axis(1)
+    published = project_factories.initiative(axis=axis, target_budget=Decimal("1000"))
+    project_factories.milestone(published)
+    project_factories.funding_line(published, amount=Decimal("100"))
+    draft = project_factories.initiative(
+        axis=axis, title="Brouillon chiffré", target_budget=Decimal("5000"), publication_status=PublicationStatus.DRAFT
+    )
+    project_factories.milestone(draft, done_on=datetime.date(2024, 6, 1))
+    project_factories.funding_line(draft, amount=Decimal("4000"))
+    project_factories.indicator(draft, name="Indicateur du brouillon")
+    response = client.get("/strategie/")
+    rollup = _axis_row(response, 1)["rollup"]
+    assert rollup.progress.percent == 0
+    assert (rollup.money.target, rollup.money.secured) == (Decimal("1000"), Decimal("100"))
+    assert rollup.indicators.total == 0
+    content = response.content.decode()
+    assert "Brouillon chiffré" not in content and "Indicateur du brouillon" not in content
+
+
+def test_each_axis_lists_its_objectives_with_their_initiatives(client):
+    axis = project_factories.axis(5)
+    objectives = list(Objective.objects.filter(axis=axis).order_by("position"))
+    assert len(objectives) >= 2
+    filed = project_factories.initiative(axis=axis, objective=objectives[0], title="Projet fictif d'occupation")
+    project_factories.initiative(axis=axis, title="Projet fictif sans objectif")
+    response = client.get("/strategie/")
+    groups = _axis_row(response, 5)["rollup"].groups
+    assert [group.objective for group in groups] == [*objectives, None]
+    assert groups[0].initiatives == [filed]
+    assert [i.title for i in groups[-1].initiatives] == ["Projet fictif sans objectif"]
+    content = html.unescape(response.content.decode())
+    for objective in objectives:
+        assert f"Objectif : {objective.title}" in content
+    assert "Aucun projet publié pour cet objectif." in content
+    assert "Autres projets de l'axe" in content
+    section = content[content.index(f'id="objectif-{objectives[0].slug}"') :]
+    assert section.index("Projet fictif d'occupation") < section.index("Autres projets de l'axe")
+
+
+def test_axis_money_sums_target_requested_secured_and_paid(client):
+    axis = project_factories.axis(4)
+    a = project_factories.initiative(axis=axis, target_budget=Decimal("10000"))
+    project_factories.funding_line(a, amount=Decimal("2000"), status=FundingLine.Status.REQUESTED)
+    project_factories.funding_line(a, amount=Decimal("3000"), status=FundingLine.Status.SECURED)
+    b = project_factories.initiative(axis=axis)
+    project_factories.funding_line(b, amount=Decimal("1500"), status=FundingLine.Status.PAID)
+    project_factories.funding_line(b, amount=Decimal("700"), status=FundingLine.Status.REFUSED)
+    response = client.get("/strategie/")
+    money = _axis_row(response, 4)["rollup"].money
+    assert (money.target, money.with_target, money.counted) == (Decimal("10000"), 1, 2)
+    assert (money.requested, money.secured, money.paid) == (Decimal("2000"), Decimal("4500"), Decimal("1500"))
+    content = response.content.decode()
+    assert "(1 projet sur 2 a un budget cible)" in content
+    assert "Acquis (engagé, y compris versé)" in content
+
+
+def test_axis_indicators_roll_up_with_their_latest_measurement(client):
+    axis = project_factories.axis(2)
+    initiative = project_factories.initiative(axis=axis, title="Projet fictif mesuré")
+    jobs = project_factories.indicator(initiative, name="Emplois créés", target=Decimal("10"))
+    project_factories.measurement(jobs, measured_on=datetime.date(2024, 9, 1), value=Decimal("12"))
+    project_factories.measurement(jobs, measured_on=datetime.date(2024, 3, 1), value=Decimal("2"))
+    waste = project_factories.indicator(
+        initiative, name="Déchets enfouis", unit="tonnes", baseline=Decimal("50"), target=Decimal("20")
+    )
+    project_factories.measurement(waste, measured_on=datetime.date(2024, 9, 1), value=Decimal("30"))
+    project_factories.indicator(initiative, name="Personnes accueillies", unit="personnes")
+    response = client.get("/strategie/")
+    indicators = _axis_row(response, 2)["rollup"].indicators
+    assert (indicators.total, indicators.measured, indicators.reached) == (3, 2, 1)
+    rows = {row.indicator.name: row for row in indicators.rows}
+    assert rows["Emplois créés"].indicator.latest_value == Decimal("12")
+    assert rows["Emplois créés"].indicator.latest_measured_on == datetime.date(2024, 9, 1)
+    assert rows["Emplois créés"].reached is True
+    assert rows["Déchets enfouis"].reached is False  # aims lower: 30 t is not yet 20 t
+    content = response.content.decode()
+    assert "3 indicateurs suivis" in content and "2 mesurés" in content and "1 a atteint sa cible" in content
+    assert "12 au 01/09/2024" in content and "pas encore mesuré" in content
+
+
 @pytest.mark.parametrize("size", [2, 8])
 def test_dashboard_queries_do_not_grow(client, django_assert_num_queries, size):
     _portfolio(size)
-    # axes, initiatives (progress and money annotated), communes, actors by commune, offers by stage,
-    # actors by typology, offers by typology
-    with django_assert_num_queries(7):
+    for n, initiative in enumerate(Initiative.objects.all()):
+        initiative.objective = Objective.objects.filter(axis=initiative.axis).first()
+        initiative.save()
+        indicator = project_factories.indicator(initiative)
+        project_factories.measurement(indicator, measured_on=datetime.date(2024, 1 + n % 12, 1))
+    # axes, initiatives (progress and money annotated), objectives, indicators (latest measurement
+    # annotated), communes, actors by commune, offers by stage, actors by typology, offers by typology
+    with django_assert_num_queries(9):
         assert client.get("/strategie/").status_code == 200

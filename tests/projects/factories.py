@@ -11,6 +11,7 @@ from projects.models import (
     FundingLine,
     Indicator,
     Initiative,
+    Measurement,
     Milestone,
     Site,
     StrategyAxis,
@@ -109,6 +110,20 @@ def indicator(initiative_obj: Initiative, **overrides) -> Indicator:
     fields = {"initiative": initiative_obj, "name": f"Indicateur {n}", "unit": "emplois", "target": Decimal("10")}
     fields.update(overrides)
     obj = Indicator(**fields)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def measurement(indicator_obj: Indicator, **overrides) -> Measurement:
+    fields = {
+        "indicator": indicator_obj,
+        "initiative": indicator_obj.initiative,
+        "measured_on": datetime.date(2024, 6, 1),
+        "value": Decimal("1"),
+    }
+    fields.update(overrides)
+    obj = Measurement(**fields)
     obj.full_clean()
     obj.save()
     return obj

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from projects.models import FundingLine, Initiative
+from projects.models import FundingLine, Indicator, Initiative
 from tests.projects import factories as f
 
 DONE = datetime.date(2024, 7, 1)
@@ -119,3 +119,33 @@ def test_list_figures_cost_no_query_per_row(size, django_assert_num_queries):
                 row.lead_actor,
                 list(row.communes.all()),
             )
+
+
+@pytest.mark.django_db
+def test_an_indicator_reaches_its_target_upwards_or_downwards_when_it_aims_lower():
+    initiative = f.initiative()
+    jobs = f.indicator(initiative, baseline=Decimal("0"), target=Decimal("10"))
+    waste = f.indicator(initiative, baseline=Decimal("50"), target=Decimal("20"))
+    untargeted = f.indicator(initiative, target=None)
+    assert (jobs.is_target_reached(Decimal("10")), jobs.is_target_reached(Decimal("9"))) == (True, False)
+    assert (waste.is_target_reached(Decimal("20")), waste.is_target_reached(Decimal("21"))) == (True, False)
+    assert untargeted.is_target_reached(Decimal("5")) is None
+    assert jobs.is_target_reached(None) is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("size", [2, 6])
+def test_latest_measurement_is_annotated_without_a_query_per_indicator(size, django_assert_num_queries):
+    initiative = f.initiative()
+    for n in range(size):
+        indicator = f.indicator(initiative)
+        for month in (3, 9, 6):
+            f.measurement(indicator, measured_on=datetime.date(2024, month, 1), value=Decimal(n * 10 + month))
+    f.indicator(initiative, name="Jamais mesuré")
+    with django_assert_num_queries(1):
+        rows = {row.name: row for row in Indicator.objects.with_latest_measurement()}
+    measured = [row for name, row in rows.items() if name != "Jamais mesuré"]
+    assert {(row.latest_measured_on, row.measurement_count) for row in measured} == {(datetime.date(2024, 9, 1), 3)}
+    assert sorted(row.latest_value for row in measured) == [Decimal(n * 10 + 9) for n in range(size)]
+    never = rows["Jamais mesuré"]
+    assert (never.latest_value, never.latest_measured_on, never.measurement_count) == (None, None, 0)
