@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import time
+import warnings
 import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -246,6 +247,15 @@ _XLSX_ERRORS = (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, 
 
 @contextlib.contextmanager
 def _open_xlsx(path: Path, *, label: str) -> Iterator[Table]:
+    with warnings.catch_warnings():
+        # openpyxl warns about what it does not read (styles, data validation…): none of it is data.
+        warnings.filterwarnings("ignore", category=UserWarning, module="openpyxl")
+        with _read_xlsx(path, label=label) as table:
+            yield table
+
+
+@contextlib.contextmanager
+def _read_xlsx(path: Path, *, label: str) -> Iterator[Table]:
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except _XLSX_ERRORS as exc:

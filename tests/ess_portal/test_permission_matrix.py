@@ -4,22 +4,26 @@ The expected matrix is written out here, and docs/security.md shows the same tab
 that both agree). A claimed account of an actor does not exist yet (issue 9): it gets its row then.
 """
 
+import itertools
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from directory import moderation
-from directory.models import Actor, ApiToken, ChangeRequest, PublicationStatus
+from directory.models import Actor, ApiToken, ChangeRequest, ImportRun, PublicationStatus
 from projects.models import Initiative, Involvement
 from tests import factories
+from tests.directory import import_files
 from tests.projects import factories as f
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 
 Y, N, NA = "oui", "non", "—"
+_imported = itertools.count(700)
 CALLERS = ["anonyme", "Éditeurs", "Modérateurs", "Lecture seule", "superutilisateur", "jeton sans droit",
            "jeton read:unpublished", "jeton write:actors", "jeton write:actors trusted",
            "jeton write:initiatives"]  # fmt: skip
@@ -37,6 +41,7 @@ EXPECTED = {
     "administration : changer le statut d'un projet": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
     "administration : publier un projet": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
     "administration : créer un jeton d'API": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
+    "administration : importer des acteurs": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
     "API : lire les fiches publiées": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
     "API : lire une fiche non publiée": (N, Y, Y, Y, Y, N, Y, N, N, N),
     "API : proposer un acteur": (N, N, N, N, N, N, N, Y, Y, N),
@@ -133,7 +138,6 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
         client.post(url, {name: form[name].value() or "" for name in form.fields})
         return Actor.objects.get(pk=doubled.pk).merged_into_id == kept.pk
     if capability == "administration : décider des contributions":
-        from directory import moderation
 
         target = factories.actor(website="")
         request = moderation.submit(kind="correction", actor=target, changes={"website": "https://decide.example.org"})
@@ -155,6 +159,23 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
         before = ApiToken.objects.count()
         client.post(reverse("admin:directory_apitoken_add"), {"organisation": organisation.pk, "name": "Essai"})
         return ApiToken.objects.count() > before
+    if capability == "administration : importer des acteurs":
+        n = next(_imported)
+        rows, units = [import_files.establishment(n)], [import_files.legal_unit(n)]
+        upload = {
+            "format": "sirene",
+            "file": SimpleUploadedFile(
+                "etab.csv", import_files.csv_text(import_files.ESTABLISHMENT_COLUMNS, rows).encode()
+            ),
+            "legal_units": SimpleUploadedFile(
+                "ul.csv", import_files.csv_text(import_files.LEGAL_UNIT_COLUMNS, units).encode()
+            ),
+        }
+        client.post(reverse("admin:directory_actor_import"), upload)
+        run = ImportRun.objects.order_by("-pk").first()
+        if run is not None and run.state == ImportRun.State.PREVIEWED:
+            client.post(reverse("admin:directory_actor_import_run", args=[run.pk]))
+        return Actor.objects.filter(siret=import_files.siret(n)).exists()
     if capability == "API : lire les fiches publiées":
         return client.get("/api/v1/actors/", **headers).status_code == 200
     if capability == "API : lire une fiche non publiée":
