@@ -138,7 +138,6 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
         client.post(url, {name: form[name].value() or "" for name in form.fields})
         return Actor.objects.get(pk=doubled.pk).merged_into_id == kept.pk
     if capability == "administration : décider des contributions":
-
         target = factories.actor(website="")
         request = moderation.submit(kind="correction", actor=target, changes={"website": "https://decide.example.org"})
         client.post(
