@@ -1,9 +1,14 @@
 /* Maps of the public pages (Leaflet and Leaflet.markercluster, served locally).
 
-   Markup: <div class="map" data-map data-markers="ID" data-tiles-url="…" data-tiles-attribution="…"
-   data-label="…"></div> and a <script type="application/json" id="ID"> (Django's json_script) holding
-   [{"id", "name", "url", "lat", "lon", "meta"}, …]. List rows with data-marker-id="…" get a
-   "locate" button that opens their marker, so the list and the map stay in step.
+   Markup (templates/includes/map.html): <div class="map" data-map data-markers="ID" data-tiles-url="…"
+   data-tiles-attribution="…" data-label="…" data-icon-url="…" data-icon-retina-url="…" data-shadow-url="…"
+   data-zoom-in="…" data-zoom-out="…" data-locate="…"></div> and a <script type="application/json" id="ID">
+   (Django's json_script) holding [{"id", "name", "url", "lat", "lon", "meta"}, …]. List rows with
+   data-marker-id="…" get a "locate" button that opens their marker, so the list and the map stay in step.
+
+   The pin images are named by the page ({% static %}): Leaflet would otherwise guess their folder from
+   leaflet.css, and find nothing once collectstatic has given the files hashed names. The labels come
+   from the page too, translated there.
 */
 (function () {
   "use strict";
@@ -15,17 +20,33 @@
     return div.innerHTML;
   }
 
+  function pinIcon(element) {
+    if (!element.dataset.iconUrl) { return new L.Icon.Default(); }
+    // L.Icon.Default's sizes and anchors, for the same images at the addresses the page gives.
+    return L.icon(L.extend({}, L.Icon.Default.prototype.options, {
+      iconUrl: element.dataset.iconUrl,
+      iconRetinaUrl: element.dataset.iconRetinaUrl,
+      shadowUrl: element.dataset.shadowUrl
+    }));
+  }
+
   document.querySelectorAll("[data-map]").forEach(function (element) {
     var source = document.getElementById(element.dataset.markers);
     var points = source ? JSON.parse(source.textContent) : [];
-    var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19 }); // maxZoom: clustering needs it even without a tile layer
+    // maxZoom: clustering needs it even without a tile layer.
+    var map = L.map(element, { scrollWheelZoom: false, maxZoom: 19, zoomControl: false });
+    L.control.zoom({
+      zoomInTitle: element.dataset.zoomIn || "Zoomer",
+      zoomOutTitle: element.dataset.zoomOut || "Dézoomer"
+    }).addTo(map);
+    var icon = pinIcon(element);
     if (element.dataset.tilesUrl) {
       L.tileLayer(element.dataset.tilesUrl, { maxZoom: 19, attribution: escapeHtml(element.dataset.tilesAttribution) }).addTo(map);
     }
     var layer = typeof L.markerClusterGroup === "function" ? L.markerClusterGroup() : L.layerGroup();
     var markers = {};
     points.forEach(function (point) {
-      var marker = L.marker([point.lat, point.lon], { title: point.name, alt: point.name });
+      var marker = L.marker([point.lat, point.lon], { icon: icon, title: point.name, alt: point.name });
       var html = '<a href="' + escapeHtml(point.url) + '">' + escapeHtml(point.name) + "</a>";
       if (point.meta) { html += "<br>" + escapeHtml(point.meta); }
       marker.bindPopup(html);
@@ -49,7 +70,7 @@
       button.type = "button";
       button.className = "button button--secondary locate";
       // Visible text first, then the actor's name for screen readers (the name contains the label).
-      button.textContent = "Voir sur la carte";
+      button.textContent = element.dataset.locate || "Voir sur la carte";
       var hidden = document.createElement("span");
       hidden.className = "visually-hidden";
       hidden.textContent = " : " + row.dataset.markerName;

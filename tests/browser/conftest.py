@@ -4,6 +4,10 @@ They are skipped, with the reason, when Chromium (/usr/bin/chromium), Playwright
 (node_modules/axe-core, from `npm ci`) is missing, so that `make test` passes on a bare machine;
 `.ci/run` installs all three and sets REQUIRE_BROWSER_TESTS=1, which turns the skip into a failure.
 
+Tests marked `production` (test_production.py) visit a gunicorn server started with the production
+settings after `collectstatic` (tests/browser/production.py) instead of the live server; building it
+takes about a minute, so they run only with PRODUCTION_BROWSER_TESTS=1 (a step of `.ci/run`).
+
 Each test gets a small fictional data set (`portal_data`) in a transactional database: the live
 server runs in another thread and only sees committed rows. `serialized_rollback` restores the
 reference data of the migrations (communes, sectors, axes…) that the flush after each test removes.
@@ -53,15 +57,26 @@ def _missing_tools() -> str:
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark every browser test: `browser`, a transactional database with serialized rollback, or a skip."""
+    """Mark every browser test: `browser`, a transactional database with serialized rollback, or a skip.
+
+    Tests of the production configuration use no test database (their server has its own) and are
+    skipped unless PRODUCTION_BROWSER_TESTS=1.
+    """
     missing = _missing_tools()
     required = os.environ.get("REQUIRE_BROWSER_TESTS") == "1"
+    production = os.environ.get("PRODUCTION_BROWSER_TESTS") == "1"
     here = Path(__file__).parent
     for item in items:
         if here not in Path(str(item.path)).parents:
             continue
         item.add_marker(pytest.mark.browser)
-        item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
+        if item.get_closest_marker("production"):
+            if not production:
+                item.add_marker(
+                    pytest.mark.skip(reason="tests of the production configuration need PRODUCTION_BROWSER_TESTS=1")
+                )
+        else:
+            item.add_marker(pytest.mark.django_db(transaction=True, serialized_rollback=True))
         if missing and not required:
             item.add_marker(pytest.mark.skip(reason=f"browser tests need {missing}"))
 
@@ -99,13 +114,20 @@ def _serialized_contents_for_every_connection(django_db_setup):
 
 
 @pytest.fixture(scope="session")
-def chromium(_serialized_contents_for_every_connection):
+def chromium_browser():
+    """Chromium, launched once per session."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium(_serialized_contents_for_every_connection, chromium_browser):
+    """Chromium for the tests of the live server (whose database Playwright must not lose)."""
+    return chromium_browser
 
 
 @pytest.fixture(scope="session")
@@ -162,6 +184,71 @@ def page(chromium, live_server):
     context.close()
     assert not external, f"the page asked for resources outside the site: {external}"
     assert not errors, f"JavaScript errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def production_site(tmp_path_factory):
+    """The demo portal served by gunicorn with the production settings (tests/browser/production.py)."""
+    from tests.browser.production import ProductionSite
+
+    site = ProductionSite(tmp_path_factory.mktemp("production"))
+    try:
+        yield site.start()
+    finally:
+        site.stop()
+
+
+@pytest.fixture
+def production_tab(chromium_browser, production_site):
+    """Open tabs on the production server: `production_tab(viewport=…, javascript=…)`.
+
+    Each tab may only reach that server and keeps `tab.failures`: requests that failed, answers of
+    400 or more, console errors. Browsers ask for /favicon.ico on their own; the site has none, and
+    that request is no page's doing, so it is left out. JavaScript errors fail the test.
+    """
+    from tests.browser.production import PROXY_HEADERS
+
+    origin = urlsplit(production_site.url).netloc
+    opened = []
+
+    def open_tab(*, viewport=None, javascript=True):
+        context = chromium_browser.new_context(
+            locale="fr-FR",
+            viewport=viewport or {"width": 1280, "height": 900},
+            java_script_enabled=javascript,
+            extra_http_headers=PROXY_HEADERS,
+        )
+        tab = context.new_page()
+        tab.set_default_timeout(15_000)
+        tab.failures, tab.external, tab.errors = [], [], []
+
+        def only_local(route):
+            if urlsplit(route.request.url).netloc == origin:
+                route.continue_()
+            else:
+                tab.external.append(route.request.url)
+                route.abort()
+
+        def console(message):
+            if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+                tab.failures.append(f"console: {message.text} ({message.location.get('url')})")
+
+        context.route("**/*", only_local)
+        tab.on("requestfailed", lambda request: tab.failures.append(f"failed: {request.url} ({request.failure})"))
+        tab.on(
+            "response",
+            lambda response: response.status >= 400 and tab.failures.append(f"{response.status}: {response.url}"),
+        )
+        tab.on("console", console)
+        tab.on("pageerror", lambda error: tab.errors.append(str(error)))
+        opened.append((context, tab))
+        return tab
+
+    yield open_tab
+    for context, tab in opened:
+        context.close()
+        assert not tab.external, f"the page asked for resources outside the site: {tab.external}"
+        assert not tab.errors, f"JavaScript errors: {tab.errors}"
 
 
 def axe_violations(page) -> list[dict]:
