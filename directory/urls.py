@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import views
+from directory import account_views, views
 
 app_name = "directory"
 
@@ -8,6 +8,20 @@ urlpatterns = [
     path("annuaire/", views.actor_list, name="actor_list"),
     path("annuaire/export.csv", views.actor_export, name="actor_export"),
     path("annuaire/<slug:slug>/", views.actor_detail, name="actor_detail"),
+    path("annuaire/<slug:slug>/revendiquer/", account_views.actor_claim, name="actor_claim"),
+    path("annuaire/<slug:slug>/revendiquer/envoyee/", account_views.claim_sent, name="claim_sent"),
+    path("annuaire/revendiquer/<int:claim_id>/<str:secret>/", account_views.claim_confirm, name="claim_confirm"),
+    path("compte/", account_views.account_home, name="account_home"),
+    path("compte/connexion/", account_views.LoginView.as_view(), name="account_login"),
+    path("compte/deconnexion/", account_views.LogoutView.as_view(), name="account_logout"),
+    path("compte/mot-de-passe/oublie/", account_views.PasswordResetView.as_view(), name="password_reset"),
+    path("compte/mot-de-passe/envoye/", account_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
+    path(
+        "compte/mot-de-passe/<uidb64>/<token>/",
+        account_views.SetPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("compte/fiches/<slug:slug>/", account_views.account_actor, name="account_actor"),
     path("accompagnement/", views.support_finder, name="support_finder"),
     path("mentions-legales/", views.legal, name="legal"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
