@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import history, services, validators
+from directory import admin_claims, history, services, validators  # noqa: F401  (admin_claims registers claims)
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,
