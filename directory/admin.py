@@ -22,7 +22,17 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import get_m2m_reverse_field_name
 
-from directory import admin_imports, admin_merge, admin_moderation, history, moderation, quality, services, validators
+from directory import (  # noqa: F401  (admin_claims registers claims)
+    admin_claims,
+    admin_imports,
+    admin_merge,
+    admin_moderation,
+    history,
+    moderation,
+    quality,
+    services,
+    validators,
+)
 from directory.forms import (
     ActorAdminForm,
     ApiTokenChangeForm,

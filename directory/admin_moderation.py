@@ -58,7 +58,7 @@ def queue(request):
         "kinds": kinds,
         "kind": kind,
         "total": sum(counts.values()),
-        "claim_url_name": "admin:directory_claim_change",
+        "claim_url_name": "claim_moderation:decide",
     }
     return TemplateResponse(request, "admin/moderation/queue.html", context)
 

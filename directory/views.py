@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -283,7 +283,7 @@ def _actor_page(request, slug):
             "cooperations": cooperations,
             "markers": markers,
             "json_ld": _actor_json_ld(request, actor),
-            "claim_url": _claim_url(actor),
+            "claim_url": reverse("directory:actor_claim", args=[actor.slug]),
             "crumbs": [(_("Annuaire"), reverse("directory:actor_list")), (actor.name, "")],
             # The projects app provides the first template (initiatives the actor takes part in);
             # the directory never imports projects, so it falls back to an empty section.
@@ -293,14 +293,6 @@ def _actor_page(request, slug):
             ],
         },
     )
-
-
-def _claim_url(actor) -> str:
-    """The page to claim this listing, once the claim pages are installed."""
-    try:
-        return reverse("directory:actor_claim", args=[actor.slug])
-    except NoReverseMatch:
-        return ""
 
 
 def _chain(commune):

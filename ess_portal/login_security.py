@@ -159,11 +159,15 @@ def lockout_response(request: HttpRequest, original_response=None, credentials=N
     cool_off = get_cool_off(request) or timedelta(minutes=settings.LOGIN_COOLOFF_MINUTES)
     retry_at = timezone.localtime(timezone.now() + cool_off)
     context = {
-        **admin.site.each_context(request),
         "title": _("Connexion temporairement bloquée"),
         "cool_off_minutes": int(cool_off.total_seconds() // 60),
         "retry_at": retry_at,
     }
-    response = render(request, "admin/staff_lockout.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+    if request.path.startswith("/admin/"):
+        context = {**admin.site.each_context(request), **context}
+        template = "admin/staff_lockout.html"
+    else:  # the structures' accounts sign in on the public site
+        template = "directory/account/lockout.html"
+    response = render(request, template, context, status=settings.AXES_HTTP_RESPONSE_CODE)
     response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response

@@ -28,6 +28,7 @@ handler500 = "ess_portal.errors.server_error"
 urlpatterns = [
     path("", views.home, name="home"),
     path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("admin/moderation/revendications/", include("directory.admin_claims")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ess_portal.api_urls")),
     path("", include("directory.urls")),

@@ -4,7 +4,16 @@ import itertools
 
 from django.contrib.auth.models import Group, User
 
-from directory.models import Actor, Commune, Contact, Cooperation, PublicationStatus, Stage, SupportOffer
+from directory.models import (
+    Actor,
+    Commune,
+    Contact,
+    Cooperation,
+    PublicationStatus,
+    Representative,
+    Stage,
+    SupportOffer,
+)
 
 _counter = itertools.count(1)
 
@@ -92,3 +101,13 @@ def api_token(*, organisation: Actor | None = None, scopes: list[str] | None = N
     from directory.services import create_api_token
 
     return create_api_token(organisation=organisation or actor(), name=name, scopes=scopes or [])
+
+
+def structure_account(*actors: Actor, email: str | None = None, password: str | None = "mot-de-passe-de-test") -> User:
+    """A structure's account (not staff) representing `actors`, signed in with its e-mail address."""
+    n = next(_counter)
+    address = email or f"personne{n}@example.org"
+    user = User.objects.create_user(username=address, email=address, password=password)
+    for represented in actors:
+        Representative.objects.create(user=user, actor=represented)
+    return user

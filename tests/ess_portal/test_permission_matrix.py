@@ -1,7 +1,8 @@
 """Who may do what: every kind of caller × pages, admin actions and API methods, each cell tried for real.
 
 The expected matrix is written out here, and docs/security.md shows the same table (a test checks
-that both agree). A claimed account of an actor does not exist yet (issue 9): it gets its row then.
+that both agree). « compte d'une structure » is a signed-in account that represents an actor (a claim
+accepted, `directory.claims`): not staff, it edits its own listing on the public site.
 """
 
 import itertools
@@ -24,33 +25,35 @@ pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 
 Y, N, NA = "oui", "non", "—"
 _imported = itertools.count(700)
-CALLERS = ["anonyme", "Éditeurs", "Modérateurs", "Lecture seule", "superutilisateur", "jeton sans droit",
-           "jeton read:unpublished", "jeton write:actors", "jeton write:actors trusted",
+CALLERS = ["anonyme", "Éditeurs", "Modérateurs", "Lecture seule", "superutilisateur", "compte d'une structure",
+           "jeton sans droit", "jeton read:unpublished", "jeton write:actors", "jeton write:actors trusted",
            "jeton write:initiatives"]  # fmt: skip
-# capability: (anonyme, Éditeurs, Modérateurs, Lecture seule, superutilisateur, jeton sans droit,
-#              read:unpublished, write:actors, write:actors trusted, write:initiatives)
+# capability: (anonyme, Éditeurs, Modérateurs, Lecture seule, superutilisateur, compte d'une structure,
+#              jeton sans droit, read:unpublished, write:actors, write:actors trusted, write:initiatives)
 EXPECTED = {
-    "pages publiques": (Y, Y, Y, Y, Y, NA, NA, NA, NA, NA),
-    "fiche non publiée (page)": (N, N, N, N, N, NA, NA, NA, NA, NA),
-    "administration : consulter un acteur": (N, Y, Y, Y, Y, NA, NA, NA, NA, NA),
-    "administration : modifier un acteur": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : publier un acteur": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : supprimer un acteur": (N, N, N, N, Y, NA, NA, NA, NA, NA),
-    "administration : fusionner deux acteurs": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : décider des contributions": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : changer le statut d'un projet": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : publier un projet": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : créer un jeton d'API": (N, N, Y, N, Y, NA, NA, NA, NA, NA),
-    "administration : importer des acteurs": (N, Y, Y, N, Y, NA, NA, NA, NA, NA),
-    "API : lire les fiches publiées": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
-    "API : lire une fiche non publiée": (N, Y, Y, Y, Y, N, Y, N, N, N),
-    "API : proposer un acteur": (N, N, N, N, N, N, N, Y, Y, N),
-    "API : modifier la fiche publiée de son organisation, après modération": (N, N, N, N, N, N, N, Y, N, N),
-    "API : modifier la fiche publiée de son organisation, sans modération": (N, N, N, N, N, N, N, N, Y, N),
-    "API : lire les demandes de modification de son organisation": (N, Y, Y, Y, Y, Y, Y, Y, Y, Y),
-    "API : lire une demande de modification d'une autre organisation": (N, Y, Y, Y, Y, N, N, N, N, N),
-    "API : modifier un projet qu'elle porte": (N, N, N, N, N, N, N, N, N, Y),
-    "API : modifier un projet dont elle est bénéficiaire": (N, N, N, N, N, N, N, N, N, N),
+    "pages publiques": (Y, Y, Y, Y, Y, Y, NA, NA, NA, NA, NA),
+    "fiche non publiée (page)": (N, N, N, N, N, N, NA, NA, NA, NA, NA),
+    "administration : consulter un acteur": (N, Y, Y, Y, Y, N, NA, NA, NA, NA, NA),
+    "administration : modifier un acteur": (N, Y, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : publier un acteur": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : supprimer un acteur": (N, N, N, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : fusionner deux acteurs": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : décider des contributions": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : changer le statut d'un projet": (N, Y, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : publier un projet": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : créer un jeton d'API": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : importer des acteurs": (N, Y, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "compte : modifier la fiche qu'il représente": (N, N, N, N, N, Y, NA, NA, NA, NA, NA),
+    "compte : modifier une autre fiche": (N, N, N, N, N, N, NA, NA, NA, NA, NA),
+    "API : lire les fiches publiées": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
+    "API : lire une fiche non publiée": (N, Y, Y, Y, Y, N, N, Y, N, N, N),
+    "API : proposer un acteur": (N, N, N, N, N, N, N, N, Y, Y, N),
+    "API : modifier la fiche publiée de son organisation, après modération": (N, N, N, N, N, N, N, N, Y, N, N),
+    "API : modifier la fiche publiée de son organisation, sans modération": (N, N, N, N, N, N, N, N, N, Y, N),
+    "API : lire les demandes de modification de son organisation": (N, Y, Y, Y, Y, N, Y, Y, Y, Y, Y),
+    "API : lire une demande de modification d'une autre organisation": (N, Y, Y, Y, Y, N, N, N, N, N, N),
+    "API : modifier un projet qu'elle porte": (N, N, N, N, N, N, N, N, N, N, Y),
+    "API : modifier un projet dont elle est bénéficiaire": (N, N, N, N, N, N, N, N, N, N, N),
 }
 
 
@@ -79,7 +82,12 @@ def caller(name: str, world) -> tuple[Client, APIClient, dict]:
     if name == "anonyme":
         return browser, api, {}
     if not name.startswith("jeton"):
-        user = factories.staff_user(superuser=True) if name == "superutilisateur" else factories.staff_user(group=name)
+        if name == "compte d'une structure":
+            user = factories.structure_account(world["organisation"])
+        elif name == "superutilisateur":
+            user = factories.staff_user(superuser=True)
+        else:
+            user = factories.staff_user(group=name)
         browser.force_login(user)
         api.force_login(user)
         return browser, api, {}
@@ -175,6 +183,15 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
         if run is not None and run.state == ImportRun.State.PREVIEWED:
             client.post(reverse("admin:directory_actor_import_run", args=[run.pk]))
         return Actor.objects.filter(siret=import_files.siret(n)).exists()
+    if capability.startswith("compte : "):
+        from tests.pages.test_account import listing_data
+
+        target = organisation if capability == "compte : modifier la fiche qu'il représente" else factories.actor()
+        url = reverse("directory:account_actor", args=[target.slug])
+        if client.get(url).status_code != 200:
+            return False
+        client.post(url, listing_data(client, target, offer="Par son compte."))
+        return Actor.objects.get(pk=target.pk).offer == "Par son compte."
     if capability == "API : lire les fiches publiées":
         return client.get("/api/v1/actors/", **headers).status_code == 200
     if capability == "API : lire une fiche non publiée":

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.http import QueryDict
+from django.test import Client
 from django.urls import URLPattern
 
 from directory import urls as directory_urls
@@ -41,8 +42,19 @@ OTHER_PAGES = {
     "/robots.txt": [],
     "/sitemap.xml": ["p"],
 }
+OTHER_PAGES |= {
+    "/compte/": [],
+    "/compte/connexion/": ["next"],
+    "/compte/deconnexion/": [],
+    "/compte/mot-de-passe/oublie/": [],
+    "/compte/mot-de-passe/envoye/": [],
+}
 
 ACCEPTED_PAGE_STATUSES = {200, 400, 404}
+# A structure's account pages send anonymous visitors to sign in; signing out is a POST.
+SIGN_IN = "/compte/connexion/"
+ACCOUNT_PAGES = "/compte/"
+PAGE_STATUSES = {"/compte/": {302}, "/compte/deconnexion/": {405}}
 
 
 def _public_routes() -> list[str]:
@@ -80,9 +92,11 @@ def test_every_argument_free_public_page_is_in_the_corpus():
     assert {route for route in _public_routes() if "<" not in route} == covered
 
 
-def _page_problem(response) -> str | None:
-    if response.status_code not in ACCEPTED_PAGE_STATUSES:
+def _page_problem(response, accepted=ACCEPTED_PAGE_STATUSES) -> str | None:
+    if response.status_code not in accepted:
         return f"status {response.status_code}"
+    if response.status_code == 302 and not response["Location"].startswith(SIGN_IN):
+        return f"redirect to {response['Location'][:100]}"
     content = getattr(response, "content_bytes", None) or response.content
     if any(markup.encode() in content for markup in corpus.MARKUP):
         return "markup echoed unescaped"
@@ -105,14 +119,15 @@ def _queries(filterset_class, pieces: dict[str, str]) -> list[str]:
 )
 def test_hostile_query_strings_on_a_page_are_a_200_or_a_4xx(hostile_client, records, path, filterset_class, parameters):
     failures = []
+    accepted = PAGE_STATUSES.get(path, ACCEPTED_PAGE_STATUSES)
     for label, pieces in query_shapes(parameters).items():
         for query in _queries(filterset_class, pieces):
             response = send(hostile_client, "GET", path, query=query)
-            if problem := _page_problem(response):
+            if problem := _page_problem(response, accepted):
                 failures.append((label, query[:200], problem))
     for label, query in corpus.HOSTILE_PARAMETER_NAMES.items():
         response = send(hostile_client, "GET", path, query=query)
-        if problem := _page_problem(response):
+        if problem := _page_problem(response, accepted):
             failures.append(("<name>", label, problem))
     assert failures == [], report(failures)
 
@@ -120,10 +135,18 @@ def test_hostile_query_strings_on_a_page_are_a_200_or_a_4xx(hostile_client, reco
 @pytest.mark.parametrize("route", DETAIL_ROUTES)
 def test_hostile_lookups_in_a_page_address_are_404(hostile_client, records, route):
     lookups = {**corpus.query_values(), "dot_dot": "..", "encoded_slash": "a%2Fb", "slash_dot_dot": "a/../b"}
+    clients = [("anonyme", hostile_client)]
+    if route.startswith(ACCOUNT_PAGES):
+        # Anonymous visitors are sent to sign in first; a structure's account gets the 404.
+        account = Client(raise_request_exception=False)
+        account.force_login(factories.structure_account(records))
+        clients.append(("compte", account))
     failures = []
-    for label, value in lookups.items():
-        path = re.sub(r"<[^>]+>", value, route)
-        response = send(hostile_client, "GET", path)
-        if response.status_code != 404:
-            failures.append((label, response.status_code))
+    for who, client in clients:
+        for label, value in lookups.items():
+            path = re.sub(r"<[^>]+>", value, route)
+            response = send(client, "GET", path)
+            signing_in = who == "anonyme" and response.status_code == 302 and response["Location"].startswith(SIGN_IN)
+            if response.status_code != 404 and not (route.startswith(ACCOUNT_PAGES) and signing_in):
+                failures.append((who, label, response.status_code))
     assert failures == [], report(failures)
