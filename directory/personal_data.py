@@ -280,8 +280,9 @@ def _public_mentions(email: str, records: PersonRecords) -> list[tuple[models.Mo
         Contact: {c.pk for c in records.contacts},
     }
     found = []
-    for app_label in ("directory", "projects"):
-        for model in apps.get_app_config(app_label).get_models():
+    # The portal's own apps (accounts, sign-ins and the admin log are handled above), by label: no import.
+    for config in (apps.get_app_config(label) for label in ("directory", "projects")):
+        for model in config.get_models():
             if issubclass(model, ProvenanceHistoricalModel) or not _text_fields(model):
                 continue
             for row in model.objects.filter(_holding(model, email)).order_by("pk"):
