@@ -15,6 +15,8 @@ PAGES = {
     "support finder": lambda data: "/accompagnement/?stage=emergence",
     "sites": lambda data: "/lieux/",
     "legal page": lambda data: "/mentions-legales/",
+    "claim a listing": lambda data: data["actors"][0].get_absolute_url() + "revendiquer/",
+    "account login": lambda data: "/compte/connexion/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
 
