@@ -141,6 +141,11 @@ def password_path(user: User) -> str:
     )
 
 
+def _mail(subject: str, lines: list[str], address: str) -> None:
+    # A subject is one line: a name typed with a line break must not make the header invalid.
+    send_mail(" ".join(subject.split()), "\n".join(lines), None, [address], fail_silently=True)
+
+
 # ---------------------------------------------------------------------------
 # Asking
 
@@ -248,7 +253,7 @@ def _send_link(claim: Claim, secret: str) -> None:
         gettext("L'équipe ESS d'Est Ensemble"),
     ]
     subject = gettext("Demande pour représenter « %(actor)s » dans l'annuaire de l'ESS") % {"actor": actor.name}
-    send_mail(subject, "\n".join(lines), None, [actor.email], fail_silently=True)
+    _mail(subject, lines, actor.email)
 
 
 # ---------------------------------------------------------------------------
@@ -418,7 +423,7 @@ def _send_access(claim: Claim, user: User) -> None:
         gettext("L'équipe ESS d'Est Ensemble"),
     ]
     subject = gettext("Vous représentez « %(actor)s » : définissez votre mot de passe") % {"actor": actor.name}
-    send_mail(subject, "\n".join(lines), None, [claim.email], fail_silently=True)
+    _mail(subject, lines, claim.email)
 
 
 def _send_rejection(claim: Claim) -> None:
@@ -434,7 +439,7 @@ def _send_rejection(claim: Claim) -> None:
         gettext("L'équipe ESS d'Est Ensemble"),
     ]
     subject = gettext("Votre demande pour représenter « %(actor)s »") % {"actor": claim.actor.name}
-    send_mail(subject, "\n".join(lines), None, [claim.email], fail_silently=True)
+    _mail(subject, lines, claim.email)
 
 
 # ---------------------------------------------------------------------------

@@ -18,6 +18,8 @@ PAGES = {
     "proposal form": lambda data: "/annuaire/proposer/",
     "correction form": lambda data: data["actors"][0].get_absolute_url() + "corriger/",
     "privacy page": lambda data: "/confidentialite/",
+    "claim a listing": lambda data: data["actors"][0].get_absolute_url() + "revendiquer/",
+    "account login": lambda data: "/compte/connexion/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
 

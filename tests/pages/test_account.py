@@ -538,3 +538,22 @@ def test_account_edit_page_queries_do_not_grow(client, represented, django_asser
     # session, user, the actor; its version, sectors, pending requests; the choices of sectors and communes
     with django_assert_num_queries(8):
         assert client.get(edit_url(represented[0])).status_code == 200
+
+
+@pytest.fixture(params=[0, 3], ids=["small", "larger"])
+def claimed(request, actor):
+    for n in range(request.param):
+        Claim.objects.create(actor=actor, method=Claim.Method.REVIEW, name=f"Personne {n}", email=f"p{n}@example.org")
+    return actor
+
+
+def test_claim_page_queries_do_not_grow(client, claimed, django_assert_num_queries):
+    # the actor
+    with django_assert_num_queries(1):
+        assert client.get(claim_url(claimed)).status_code == 200
+
+
+def test_claim_link_page_queries_do_not_grow(client, claimed, link, django_assert_num_queries):
+    # the claim with its actor
+    with django_assert_num_queries(1):
+        assert client.get(link).status_code == 200
