@@ -169,7 +169,8 @@ def _check_crs(document: dict) -> None:
     crs = document.get("crs")
     if crs is None:
         return
-    name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
+    properties = crs.get("properties") if isinstance(crs, dict) else None
+    name = properties.get("name") if isinstance(properties, dict) else None
     if not isinstance(name, str) or not WGS84_NAMES.match(name.strip().upper()):
         raise QpvFileError(
             f"Le fichier est dans le système de coordonnées « {name or json.dumps(crs)[:80]} » : seul le WGS 84 "

@@ -302,6 +302,10 @@ BOWTIE = {
             "« urn:ogc:def:crs:EPSG::2154 » : seul le WGS 84",
         ),
         (
+            collection(feature("QN09901A", "A", MONTREUIL), crs={"type": "name", "properties": "EPSG:2154"}),
+            "seul le WGS 84",
+        ),
+        (
             collection(feature("QN07501D", "Paris", "75120")),
             "Aucun quartier du fichier n'est situé dans une commune du territoire",
         ),
@@ -364,3 +368,28 @@ def test_an_assignment_keeps_sites_in_their_commune(tmp_path):
     )
     run(write(tmp_path, OFFICIAL))
     assert Site.objects.get(pk=site.pk).neighbourhood is None
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "null",
+        "1e999",
+        "[" * 100_000,
+        {"type": "FeatureCollection", "features": "x"},
+        collection(None),
+        collection([1, 2]),
+        collection(feature({"a": 1}, "A", MONTREUIL)),
+        collection(feature("QN09901A", ["A"], MONTREUIL)),
+        collection(feature("QN09901A", "A", True)),
+        collection(feature("QN09901A", "A", [93048, None])),
+        collection(feature("QN09901A", "A", MONTREUIL, {"type": "Polygon", "coordinates": 5})),
+        collection(feature("QN09901A", "A", MONTREUIL, {"type": "MultiPolygon", "coordinates": [[[[1e400, 1]] * 4]]})),
+        collection(feature("QN09901A", "A", MONTREUIL, {"type": "MultiPolygon", "coordinates": [[[[[2.4, 48.8]]]]]})),
+        collection(feature("QN09901A", "A", MONTREUIL, {"type": "Polygon", "coordinates": [[[True, False]] * 4]})),
+        collection(feature("QN09901A", "A", MONTREUIL), crs=["EPSG:2154"]),
+    ],
+)
+def test_odd_documents_get_a_message_never_a_crash(tmp_path, document):
+    with pytest.raises(CommandError, match="^Import annulé, rien n'a été enregistré. "):
+        run(write(tmp_path, document))
