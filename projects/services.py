@@ -7,6 +7,7 @@ rules of `projects.lifecycle`, the same ones `Initiative.clean()` uses.
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -16,8 +17,10 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from directory.history import delete_with_history, deleted_records, deletion_batch, restore_batch
-from directory.models import PublicationStatus
+from directory import validators as directory_validators
+from directory.history import Origin, delete_with_history, deleted_records, deletion_batch, provenance, restore_batch
+from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, normalize_search_text, unique_slug
+from directory.qpv import Perimeter, QpvFile, locate
 from projects import lifecycle
 from projects.models import EnergyReview, Indicator, Initiative, Measurement, Site, StatusChange
 from projects.models.common import NOTE_MAX_LENGTH
@@ -277,3 +280,141 @@ def restore_site(*, batch: uuid.UUID, by: User | None) -> Site:
         raise ValidationError(_("Ce lot ne contient aucun lieu à restaurer (déjà restauré ?)."), code="nothing")
     restore_batch(batch=batch, user=by, reason=_("Restauré après suppression"))
     return Site.objects.get(pk=site_ids[0])
+
+
+# -- priority neighbourhoods (QPV) from the official perimeter file
+
+
+@dataclass
+class Assignments:
+    """What the import did to one kind of located record (actors or sites)."""
+
+    assigned: int = 0
+    cleared: int = 0
+    unchanged: int = 0
+    in_other_commune: int = 0
+
+
+@dataclass
+class NeighbourhoodImport:
+    """What `import_neighbourhoods` did (or would do, on a dry run)."""
+
+    created: list[Neighbourhood] = field(default_factory=list)
+    updated: list[Neighbourhood] = field(default_factory=list)
+    unchanged: list[Neighbourhood] = field(default_factory=list)
+    outside: int = 0
+    actors: Assignments = field(default_factory=Assignments)
+    sites: Assignments = field(default_factory=Assignments)
+
+
+def _matching_neighbourhood(perimeter: Perimeter, existing: list[Neighbourhood], claimed: set[int]):
+    """The neighbourhood `perimeter` updates: the one with its code, else a code-less one of its name and commune."""
+    for neighbourhood in existing:
+        if neighbourhood.code == perimeter.code:
+            return neighbourhood
+    name = normalize_search_text(perimeter.name)
+    communes = {commune.pk for commune in perimeter.communes}
+    for neighbourhood in existing:
+        if (
+            not neighbourhood.code
+            and neighbourhood.pk not in claimed
+            and normalize_search_text(neighbourhood.name) == name
+            and communes & {commune.pk for commune in neighbourhood.communes.all()}
+        ):
+            return neighbourhood
+    return None
+
+
+def _upsert_neighbourhood(perimeter: Perimeter, neighbourhood: Neighbourhood | None, result: NeighbourhoodImport):
+    if neighbourhood is None:
+        neighbourhood = Neighbourhood(
+            name=perimeter.name, code=perimeter.code, slug=unique_slug(Neighbourhood, perimeter.name)
+        )
+        neighbourhood.full_clean()
+        neighbourhood.save()
+        neighbourhood.communes.set(perimeter.communes)
+        result.created.append(neighbourhood)
+        return neighbourhood
+    changed = neighbourhood.code != perimeter.code or neighbourhood.name != perimeter.name
+    if changed:
+        neighbourhood.code, neighbourhood.name = perimeter.code, perimeter.name
+        neighbourhood.full_clean()
+        neighbourhood.save(update_fields=["code", "name"])
+    # The file's communes are added, never taken away: records of the neighbourhood stay in one of its communes.
+    known = {commune.pk for commune in neighbourhood.communes.all()}
+    missing = [commune for commune in perimeter.communes if commune.pk not in known]
+    if missing:
+        neighbourhood.communes.add(*missing)
+        changed = True
+    (result.updated if changed else result.unchanged).append(neighbourhood)
+    return neighbourhood
+
+
+def _assign(records, *, located, communes: dict[int, Commune], clear_outside: bool, reason: str) -> Assignments:
+    counts = Assignments()
+    for record in records:
+        location = locate(
+            located, longitude=float(record.longitude), latitude=float(record.latitude), commune_id=record.commune_id
+        )
+        if location.in_other_commune:
+            # Inside a neighbourhood of another commune: the commune or the position is wrong; staff decide.
+            counts.in_other_commune += 1
+            continue
+        if location.neighbourhood is None and not clear_outside:
+            counts.unchanged += 1
+            continue
+        target = location.neighbourhood
+        if (target.pk if target else None) == record.neighbourhood_id:
+            counts.unchanged += 1
+            continue
+        directory_validators.validate_neighbourhood_in_commune(target, communes[record.commune_id])
+        record.neighbourhood = target
+        record._change_reason = reason
+        record.save(update_fields=["neighbourhood", "updated_at"])
+        if target is None:
+            counts.cleared += 1
+        else:
+            counts.assigned += 1
+    return counts
+
+
+@transaction.atomic
+def import_neighbourhoods(
+    *, qpv_file: QpvFile, file_name: str, clear_outside: bool = False, dry_run: bool = False
+) -> NeighbourhoodImport:
+    """Create or update the territory's priority neighbourhoods of the official file, then locate actors and sites.
+
+    A neighbourhood is matched by its official code, else by name and commune (one without a code
+    yet); its NPNRU status and description stay as the staff set them. Each actor and site with a
+    position in one of the territory's communes gets the neighbourhood of its commune that contains
+    it; one in no neighbourhood keeps its own unless `clear_outside`. Changes of actors and sites
+    are recorded in their history as coming from the import of `file_name`. All or nothing; a dry
+    run computes the same counts and writes nothing.
+    """
+    result = NeighbourhoodImport(outside=qpv_file.outside)
+    with provenance(Origin.IMPORT, detail=file_name):
+        existing = list(Neighbourhood.objects.prefetch_related("communes").order_by("pk"))
+        claimed: set[int] = set()
+        located = []
+        for perimeter in qpv_file.perimeters:
+            neighbourhood = _upsert_neighbourhood(
+                perimeter, _matching_neighbourhood(perimeter, existing, claimed), result
+            )
+            claimed.add(neighbourhood.pk)
+            located.append((perimeter, neighbourhood))
+        territory = {commune.pk: commune for commune in Commune.objects.in_territory()}
+        reason = _("Quartier prioritaire d'après le fichier des périmètres officiels (%(file)s)") % {"file": file_name}
+        for model, counts in ((Actor, "actors"), (Site, "sites")):
+            records = (
+                model.objects.select_for_update()
+                .filter(latitude__isnull=False, longitude__isnull=False, commune_id__in=list(territory))
+                .order_by("pk")
+            )
+            setattr(
+                result,
+                counts,
+                _assign(records, located=located, communes=territory, clear_outside=clear_outside, reason=reason),
+            )
+    if dry_run:
+        transaction.set_rollback(True)
+    return result
