@@ -19,13 +19,19 @@ class ActorSitemap(Sitemap):
 
 
 class DirectoryPagesSitemap(Sitemap):
-    """The fixed public pages of the site (home, directory, support finder, legal page)."""
+    """The fixed public pages of the site (home, directory, support finder, legal page, accessibility statement)."""
 
     changefreq = "daily"
     priority = 0.8
 
     def items(self):
-        return ["home", "directory:actor_list", "directory:support_finder", "directory:legal"]
+        return [
+            "home",
+            "directory:actor_list",
+            "directory:support_finder",
+            "directory:legal",
+            "directory:accessibility",
+        ]
 
     def location(self, name):
         return reverse(name)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import contribution_views, views
+from directory import accessibility, contribution_views, views
 
 app_name = "directory"
 
@@ -14,5 +14,6 @@ urlpatterns = [
     path("annuaire/<slug:slug>/corriger/merci/", contribution_views.correct_thanks, name="correct_thanks"),
     path("accompagnement/", views.support_finder, name="support_finder"),
     path("mentions-legales/", views.legal, name="legal"),
+    path("accessibilite/", accessibility.accessibility, name="accessibility"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

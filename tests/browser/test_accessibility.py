@@ -17,6 +17,7 @@ PAGES = {
     "legal page": lambda data: "/mentions-legales/",
     "proposal form": lambda data: "/annuaire/proposer/",
     "correction form": lambda data: data["actors"][0].get_absolute_url() + "corriger/",
+    "accessibility statement": lambda data: "/accessibilite/",
     "api docs": lambda data: "/api/v1/docs/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
