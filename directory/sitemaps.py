@@ -19,13 +19,20 @@ class ActorSitemap(Sitemap):
 
 
 class DirectoryPagesSitemap(Sitemap):
-    """The fixed public pages of the site (home, directory, support finder, legal and privacy pages)."""
+    """The fixed public pages of the site (home, directory, support finder, legal, privacy and accessibility pages)."""
 
     changefreq = "daily"
     priority = 0.8
 
     def items(self):
-        return ["home", "directory:actor_list", "directory:support_finder", "directory:legal", "directory:privacy"]
+        return [
+            "home",
+            "directory:actor_list",
+            "directory:support_finder",
+            "directory:legal",
+            "directory:privacy",
+            "directory:accessibility",
+        ]
 
     def location(self, name):
         return reverse(name)

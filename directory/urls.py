@@ -1,6 +1,6 @@
 from django.urls import path
 
-from directory import account_views, contribution_views, freshness, views
+from directory import accessibility, account_views, contribution_views, freshness, views
 
 app_name = "directory"
 
@@ -30,5 +30,6 @@ urlpatterns = [
     path("accompagnement/", views.support_finder, name="support_finder"),
     path("mentions-legales/", views.legal, name="legal"),
     path("confidentialite/", views.privacy, name="privacy"),
+    path("accessibilite/", accessibility.accessibility, name="accessibility"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
 ]

@@ -1,4 +1,4 @@
-"""Template tags of the public pages: navigation, opening hours in French, JSON-LD, map settings."""
+"""Template tags of the public pages: navigation, opening hours in French, JSON-LD, map settings, accessibility."""
 
 import json
 import re
@@ -11,6 +11,8 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from opening_hours import OpeningHours, State
+
+from directory.accessibility import current_audit
 
 register = template.Library()
 
@@ -113,3 +115,9 @@ def json_ld(data):
 def map_tiles():
     """Where the map's background tiles come from (empty URL: markers on a plain background)."""
     return {"url": settings.MAP_TILES_URL, "attribution": settings.MAP_TILES_ATTRIBUTION}
+
+
+@register.simple_tag
+def accessibility_mention():
+    """The link text to the accessibility statement, in the RGAA's words: « Accessibilité : partiellement conforme »."""
+    return _("Accessibilité : %(state)s") % {"state": current_audit().state_label}

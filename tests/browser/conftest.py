@@ -251,21 +251,27 @@ def production_tab(chromium_browser, production_site):
         assert not tab.errors, f"JavaScript errors: {tab.errors}"
 
 
-def axe_violations(page) -> list[dict]:
-    """Run axe-core (served from node_modules, never a CDN) on the page; return its violations."""
+def load_axe(page) -> None:
+    """Put axe-core (served from node_modules, never a CDN) in the page, once."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         # Evaluated by Playwright rather than added as a <script>: the site's Content-Security-Policy
         # refuses inline scripts, and the test must not weaken it (no `bypass_csp`).
         page.evaluate(AXE_SCRIPT.read_text(encoding="utf-8") + "\n;undefined")
+
+
+def axe_violations(page, *, rules: list[str] | None = None) -> list[dict]:
+    """Run axe-core on the page, with the WCAG 2.1 AA tags or only the given rules; return its violations."""
+    load_axe(page)
+    run_only = {"type": "rule", "values": rules} if rules is not None else {"type": "tag", "values": AXE_TAGS}
     return page.evaluate(
-        """async (tags) => {
-            const results = await window.axe.run(document, {runOnly: {type: "tag", values: tags}});
+        """async (runOnly) => {
+            const results = await window.axe.run(document, {runOnly});
             return results.violations.map(v => ({
                 id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
                 nodes: v.nodes.map(n => ({target: n.target.join(" "), summary: n.failureSummary})),
             }));
         }""",
-        AXE_TAGS,
+        run_only,
     )
 
 

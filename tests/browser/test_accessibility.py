@@ -20,17 +20,26 @@ PAGES = {
     "privacy page": lambda data: "/confidentialite/",
     "claim a listing": lambda data: data["actors"][0].get_absolute_url() + "revendiquer/",
     "account login": lambda data: "/compte/connexion/",
+    "accessibility statement": lambda data: "/accessibilite/",
+    "api docs": lambda data: "/api/v1/docs/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
 }
+
+
+def wait_until_drawn(page):
+    """Let the page's scripts draw what axe must check: Leaflet's markers and controls, Swagger UI's operations."""
+    if page.locator("[data-map]").count():
+        page.wait_for_selector("[data-map][data-marker-count]")
+    if page.locator("#swagger-ui").count():
+        page.wait_for_selector("#swagger-ui .opblock-tag")
+        page.wait_for_load_state("networkidle")
 
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_has_no_serious_or_critical_accessibility_violation(page, live_server, portal_data, name):
     response = page.goto(live_server.url + PAGES[name](portal_data))
     assert response.status == (404 if name == "not found" else 200)
-    if page.locator("[data-map]").count():
-        # Let Leaflet draw its markers and controls: axe checks them too.
-        page.wait_for_selector("[data-map][data-marker-count]")
+    wait_until_drawn(page)
     assert_accessible(page)
 
 
@@ -40,8 +49,7 @@ def test_tracker_page_is_accessible_on_a_phone(chromium, live_server, portal_dat
     try:
         tab = context.new_page()
         tab.goto(live_server.url + PAGES[name](portal_data))
-        if tab.locator("[data-map]").count():
-            tab.wait_for_selector("[data-map][data-marker-count]")
+        wait_until_drawn(tab)
         assert_accessible(tab)
         # No horizontal scrolling of the page itself: wide tables scroll inside their own box.
         assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
@@ -60,3 +68,37 @@ def test_a_contribution_form_with_errors_stays_accessible_and_names_each_error(p
     assert "id_name_errors" in described
     assert page.locator("#id_nickname").is_hidden()
     assert_accessible(page)
+
+
+def test_the_api_docs_stay_accessible_as_operations_open(page, live_server, portal_data):
+    page.goto(live_server.url + "/api/v1/docs/")
+    wait_until_drawn(page)
+    assert page.locator("html").get_attribute("lang") == "fr"
+    # Opened from the keyboard, an operation shows its parameters, then the form to try it.
+    listing = page.locator("#operations-actors-actors_list")
+    listing.locator(".opblock-summary-control").focus()
+    page.keyboard.press("Enter")
+    listing.locator(".opblock-body").wait_for()
+    assert_accessible(page)
+    listing.get_by_role("button", name="Try it out").click()
+    assert listing.get_by_label("ordering").count() == 1
+    assert_accessible(page)
+    listing.get_by_role("button", name="Execute").click()
+    listing.locator(".live-responses-table").wait_for()
+    page.wait_for_load_state("networkidle")
+    assert_accessible(page)
+    # A write: its request body, and the schema of the answer, with the property tables.
+    proposal = page.locator("#operations-actors-actors_create")
+    proposal.locator(".opblock-summary-control").click()
+    proposal.get_by_role("tab", name="Schema").first.click()
+    proposal.locator("table.model").first.wait_for()
+    assert_accessible(page)
+    # The dialog where a partner gives its token, closed with Escape.
+    page.locator(".scheme-container .btn.authorize").click()
+    dialog = page.locator(".dialog-ux")
+    dialog.wait_for()
+    assert dialog.get_by_role("button", name="Fermer").count() == 1
+    assert dialog.get_by_label("Value: partnerToken (http, Bearer)").count() == 1
+    assert_accessible(page)
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="detached")

@@ -25,9 +25,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path, help="Fichier GeoJSON des quartiers prioritaires (ANCT).")
-        parser.add_argument(
-            "--dry-run", action="store_true", help="Tout vérifier et compter, sans rien enregistrer."
-        )
+        parser.add_argument("--dry-run", action="store_true", help="Tout vérifier et compter, sans rien enregistrer.")
         parser.add_argument(
             "--clear-outside",
             action="store_true",
