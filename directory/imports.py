@@ -1126,7 +1126,7 @@ class _Importer:
             if first != row.line:
                 self.refuse(row, {"siret": [_("ce SIRET figure déjà à la ligne %(line)d") % {"line": first}]})
                 return False
-        if row.source_id:
+        if row.source_id and row.source_id != row.siret:  # SIRENE's source id is the SIRET, met above
             first = self.seen_source_ids.setdefault(row.source_id, row.line)
             if first != row.line:
                 self.refuse(
