@@ -91,11 +91,13 @@ def _similar_names_postgres(candidates) -> list[tuple[int, int]]:
         .order_by("pk")
         .values("pk")
     )
+    # Actors without twins are skipped here rather than in SQL: a filter on the array would make
+    # PostgreSQL run the subquery again for each row.
     rows = (
         candidates.filter(commune__isnull=False)
         .alias(duplicate_name=normalised)
         .annotate(twins=ArraySubquery(twins))
-        .filter(twins__len__gt=0)
+        .order_by()
         .values_list("pk", "twins")
     )
     return [(pk, twin) for pk, twin_pks in rows for twin in twin_pks]
