@@ -99,3 +99,8 @@ def test_the_schema_description_opens_with_the_incremental_sync_recipe(schema, s
     assert '"status": 400, "code": "invalid"' in sections["errors"]
     for status in (400, 401, 403, 404, 412, 428, 429):
         assert f"{status}" in sections["errors"], status
+
+
+@pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_docs_pages_declare_their_language(api, url):
+    assert '<html lang="fr">' in api.get(url).content.decode()
