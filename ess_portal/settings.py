@@ -392,7 +392,8 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "ESS Portal — API partenaires",
-    "DESCRIPTION": "Annuaire des acteurs de l'ESS et suivi de la stratégie ESS d'Est Ensemble.",
+    # The introduction of the docs: the incremental-sync recipe first, then authentication, pagination, errors.
+    "DESCRIPTION": (BASE_DIR / "ess_portal" / "api" / "description.md").read_text(encoding="utf-8"),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

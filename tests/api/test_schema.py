@@ -113,3 +113,32 @@ def test_schema_documents_each_indicator_with_its_dated_measurements(schema):
     assert fields["measured_on"] == {"type": "string", "format": "date", "title": "Date de la mesure"}
     assert fields["value"]["type"] == "number"
     assert components["Measurement"]["required"] == ["measured_on", "value"]
+
+
+def test_the_schema_description_opens_with_the_incremental_sync_recipe(schema, settings):
+    description = schema["info"]["description"]
+    assert description.startswith("## Synchronisation incrémentale\n")
+    assert re.findall(r"^## (.+)$", description, re.MULTILINE) == [
+        "Synchronisation incrémentale",
+        "Authentification",
+        "Pagination",
+        "Erreurs",
+    ]
+    bodies = re.split(r"^## .+$", description, flags=re.MULTILINE)[1:]
+    sections = dict(zip(["sync", "auth", "pages", "errors"], bodies, strict=True))
+    recipe = re.findall(r"^\d\. .+$", sections["sync"], re.MULTILINE)
+    assert [step for step in recipe if "updated_since=" in step and "ordering=updated_at" in step] == recipe[:1]
+    assert "`next`" in recipe[1] and "`updated_at`" in recipe[2]
+    assert "`ETag`" in recipe[3] and "`If-None-Match`" in recipe[3] and "304" in recipe[3]
+    assert "Authorization: Bearer <jeton>" in sections["auth"]
+    assert all(f"`{scope}`" in sections["auth"] for scope in ("read:unpublished", "write:actors", "write:initiatives"))
+    assert f"{settings.API_PAGE_SIZE} par défaut" in sections["pages"]
+    assert f"({settings.API_MAX_PAGE_SIZE} par défaut)" in sections["pages"]
+    assert '"status": 400, "code": "invalid"' in sections["errors"]
+    for status in (400, 401, 403, 404, 412, 428, 429):
+        assert f"{status}" in sections["errors"], status
+
+
+@pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
+def test_the_docs_pages_declare_their_language(api, url):
+    assert '<html lang="fr">' in api.get(url).content.decode()
