@@ -39,6 +39,9 @@ OTHER_PAGES = {
     "/strategie/": [],
     "/mentions-legales/": [],
     "/confidentialite/": [],
+    "/accessibilite/": [],
+    "/annuaire/proposer/": [],
+    "/annuaire/proposer/merci/": [],
     "/robots.txt": [],
     "/sitemap.xml": ["p"],
 }
