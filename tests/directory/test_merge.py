@@ -51,10 +51,7 @@ def links_to(actor: Actor) -> dict[str, int]:
     """How many rows of each relation still point to `actor` (every relation, whatever its app)."""
     found = {}
     for relation in Actor._meta.related_objects:
-        if relation.many_to_many:
-            n = relation.related_model._base_manager.filter(**{relation.field.name: actor}).count()
-        else:
-            n = relation.related_model._base_manager.filter(**{relation.field.name: actor}).count()
+        n = relation.related_model._base_manager.filter(**{relation.field.name: actor}).count()
         if n:
             found[f"{relation.related_model._meta.label}.{relation.field.name}"] = n
     return found
