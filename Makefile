@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 # Development-only values; production sets its own environment (see README).
 DEV_ENV := DEBUG=1
 TEST_ENV := SECRET_KEY=insecure-test-key-not-for-production
+# Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: install run test lint format bench backup restore soak clean
 
@@ -32,7 +34,7 @@ run: install
 
 ## make test: run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL)
 test: install
-	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 ## make soak: reads and writes against gunicorn on PostgreSQL, PostgreSQL restarted once (bench/soak-results.json); e.g. SOAK_ARGS="--duration 30 --no-restart"
 soak: $(STAMP)
