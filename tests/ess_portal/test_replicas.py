@@ -124,3 +124,18 @@ def test_each_replica_url_becomes_a_mirrored_alias():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['replica_1', 'replica_2'] ['replica-a', 'replica-b'] {'MIRROR': 'default'}"
+
+
+def test_with_redis_the_cache_and_sessions_are_shared_by_every_app_server():
+    from tests.ess_portal.test_settings import _run
+
+    result = _run(
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'], settings.SESSION_ENGINE)",
+        DEBUG="1",
+        REDIS_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "django.core.cache.backends.redis.RedisCache",
+        "django.contrib.sessions.backends.cached_db",
+    ]
