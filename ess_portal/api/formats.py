@@ -5,7 +5,8 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import Max
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from ess_portal.api.auth import visible
@@ -13,6 +14,25 @@ from ess_portal.csv_export import PLAIN, csv_response
 
 # Rows read from the database per round trip while streaming.
 STREAM_CHUNK_SIZE = 500
+
+
+class FormatFirstNegotiation(DefaultContentNegotiation):
+    """An explicit `?format=` wins over `Accept`; without it, `Accept` decides as usual.
+
+    Standard clients send their own `Accept` whatever the URL says: GDAL (QGIS « add layer from URL »)
+    sends `text/plain, application/json` for `?format=geojson`, spreadsheets and scripts often
+    `text/plain` or `application/json` for `?format=csv`. The URL is what the user chose.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        chosen = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        if not chosen:
+            return super().select_renderer(request, renderers, format_suffix)
+        for renderer in renderers:
+            if renderer.format == chosen:
+                return renderer, renderer.media_type
+        # An unknown format: the view turns this into a 406.
+        raise Http404
 
 
 class GeoJSONRenderer(BaseRenderer):

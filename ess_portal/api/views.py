@@ -13,6 +13,7 @@ from directory.models import ApiToken
 from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentication, api_token
 from ess_portal.api.conditional import ConditionalMixin
 from ess_portal.api.errors import exception_handler
+from ess_portal.api.formats import FormatFirstNegotiation
 from ess_portal.api.pagination import Pagination, StableOrderingFilter
 from ess_portal.api.parsers import JSONParser
 from ess_portal.api.permissions import ReadOrTokenScope
@@ -31,6 +32,8 @@ class ApiViewMixin(ConditionalMixin):
     permission_classes = [ReadOrTokenScope]
     throttle_classes = [AnonThrottle, TokenThrottle]
     parser_classes = [JSONParser]
+    # `?format=` wins over `Accept` (GDAL and other standard clients send their own).
+    content_negotiation_class = FormatFirstNegotiation
     pagination_class = Pagination
     filter_backends = [DjangoFilterBackend, StableOrderingFilter]
     ordering_fields: list[str] = []
