@@ -1268,7 +1268,7 @@ class _Importer:
             Actor.objects.bulk_create(creates)
         if updates:
             # What normalise() derives, and auto_now's field (bulk_update does not set it), besides the changes.
-            fields = {"siren", "search_text", "completeness", "updated_at"}
+            fields = {"siren", "search_text", "completeness", "published_at", "updated_at"}
             for actor, changed in updates:
                 actor.normalise()
                 actor.updated_at = now

@@ -657,6 +657,14 @@ class Actor(models.Model):
     )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
+    published_at = models.DateTimeField(
+        _("publié le"),
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text=_("Première publication de la fiche (le flux des nouveaux acteurs suit cette date)."),
+    )
 
     history = HistoricalRecords(
         m2m_fields=[sectors, labels, roles],
@@ -714,7 +722,7 @@ class Actor(models.Model):
             self.slug = unique_slug(Actor, self.name, exclude_pk=self.pk)
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
-            kwargs["update_fields"] = {*update_fields, "completeness"}
+            kwargs["update_fields"] = {*update_fields, "completeness", "published_at"}
             if set(update_fields) & SEARCHED_FIELDS:
                 kwargs["update_fields"].add("search_text")
         super().save(*args, **kwargs)
@@ -736,6 +744,8 @@ class Actor(models.Model):
                 self.phone = validators.normalize_phone(self.phone)
         self.search_text = self.build_search_text()
         self.completeness = quality.completeness(self)
+        if self.status == PublicationStatus.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
 
     def clean_fields(self, exclude=None):
         # Identifiers are often typed as printed (« 123 456 782 00010 »): compact them before the length checks.

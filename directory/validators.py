@@ -88,6 +88,15 @@ def normalize_phone(value: str) -> str:
     return " ".join(compact[i : i + 2] for i in range(0, 10, 2))
 
 
+def phone_e164(value: str) -> str:
+    """A French phone number in the international E.164 form (« +33123456789 »), or "" if it is not one."""
+    try:
+        national = normalize_phone(value).replace(" ", "")
+    except ValidationError:
+        return ""
+    return "+33" + national[1:]
+
+
 def validate_phone(value: str) -> None:
     normalize_phone(value)
 

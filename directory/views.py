@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from directory import personal_data
+from directory import personal_data, validators
 from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from directory.hours import schema_org_opening_hours
 from directory.merge import merged_survivor
 from directory.models import (
     Actor,
@@ -21,6 +22,7 @@ from directory.models import (
     Cooperation,
     Label,
     Neighbourhood,
+    Presence,
     Role,
     Sector,
     Stage,
@@ -184,9 +186,17 @@ def actor_export(request):
 
 
 def _actor_json_ld(request, actor) -> dict:
+    """schema.org data of an actor page.
+
+    An actor with a place of its own (an address in a commune or a point on the map) is a
+    `LocalBusiness`, the schema.org type of an organisation that is also a place, which allows
+    `geo` and `openingHours`; the others are an `Organization`.
+    """
+    has_place = actor.presence == Presence.LOCATED and bool(actor.commune_id or actor.has_coordinates)
     data = {
         "@context": "https://schema.org",
-        "@type": "Organization",
+        "@type": "LocalBusiness" if has_place else "Organization",
+        "@id": request.build_absolute_uri(actor.get_absolute_url()) + "#organisation",
         "name": actor.name,
         "url": request.build_absolute_uri(actor.get_absolute_url()),
         "description": actor.short_description or actor.description[:300],
@@ -195,8 +205,9 @@ def _actor_json_ld(request, actor) -> dict:
         data["sameAs"] = [actor.website]
     if actor.email:
         data["email"] = actor.email
-    if actor.phone:
-        data["telephone"] = actor.phone
+    telephone = validators.phone_e164(actor.phone)
+    if telephone:
+        data["telephone"] = telephone
     if actor.siret:
         data["identifier"] = {"@type": "PropertyValue", "propertyID": "SIRET", "value": actor.siret}
     if actor.founded_year:
@@ -211,12 +222,15 @@ def _actor_json_ld(request, actor) -> dict:
             "addressLocality": actor.commune.name,
             "addressCountry": "FR",
         }
-    if actor.has_coordinates:
+    if has_place and actor.has_coordinates:
         data["geo"] = {
             "@type": "GeoCoordinates",
             "latitude": float(actor.latitude),
             "longitude": float(actor.longitude),
         }
+    opening_hours = schema_org_opening_hours(actor.opening_hours) if has_place else []
+    if opening_hours:
+        data["openingHours"] = opening_hours
     return data
 
 

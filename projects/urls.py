@@ -2,12 +2,14 @@ from django.conf import settings
 from django.urls import path
 
 from projects import views
+from projects.feeds import InitiativeNewsFeed
 from projects.models import DOCUMENTS_DIR
 
 app_name = "projects"
 
 urlpatterns = [
     path("projets/", views.initiative_list, name="initiative_list"),
+    path("projets/actualites.atom", InitiativeNewsFeed(), name="news_feed"),
     path("projets/<slug:slug>/", views.initiative_detail, name="initiative_detail"),
     path("strategie/", views.strategy, name="strategy"),
     path("lieux/", views.site_list, name="site_list"),

@@ -1,8 +1,7 @@
 """Template tags of the public pages: navigation, opening hours in French, JSON-LD, map settings, accessibility."""
 
 import json
-import re
-from datetime import datetime, timedelta
+from datetime import time
 
 from django import template
 from django.conf import settings
@@ -10,19 +9,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from opening_hours import OpeningHours, State
 
 from directory.accessibility import current_audit
+from directory.hours import weekly_hours
 
 register = template.Library()
 
-# A week without public holidays (no country is given to the parser anyway) to read a weekly schedule.
-_REFERENCE_MONDAY = datetime(2024, 1, 8)
-# What the readable rendering understands: weekdays, times, "off"/"closed", "24/7" and "PH off".
-_SIMPLE_RULES_RE = re.compile(
-    r"^\s*(24/7|((Mo|Tu|We|Th|Fr|Sa|Su)([-,](Mo|Tu|We|Th|Fr|Sa|Su))*\s*)?"
-    r"((\d{2}:\d{2}-\d{2}:\d{2})(,\d{2}:\d{2}-\d{2}:\d{2})*|off|closed)?|PH\s+(off|closed))\s*$"
-)
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
@@ -41,7 +33,7 @@ def _weekday_names():
     return [_("lundi"), _("mardi"), _("mercredi"), _("jeudi"), _("vendredi"), _("samedi"), _("dimanche")]
 
 
-def _format_time(value: datetime, *, end: bool = False) -> str:
+def _format_time(value: time, *, end: bool = False) -> str:
     if end and value.hour == 0 and value.minute == 0:
         return "24 h"
     return f"{value.hour} h {value.minute:02d}" if value.minute else f"{value.hour} h"
@@ -54,28 +46,14 @@ def describe_opening_hours(expression: str) -> dict | None:
     uses rules this rendering does not read (months, school holidays, sun times…): the page then
     shows the expression as it is.
     """
-    rules = [rule for rule in (expression or "").split(";") if rule.strip()]
-    if not rules or not all(_SIMPLE_RULES_RE.match(rule) for rule in rules):
+    week = weekly_hours(expression)
+    if week is None:
         return None
-    for start, end in re.findall(r"(\d{2}:\d{2})-(\d{2}:\d{2})", expression):
-        if end <= start:  # spans midnight: shown as written rather than split across days
-            return None
-    holidays_closed = any(rule.strip().startswith("PH") for rule in rules)
-    try:
-        hours = OpeningHours(";".join(rule for rule in rules if not rule.strip().startswith("PH")) or "off")
-        intervals = list(hours.intervals(_REFERENCE_MONDAY, _REFERENCE_MONDAY + timedelta(days=7)))
-    except (SyntaxError, ValueError):
-        return None
-    per_day: list[list[str]] = [[] for _day in range(7)]
-    for start, end, state, _comment in intervals:
-        if state != State.OPEN:
-            continue
-        cursor = start
-        while cursor < end:
-            day_end = min(end, datetime.combine(cursor.date() + timedelta(days=1), datetime.min.time()))
-            if cursor >= _REFERENCE_MONDAY:
-                per_day[cursor.weekday()].append(f"{_format_time(cursor)} – {_format_time(day_end, end=True)}")
-            cursor = day_end
+    holidays_closed = week.holidays_closed
+    per_day = [
+        [f"{_format_time(opens)} – {_format_time(closes, end=True)}" for opens, closes in intervals]
+        for intervals in week
+    ]
     names = _weekday_names()
     lines = []
     day = 0
@@ -101,6 +79,22 @@ def describe_opening_hours(expression: str) -> dict | None:
 @register.filter
 def opening_hours_fr(expression: str):
     return describe_opening_hours(expression)
+
+
+@register.simple_tag(takes_context=True)
+def canonical_url(context):
+    """The page's address on the public site (SITE_URL): its path, and its page number past the first.
+
+    Filters and sort orders are views of the same page: search engines are pointed at the page itself.
+    """
+    request = context.get("request")
+    if request is None:
+        return settings.SITE_URL + "/"
+    url = settings.SITE_URL + request.path
+    page = request.GET.get("page", "")
+    if page.isdigit() and int(page) > 1:
+        url += f"?page={int(page)}"
+    return url
 
 
 @register.simple_tag

@@ -119,7 +119,8 @@ def test_json_ld_describes_the_organisation(client):
     data = json_ld(client.get(actor.get_absolute_url()).content.decode())
     assert data == {
         "@context": "https://schema.org",
-        "@type": "Organization",
+        "@type": "LocalBusiness",
+        "@id": f"http://testserver{actor.get_absolute_url()}#organisation",
         "name": "Coopérative fictive",
         "url": f"http://testserver{actor.get_absolute_url()}",
         "description": "Une structure fictive pour les tests.",
@@ -133,6 +134,39 @@ def test_json_ld_describes_the_organisation(client):
             "addressCountry": "FR",
         },
     }
+
+
+def test_json_ld_gives_the_place_its_point_hours_and_an_international_phone(client):
+    actor = factories.actor(
+        latitude=Decimal("48.8630"),
+        longitude=Decimal("2.4430"),
+        phone="01 23 45 67 89",
+        opening_hours="Mo-Fr 09:00-12:00,14:00-18:00; Sa 10:00-24:00; PH off",
+    )
+    data = json_ld(client.get(actor.get_absolute_url()).content.decode())
+    # `geo` and `openingHours` are properties of a place: the type must allow them.
+    assert data["@type"] == "LocalBusiness"
+    assert data["geo"] == {"@type": "GeoCoordinates", "latitude": 48.863, "longitude": 2.443}
+    assert data["openingHours"] == ["Mo-Fr 09:00-12:00,14:00-18:00", "Sa 10:00-24:00"]
+    assert data["telephone"] == "+33123456789"
+
+
+def test_json_ld_of_a_partner_without_a_place_is_an_organisation(client):
+    actor = factories.actor(
+        presence="partner",
+        latitude=Decimal("48.8630"),
+        longitude=Decimal("2.4430"),
+        source_reference="Site du réseau régional fictif.",
+        opening_hours="Jul-Aug Mo-Fr 10:00-18:00",
+    )
+    data = json_ld(client.get(actor.get_absolute_url()).content.decode())
+    assert data["@type"] == "Organization"
+    assert "geo" not in data and "openingHours" not in data
+
+
+def test_seasonal_hours_are_left_out_of_the_json_ld_rather_than_misread(client):
+    actor = factories.actor(opening_hours="Jul-Aug Mo-Fr 10:00-18:00")
+    assert "openingHours" not in json_ld(client.get(actor.get_absolute_url()).content.decode())
 
 
 def test_json_ld_cannot_be_broken_out_of(client):
