@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
+    "corsheaders",
     "directory",
     "projects",
     "ess_portal",  # cross-cutting management commands only (backup, restore); no models
@@ -99,6 +100,8 @@ MIDDLEWARE = [
     "ess_portal.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware, as django-cors-headers requires: answers preflights under /api/.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -434,6 +437,23 @@ SPECTACULAR_SETTINGS = {
         "ChangeRequestStateEnum": "directory.models.ChangeRequest.State",
     },
 }
+
+# Cross-origin reads of the API (django-cors-headers), so that a partner's map in a browser can
+# call it: any origin, reads only, never with cookies. Writes stay same-origin (cookie sessions are
+# CSRF-protected) or server to server with a token: no preflight for POST, PATCH, PUT or DELETE.
+CORS_URLS_REGEX = r"^/api/"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_CREDENTIALS = False
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_HEADERS = ("accept", "accept-language", "authorization", "if-none-match", "if-modified-since")
+CORS_EXPOSE_HEADERS = (
+    "Content-Disposition",
+    "ETag",
+    "Last-Modified",
+    "Link",
+    "Retry-After",
+)
+CORS_PREFLIGHT_MAX_AGE = 86400
 
 # Public maps (Leaflet, served locally). Background tiles come from this URL template; leave it
 # empty to draw markers on a plain background with no request to a third party.
