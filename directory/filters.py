@@ -1,8 +1,10 @@
 """FilterSets shared by the HTML pages and the API (one per list)."""
 
+from collections import defaultdict
+
 import django_filters
 from django import forms
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -197,44 +199,84 @@ class ActorFilterSet(PortalFilterSet):
     def filter_siret(self, queryset, name, value):
         return queryset.with_siret(value)
 
+    # The filters shown as checkbox groups (facets) on the directory page and in the API.
+    FACETS = ("commune", "neighbourhood", "sector", "legal_form", "typology", "label", "role", "support")
+
+    def filter_queryset(self, queryset, *, ignore: str | None = None):
+        """The queryset filtered by every valid criterion, except the filter named `ignore`."""
+        for name, value in self.form.cleaned_data.items():
+            if name != ignore:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
     def facets(self) -> dict[str, dict]:
-        """Result counts per option of each filter, over the current results.
+        """Result counts per option of each facet, disjunctive: each group ignores its own filter.
 
-        One aggregate query per filter (nine in all), whatever the number of options or results.
+        The count of an option is the number of results with every criterion applied except the
+        option's own group, so that ticking Montreuil leaves the other communes with the results
+        they would add (« Montreuil ou Bagnolet »). One aggregate query per group (eight in all),
+        whatever the number of options or results; rows are counted by id, never made distinct.
         Keys are the filter names; values map an option's public code (INSEE code, slug, choice
-        value) to the number of matching actors.
+        value) to the number of matching actors. Invalid criteria count nothing.
         """
-        current = self.qs if self.is_valid() else self.queryset.none()
-        results = Actor.objects.filter(pk__in=current.order_by().values("pk")).order_by()
+        if not self.is_valid():
+            return {name: {} for name in self.FACETS}
 
-        def count_by(expression_name, **expressions):
-            rows = (
-                results.annotate(**expressions).values(expression_name)
-                if expressions
-                else results.values(expression_name)
-            )
-            return {
-                row[expression_name]: row["n"]
-                for row in rows.annotate(n=Count("pk", distinct=True)).order_by()
-                if row[expression_name] is not None
-            }
+        def results(name):
+            ids = self.filter_queryset(self.queryset.all(), ignore=name).order_by().values("pk")
+            return Actor.objects.filter(pk__in=ids).order_by()
 
-        sector_counts = count_by("sectors__slug")
-        # A main sector counts the actors filed under it or under any of its sub-sectors, once each.
-        sector_counts.update(count_by("main_sector", main_sector=Coalesce("sectors__parent__slug", "sectors__slug")))
-        providers = SupportOffer.objects.published().filter(provider__in=results.values("pk"))
+        def rows(queryset, option):
+            return queryset.values(option).annotate(n=Count("pk", distinct=True)).order_by()
+
+        def count_by(name, option):
+            return {row[option]: row["n"] for row in rows(results(name), option) if row[option] is not None}
+
+        # A main sector counts the actors filed under it or under any of its sub-sectors, once each;
+        # a sub-sector its own. Both in one query.
+        sectors = results("sector")
+        main_sectors = rows(sectors.annotate(option=Coalesce("sectors__parent__slug", "sectors__slug")), "option")
+        sub_sectors = rows(sectors.filter(sectors__parent__isnull=False).annotate(option=F("sectors__slug")), "option")
+        providers = SupportOffer.objects.published().filter(provider__in=results("support").values("pk"))
         return {
-            "commune": count_by("commune__insee_code"),
-            "neighbourhood": count_by("neighbourhood__slug"),
-            "sector": sector_counts,
-            "legal_form": count_by("legal_form"),
-            "typology": count_by("typology"),
-            "label": count_by("labels__slug"),
-            "role": count_by("roles__slug"),
+            "commune": count_by("commune", "commune__insee_code"),
+            "neighbourhood": count_by("neighbourhood", "neighbourhood__slug"),
+            "sector": {
+                row["option"]: row["n"]
+                for row in main_sectors.union(sub_sectors, all=True)
+                if row["option"] is not None
+            },
+            "legal_form": count_by("legal_form", "legal_form"),
+            "typology": count_by("typology", "typology"),
+            "label": count_by("label", "labels__slug"),
+            "role": count_by("role", "roles__slug"),
             "support": {
                 row["kind"]: row["n"]
                 for row in providers.values("kind").annotate(n=Count("provider", distinct=True)).order_by()
             },
+        }
+
+    def facet_options(self) -> dict[str, list[tuple[str, str, int]]]:
+        """Every option of each facet, in display order: (public code, label, level); sub-sectors are level 1."""
+        sectors = list(Sector.objects.order_by("position", "name"))
+        children = defaultdict(list)
+        for sector in sectors:
+            if sector.parent_id:
+                children[sector.parent_id].append(sector)
+        return {
+            "commune": [(c.insee_code, c.name, 0) for c in Commune.objects.in_territory()],
+            "neighbourhood": [(n.slug, n.name, 0) for n in Neighbourhood.objects.all()],
+            "sector": [
+                item
+                for parent in sectors
+                if parent.parent_id is None
+                for item in [(parent.slug, parent.name, 0)] + [(c.slug, c.name, 1) for c in children[parent.pk]]
+            ],
+            "legal_form": [(value, label, 0) for value, label in Actor.LegalForm.choices],
+            "typology": [(value, label, 0) for value, label in Typology.choices],
+            "label": [(label.slug, label.name, 0) for label in Label.objects.all()],
+            "role": [(role.slug, role.name, 0) for role in Role.objects.all()],
+            "support": [(value, label, 0) for value, label in SupportOffer.Kind.choices],
         }
 
 

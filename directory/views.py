@@ -1,7 +1,5 @@
 """Public pages of the directory: search and filters, actor pages, CSV export, support finder."""
 
-from collections import defaultdict
-
 from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -17,17 +15,12 @@ from directory.hours import schema_org_opening_hours
 from directory.merge import merged_survivor
 from directory.models import (
     Actor,
-    Commune,
     Contact,
     Cooperation,
-    Label,
-    Neighbourhood,
     Presence,
-    Role,
     Sector,
     Stage,
     SupportOffer,
-    Typology,
 )
 from ess_portal import pages
 from ess_portal.csv_export import SPREADSHEET, csv_response
@@ -41,28 +34,9 @@ THIN_CELL_THRESHOLD = 2
 
 
 def _facet_groups(request, filterset):
-    """The filter checkboxes: every option that has results (or is ticked), with its count."""
+    """The filter checkboxes: every option that has results (or is ticked), with its disjunctive count."""
     counts = filterset.facets()
-    sectors = list(Sector.objects.order_by("position", "name"))
-    sector_order = [s for s in sectors if s.parent_id is None]
-    children = defaultdict(list)
-    for sector in sectors:
-        if sector.parent_id:
-            children[sector.parent_id].append(sector)
-    options = {
-        "commune": [(c.insee_code, c.name, 0) for c in Commune.objects.in_territory()],
-        "neighbourhood": [(n.slug, n.name, 0) for n in Neighbourhood.objects.all()],
-        "sector": [
-            item
-            for parent in sector_order
-            for item in [(parent.slug, parent.name, 0)] + [(c.slug, c.name, 1) for c in children[parent.pk]]
-        ],
-        "legal_form": [(value, label, 0) for value, label in Actor.LegalForm.choices],
-        "typology": [(value, label, 0) for value, label in Typology.choices],
-        "label": [(label.slug, label.name, 0) for label in Label.objects.all()],
-        "role": [(role.slug, role.name, 0) for role in Role.objects.all()],
-        "support": [(value, label, 0) for value, label in SupportOffer.Kind.choices],
-    }
+    options = filterset.facet_options()
     groups = pages.checkbox_groups(filterset, options, open_names=("commune", "sector", "typology"), counts=counts)
     active = [
         {"label": option["label"], "url": pages.query_without_value(request, group["name"], option["value"])}

@@ -57,11 +57,48 @@ def test_facet_counts_are_computed_over_the_current_results(client, populate):
         group["name"]: {o["value"]: o["count"] for o in group["options"]} for group in response.context["facet_groups"]
     }
     assert groups["commune"] == {"93048": 1, "93055": 1, "93010": 1}
-    assert groups["typology"] == {"militant": 3}
+    # The group's own filter is left out of its counts: the other typology stays offered.
+    assert groups["typology"] == {"militant": 3, "entrepreneurial": 3}
     assert groups["label"] == {"esus": 3}
     assert groups["support"] == {SupportOffer.Kind.COACHING.value: 3}
     content = response.content.decode()
     assert 'Montreuil <span class="facet__count">(1' in content
+
+
+def facet_counts(response) -> dict:
+    return {
+        group["name"]: {o["value"]: o["count"] for o in group["options"]} for group in response.context["facet_groups"]
+    }
+
+
+def test_ticking_a_commune_keeps_the_other_communes_with_the_results_they_would_add(client, populate):
+    populate(6)
+    response = client.get("/annuaire/", {"commune": "93048"})
+    counts = facet_counts(response)
+    assert counts["commune"] == {"93048": 2, "93055": 2, "93010": 2}
+    # Other groups count within Montreuil.
+    assert counts["typology"] == {"entrepreneurial": 1, "militant": 1}
+    assert response.context["page_obj"].paginator.count == 2
+    content = response.content.decode()
+    assert 'Pantin <span class="facet__count">(2' in content
+
+
+def test_each_group_ignores_only_its_own_filter(client, populate):
+    populate(6)
+    response = client.get("/annuaire/", {"commune": ["93048", "93055"], "typology": "militant"})
+    counts = facet_counts(response)
+    assert counts["commune"] == {"93048": 1, "93055": 1, "93010": 1}
+    assert counts["typology"] == {"entrepreneurial": 2, "militant": 2}
+    assert counts["label"] == {"esus": 2}
+    assert response.context["page_obj"].paginator.count == 2
+
+
+def test_a_ticked_option_without_results_stays_visible_with_zero(client, populate):
+    populate(3)
+    response = client.get("/annuaire/", {"legal_form": Actor.LegalForm.FOUNDATION})
+    counts = facet_counts(response)
+    assert counts["legal_form"] == {Actor.LegalForm.ASSOCIATION.value: 3, Actor.LegalForm.FOUNDATION.value: 0}
+    assert response.context["page_obj"].paginator.count == 0
 
 
 def test_facet_count_of_a_main_sector_counts_each_actor_once(populate):
