@@ -21,13 +21,4 @@
       if (!group.querySelector("input:checked")) { group.open = false; }
     });
   }
-
-  // Filters: submit the form when a checkbox or select changes (the button stays for keyboard users).
-  document.querySelectorAll("form[data-autosubmit]").forEach(function (form) {
-    form.addEventListener("change", function (event) {
-      if (event.target.matches("input[type=checkbox], select")) {
-        form.requestSubmit ? form.requestSubmit() : form.submit();
-      }
-    });
-  });
 })();

@@ -26,6 +26,33 @@ def test_filter_by_commune_keeps_the_state_in_the_url(page, live_server, portal_
     assert page.locator("#titre-resultats").inner_text().startswith("6 acteurs")
 
 
+def test_ticking_filters_keeps_the_keyboard_focus_until_they_are_applied(page, live_server, portal_data):
+    # RGAA 7.4: a change of context only on an explicit action.
+    page.goto(live_server.url + "/annuaire/")
+    bondy = page.get_by_label(re.compile(r"^Bondy"))
+    bondy.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    assert page.url == live_server.url + "/annuaire/"
+    assert bondy.is_checked()
+    assert page.evaluate("document.activeElement.id") == bondy.get_attribute("id")
+    page.locator(".filters button[type=submit]").click()
+    page.wait_for_url(re.compile(r"commune=93010.*#resultats"))
+    # After applying, the page opens on the results, whose heading gives the count.
+    assert page.evaluate("location.hash") == "#resultats"
+    assert re.match(r"\d+ acteurs trouvés", page.locator("#titre-resultats").inner_text())
+
+
+def test_a_skip_link_leads_to_the_results(page, live_server, portal_data):
+    page.goto(live_server.url + "/annuaire/")
+    link = page.locator("a.skip-link[href='#resultats']")
+    link.focus()
+    assert link.is_visible()  # shown when it has the focus
+    link.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "resultats"
+
+
 def test_pagination_reaches_the_last_results(page, live_server, portal_data):
     page.goto(live_server.url + "/annuaire/")
     assert page.locator(".cards .card").count() == 20
