@@ -44,6 +44,8 @@ OTHER_PAGES = {
     "/annuaire/proposer/merci/": [],
     "/robots.txt": [],
     "/sitemap.xml": ["p"],
+    "/annuaire/nouveautes.atom": [],
+    "/projets/actualites.atom": [],
 }
 OTHER_PAGES |= {
     "/compte/": [],
