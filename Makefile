@@ -24,7 +24,12 @@ $(NODE_STAMP): $(wildcard package.json package-lock.json)
 	@if [ -f package.json ] && command -v npm >/dev/null; then npm ci --no-audit --no-fund --loglevel=error && touch $(NODE_STAMP); \
 	else echo "npm not found: the browser tests will be skipped"; fi
 
-install: $(STAMP) $(NODE_STAMP)
+# The French catalogue (plural rule only, see `manage.py french_plurals`), compiled by gettext's msgfmt.
+MO := locale/fr/LC_MESSAGES/django.mo
+$(MO): locale/fr/LC_MESSAGES/django.po $(STAMP)
+	$(DEV_ENV) $(PY) manage.py compilemessages --locale fr --ignore '.venv/*' --ignore 'node_modules/*' -v 0
+
+install: $(STAMP) $(NODE_STAMP) $(MO)
 
 ## make run: migrate the SQLite database, load reference and demo data, serve http://127.0.0.1:8000
 run: install

@@ -80,6 +80,19 @@ class StrictBooleanFilter(django_filters.BooleanFilter):
     field_class = StrictNullBooleanField
 
 
+class TrueCheckbox(forms.CheckboxInput):
+    """A checkbox for a strict boolean filter: ticked sends `true`, unticked sends nothing (no filter)."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, check_test=lambda value: value in (True, "true"))
+
+    def format_value(self, value):
+        return "true"
+
+    def value_from_datadict(self, data, files, name):
+        return data.get(name)
+
+
 def updated_since_filter() -> django_filters.IsoDateTimeFilter:
     """`updated_since` (ISO 8601), the incremental sync of every list."""
     return django_filters.IsoDateTimeFilter(
@@ -320,6 +333,12 @@ class SupportOfferFilterSet(PortalFilterSet):
         help_text=_("Les offres ouvertes à tous les secteurs sont toujours incluses."),
         empty_label=_("Tous les secteurs"),
     )
+    free = StrictBooleanFilter(
+        method="filter_free",
+        widget=TrueCheckbox,
+        label=_("Gratuit"),
+        help_text=_("Seulement les offres gratuites, y compris celles qui le sont selon les cas."),
+    )
 
     distinct = True
 
@@ -334,6 +353,13 @@ class SupportOfferFilterSet(PortalFilterSet):
         if not value:
             return queryset
         return queryset.filter(target_typology__in=[SupportOffer.TargetTypology.ALL, value])
+
+    def filter_free(self, queryset, name, value):
+        # An offer free or paid « selon les cas » answers both ways.
+        if value is None:
+            return queryset
+        cost = SupportOffer.Cost.FREE if value else SupportOffer.Cost.PAID
+        return queryset.filter(cost__in=[cost, SupportOffer.Cost.MIXED])
 
     def filter_sector(self, queryset, name, value):
         if not value:

@@ -730,6 +730,15 @@ class Actor(models.Model):
     def get_absolute_url(self):
         return reverse("directory:actor_detail", kwargs={"slug": self.slug})
 
+    @property
+    def public_ess_status(self) -> str:
+        """The ESS status in the public's words (the admin's labels are the field's shorthand), or ""."""
+        return {
+            self.EssStatus.STATUTORY: _("structure de l'ESS par son statut juridique"),
+            self.EssStatus.ESUS: _("entreprise solidaire d'utilité sociale (agrément ESUS)"),
+            self.EssStatus.PARTNER: _("partenaire, hors ESS"),
+        }.get(self.ess_status, "")
+
     def normalise(self) -> None:
         """Tidy this row only: compact identifiers, derived SIREN, phone, search text, completeness.
 
@@ -966,6 +975,15 @@ class SupportOffer(models.Model):
         if not self.slug:
             self.slug = unique_slug(SupportOffer, self.title, exclude_pk=self.pk)
         super().save(*args, **kwargs)
+
+    @property
+    def display_title(self) -> str:
+        """The title without a trailing « — provider name », which the page shows next to it anyway."""
+        for separator in (" — ", " - ", " – "):
+            stem, found, tail = self.title.rpartition(separator)
+            if found and stem and normalize_search_text(tail) == normalize_search_text(self.provider.name):
+                return stem
+        return self.title
 
 
 class Cooperation(models.Model):

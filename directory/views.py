@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -81,6 +82,12 @@ def actor_list(request):
             "page_range": page_range,
             "page_notice": page_notice,
             "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(
+                _("Carte des acteurs de l'ESS") if view == "map" else _("Annuaire des acteurs de l'ESS"),
+                filterset,
+                page,
+                groups,
+            ),
             "facet_groups": groups,
             "active_filters": active,
             "q": filterset.data.get("q", ""),
@@ -284,7 +291,7 @@ def _actor_page(request, slug):
 
 
 def _chain(commune):
-    """Offers per stage × kind of support (published, for the territory or one commune)."""
+    """Offers per stage × kind of support (published, for the territory or one commune), each cell linking to them."""
     offers = SupportOffer.objects.published()
     if commune is not None:
         offers = offers.for_commune(commune)
@@ -293,6 +300,7 @@ def _chain(commune):
         for row in offers.values("stages", "kind").annotate(n=Count("pk", distinct=True)).order_by()
     }
     stages = list(Stage.objects.all())
+    finder_url = reverse("directory:support_finder")
     rows = []
     gaps = 0
     for stage in stages:
@@ -301,7 +309,9 @@ def _chain(commune):
             n = counts.get((stage.pk, kind), 0)
             state = "gap" if n == 0 else "thin" if n < THIN_CELL_THRESHOLD else "ok"
             gaps += state == "gap"
-            cells.append({"kind": kind, "label": label, "count": n, "state": state})
+            query = {"stage": stage.slug, "kind": kind} | ({"commune": commune.insee_code} if commune else {})
+            url = f"{finder_url}?{urlencode(query)}#resultats"
+            cells.append({"kind": kind, "label": label, "count": n, "state": state, "url": url})
         rows.append({"stage": stage, "cells": cells})
     return {"rows": rows, "kinds": SupportOffer.Kind.choices, "gaps": gaps, "thin_threshold": THIN_CELL_THRESHOLD}
 
@@ -327,6 +337,7 @@ def support_finder(request):
             "page_range": page_range,
             "page_notice": page_notice,
             "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(_("Trouver un accompagnement"), filterset, page),
             "searched": any(request.GET.get(name) for name in filterset.filters),
             "chain": _chain(commune),
             "chain_commune": commune,

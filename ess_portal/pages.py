@@ -1,6 +1,9 @@
 """What the public list pages of both apps share: pagination, filter errors, query strings, filter groups."""
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import QuerySet
+from django.forms import ModelChoiceField
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 # Results per page of the public lists.
@@ -89,3 +92,57 @@ def checkbox_groups(filterset, options: dict[str, list[tuple]], *, open_names=()
                 }
             )
     return groups
+
+
+def chosen_filters(filterset, groups=(), *, skip=("q",)) -> list[str]:
+    """What the visitor chose, in words: the labels of the ticked or selected values, filter by filter.
+
+    Checkbox groups (see `checkbox_groups`) name their ticked options; other filters are named from
+    the form's cleaned values (a model choice is the object the form loaded); a `true`/`false` filter
+    by its label.
+    """
+    if not filterset.is_valid():
+        return []
+    ticked = {group["name"]: [option["label"] for option in group["options"] if option["checked"]] for group in groups}
+    described = []
+    for name, value in filterset.form.cleaned_data.items():
+        if name in skip or name not in filterset.data or value in (None, "", [], ()):
+            continue
+        field = filterset.form.fields[name]
+        if name in ticked:
+            labels = ticked[name]
+        elif value is True:
+            labels = [field.label]
+        elif value is False:
+            labels = [_("%(filter)s : non") % {"filter": field.label}]
+        elif isinstance(field, ModelChoiceField):
+            labels = [str(item) for item in (value if isinstance(value, QuerySet | list | tuple) else [value])]
+        else:
+            names = {str(key): label for key, label in getattr(field, "choices", ())}
+            labels = [names.get(str(item), item) for item in (value if isinstance(value, list | tuple) else [value])]
+        if labels:
+            described.append(", ".join(capfirst(str(label)) for label in labels))
+    return described
+
+
+def list_title(title, filterset, page=None, groups=()) -> str:
+    """A list page's <title>: the page, the search and the filters, then the page number past the first.
+
+    « Annuaire des acteurs de l'ESS : « jardin », Montreuil, Bagnolet — page 2 sur 5 ». Invalid filters
+    start it with « Erreur » (RGAA 8.6: the title says what the page shows).
+    """
+    parts = []
+    query = (filterset.data.get("q") or "").strip()
+    if query:
+        parts.append(f"« {query} »")
+    parts.extend(chosen_filters(filterset, groups))
+    text = f"{title} : {', '.join(parts)}" if parts else str(title)
+    if page is not None and page.number > 1:
+        text = _("%(title)s — page %(number)s sur %(count)s") % {
+            "title": text,
+            "number": page.number,
+            "count": page.paginator.num_pages,
+        }
+    if filterset.errors:
+        text = _("Erreur — %(title)s") % {"title": text}
+    return text

@@ -66,6 +66,7 @@ def initiative_list(request):
             "q": filterset.data.get("q", ""),
             "filter_groups": groups,
             "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(_("Les projets de la stratégie ESS"), filterset, page, groups),
             "filtered": any(filterset.data.get(name) for name in filterset.filters),
             "page_obj": page,
             "page_range": page_range,
@@ -77,6 +78,9 @@ def initiative_list(request):
 
 
 def _milestone_rows(milestones, today) -> list[dict]:
+    """Each milestone with its state and its share of the initiative's progress (its weight, in percent)."""
+    milestones = list(milestones)
+    total_weight = sum(milestone.weight for milestone in milestones)
     rows = []
     for milestone in milestones:
         if milestone.is_done:
@@ -85,7 +89,8 @@ def _milestone_rows(milestones, today) -> list[dict]:
             state, label = "late", _("en retard")
         else:
             state, label = "planned", _("à venir")
-        rows.append({"milestone": milestone, "state": state, "state_label": label})
+        share = round(100 * milestone.weight / total_weight) if total_weight else None
+        rows.append({"milestone": milestone, "state": state, "state_label": label, "share": share})
     return rows
 
 
@@ -456,6 +461,7 @@ def site_list(request):
             "filter_groups": groups,
             "available_choice": available_choice if available_choice in ("true", "false") else "",
             "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(_("Lieux et locaux pour l'ESS"), filterset, page, groups),
             "page_obj": page,
             "page_range": page_range,
             "page_notice": page_notice,

@@ -53,6 +53,7 @@ def test_filters_come_folded_and_open_on_a_phone(phone, live_server, portal_data
     phone.locator(".filters summary").first.click()
     phone.locator(".filters__panel details > summary").filter(has_text=re.compile(r"^Commune$")).click()
     commune.check()
+    phone.get_by_role("button", name="Appliquer les filtres").click()
     phone.wait_for_url("**commune=93010**")
     assert phone.locator("#titre-resultats").inner_text().startswith("6 acteurs")
 

@@ -89,7 +89,10 @@ def test_chain_counts_offers_per_stage_and_kind_and_flags_gaps(client, stages):
     content = response.content.decode()
     # gaps are told in words, not by colour alone, in a table with headers
     assert '<td class="cell--number cell--gap">0 <span class="cell__flag">manque</span></td>' in content
-    assert '<td class="cell--number cell--thin">1 <span class="cell__flag">fragile</span></td>' in content
+    assert (
+        '<td class="cell--number cell--thin"><a href="/accompagnement/?stage=developpement&amp;kind=loan#resultats" '
+        'aria-label="1 offre : prêt, étape Développement">1</a> <span class="cell__flag">fragile</span></td>'
+    ) in content
     assert '<th scope="row">Création</th>' in content
     assert '<th scope="col">Prêt</th>' in content
     assert "<caption" in content
