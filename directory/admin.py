@@ -57,6 +57,7 @@ from directory.models import (
     SupportOffer,
 )
 from directory.versions import VersionedAdminMixin, VersionedInlineMixin
+from ess_portal.admin_tabular import TabularInline
 from ess_portal.csv_export import SPREADSHEET, csv_response
 
 
@@ -306,13 +307,13 @@ class QualityFilter(admin.SimpleListFilter):
         return banded if high is None else banded.filter(quality_band__lt=high)
 
 
-class ContactInline(VersionedInlineMixin, admin.TabularInline):
+class ContactInline(VersionedInlineMixin, TabularInline):
     model = Contact
     extra = 0
     fields = ["first_name", "last_name", "job_title", "email", "phone", "is_public", "consent_date"]
 
 
-class SupportOfferInline(VersionedInlineMixin, admin.TabularInline):
+class SupportOfferInline(VersionedInlineMixin, TabularInline):
     model = SupportOffer
     form = SupportOfferInlineForm
     fk_name = "provider"
@@ -333,7 +334,7 @@ class SupportOfferInline(VersionedInlineMixin, admin.TabularInline):
         return formset
 
 
-class CooperationOutInline(VersionedInlineMixin, admin.TabularInline):
+class CooperationOutInline(VersionedInlineMixin, TabularInline):
     model = Cooperation
     formset = FrenchUniqueInlineFormSet
     fk_name = "source"
@@ -349,7 +350,7 @@ class CooperationOutInline(VersionedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).select_related("source", "target")
 
 
-class CooperationInInline(admin.TabularInline):
+class CooperationInInline(TabularInline):
     """Cooperations other actors declare with this one: shown here, edited from their side."""
 
     model = Cooperation

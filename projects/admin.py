@@ -26,6 +26,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from directory.history import Origin, provenance
 from directory.models import PublicationStatus
 from directory.versions import VersionedAdminMixin, VersionedInlineMixin
+from ess_portal.admin_tabular import TabularInline
 from ess_portal.csv_export import SPREADSHEET, csv_response
 from projects import services
 from projects.forms import (
@@ -58,14 +59,14 @@ from projects.models import (
 
 HEALTH_COLOURS = {
     Initiative.Health.ON_TRACK: "#2e7d32",
-    Initiative.Health.AT_RISK: "#b26a00",
+    Initiative.Health.AT_RISK: "#8a5300",
     Initiative.Health.LATE: "#c62828",
     Initiative.Health.BLOCKED: "#6a1b9a",
 }
 DECISION_COLOURS = {
     EnergyReview.Decision.PENDING: "#616161",
     EnergyReview.Decision.APPROVED: "#2e7d32",
-    EnergyReview.Decision.APPROVED_WITH_CONDITIONS: "#558b2f",
+    EnergyReview.Decision.APPROVED_WITH_CONDITIONS: "#33691e",
     EnergyReview.Decision.REJECTED: "#c62828",
 }
 
@@ -226,7 +227,7 @@ class EnergyReviewInline(VersionedInlineMixin, admin.StackedInline):
         return super().get_queryset(request).select_related("reviewer")
 
 
-class StatusChangeInline(admin.TabularInline):
+class StatusChangeInline(TabularInline):
     model = StatusChange
     extra = 0
     can_delete = False
@@ -245,7 +246,7 @@ class StatusChangeInline(admin.TabularInline):
         return super().get_queryset(request).select_related("changed_by")
 
 
-class InvolvementInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.TabularInline):
+class InvolvementInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, TabularInline):
     model = Involvement
     extra = 0
     cached_autocomplete_fields = ("actor",)
@@ -255,7 +256,7 @@ class InvolvementInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, adm
         return super().get_queryset(request).select_related("actor")
 
 
-class FundingLineInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.TabularInline):
+class FundingLineInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, TabularInline):
     model = FundingLine
     extra = 0
     cached_autocomplete_fields = ("funder",)
@@ -265,20 +266,20 @@ class FundingLineInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, adm
         return super().get_queryset(request).select_related("funder")
 
 
-class MilestoneInline(VersionedInlineMixin, admin.TabularInline):
+class MilestoneInline(VersionedInlineMixin, TabularInline):
     model = Milestone
     extra = 0
     fields = ["title", "planned_on", "done_on", "weight"]
 
 
-class IndicatorInline(VersionedInlineMixin, admin.TabularInline):
+class IndicatorInline(VersionedInlineMixin, TabularInline):
     model = Indicator
     extra = 0
     fields = ["name", "unit", "baseline", "target", "position"]
     show_change_link = True
 
 
-class MeasurementInline(VersionedInlineMixin, admin.TabularInline):
+class MeasurementInline(VersionedInlineMixin, TabularInline):
     model = Measurement
     form = MeasurementInlineForm
     extra = 0
@@ -334,7 +335,7 @@ class ConsultationInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, ad
         return super().get_queryset(request).prefetch_related("actors")
 
 
-class DocumentInline(VersionedInlineMixin, admin.TabularInline):
+class DocumentInline(VersionedInlineMixin, TabularInline):
     model = Document
     extra = 0
     fields = ["title", "kind", "file", "is_public", "uploaded_by", "uploaded_at"]
@@ -485,7 +486,7 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
     def energy_badge(self, obj):
         review = getattr(obj, "energy_review", None) if obj.energy_review_decision else None
         if review is None:
-            return badge(gettext("à faire"), "#9e9e9e")
+            return badge(gettext("à faire"), "#757575")
         return badge(review.get_decision_display(), DECISION_COLOURS[review.decision])
 
     # -- read-only panels of the change form
@@ -510,7 +511,7 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
         if not obj.pk or obj.energy_review_decision is None:
             return format_html(
                 "{} <br><small>{}</small>",
-                badge(gettext("à faire"), "#9e9e9e"),
+                badge(gettext("à faire"), "#757575"),
                 gettext("Sans revue approuvée, le projet ne peut pas être validé (formulaire plus bas)."),
             )
         review = obj.energy_review
@@ -814,7 +815,7 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
 # Energy reviews, indicators, strategy
 
 
-class EnergyAssessmentInline(VersionedInlineMixin, admin.TabularInline):
+class EnergyAssessmentInline(VersionedInlineMixin, TabularInline):
     model = EnergyAssessment
     extra = 0
     fields = ["criterion", "level", "comment"]
@@ -873,7 +874,7 @@ class EnergyReviewAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
                 services.delete_energy_review(review=review, by=request.user)
 
 
-class MeasurementOfIndicatorInline(VersionedInlineMixin, admin.TabularInline):
+class MeasurementOfIndicatorInline(VersionedInlineMixin, TabularInline):
     model = Measurement
     extra = 1
     fields = ["measured_on", "value", "note"]
@@ -895,7 +896,7 @@ class IndicatorAdmin(VersionedAdminMixin, admin.ModelAdmin):
             obj.delete()
 
 
-class ObjectiveInline(admin.TabularInline):
+class ObjectiveInline(TabularInline):
     model = Objective
     extra = 0
     fields = ["position", "title", "slug", "description"]
@@ -942,7 +943,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 # Sites and premises
 
 
-class LinkedInitiativeInline(CachedAutocompleteInlineMixin, admin.TabularInline):
+class LinkedInitiativeInline(CachedAutocompleteInlineMixin, TabularInline):
     model = Initiative.sites.through
     extra = 0
     verbose_name = _("projet lié")

@@ -295,6 +295,26 @@ def assert_accessible(page) -> list[dict]:
     return violations
 
 
+def sign_in_as_superuser(page, live_server):
+    """A superuser's session, made by Django's test client and handed to the browser as its cookie."""
+    from django.conf import settings
+    from django.test import Client
+
+    from tests import factories
+
+    client = Client()
+    client.force_login(factories.staff_user(superuser=True))
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+
 # ---------------------------------------------------------------------------
 # Data
 

@@ -8,6 +8,8 @@ request outside the site and on JavaScript errors.
 
 import pytest
 
+from tests.browser.conftest import sign_in_as_superuser
+
 INIT_SCRIPT = """
 window.__csp = [];
 document.addEventListener("securitypolicyviolation", (e) => window.__csp.push({
@@ -108,30 +110,10 @@ def test_redoc_renders_under_the_policy(watched, live_server, portal_data):
     assert not watched.locator("img[alt='redocly logo']").count()
 
 
-def _sign_in(page, live_server):
-    """A superuser's session, made by Django's test client and handed to the browser as its cookie."""
-    from django.conf import settings
-    from django.test import Client
-
-    from tests import factories
-
-    client = Client()
-    client.force_login(factories.staff_user(superuser=True))
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-
-
 def test_admin_pages_break_no_csp_rule(watched, live_server, portal_data):
     _visit(watched, live_server.url + "/admin/login/", ready="form#login-form")
     _assert_clean(watched, "/admin/login/")
-    _sign_in(watched, live_server)
+    sign_in_as_superuser(watched, live_server)
     actor = portal_data["actors"][0]
     initiative = portal_data["initiative"]
     pages = [

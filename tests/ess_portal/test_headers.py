@@ -226,6 +226,6 @@ def test_scripts_set_no_style_attribute():
 
 def test_every_admin_badge_colour_has_a_class_in_the_admin_stylesheet():
     css = (ROOT / "static" / "css" / "admin.css").read_text(encoding="utf-8")
-    for colour in [*HEALTH_COLOURS.values(), *DECISION_COLOURS.values(), "#9e9e9e"]:
+    for colour in [*HEALTH_COLOURS.values(), *DECISION_COLOURS.values(), "#757575"]:
         css_class = re.search(r'class="admin-badge (admin-badge--\w+)"', badge("x", colour)).group(1)
         assert re.search(rf"\.{css_class}\s*{{\s*background:\s*{colour};", css), colour

@@ -8,12 +8,14 @@ and plural forms copied from the source) under the French rule `plural=(n > 1)`,
 Run it after adding or changing a plural message; a test fails until it has been run.
 """
 
+import ast
 import re
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils import translation
 
 LOCALE = "fr"
 IGNORED = [".venv/*", "node_modules/*", "staticfiles/*", "media/*", "tests/*", "bench/*", "backups/*"]
@@ -35,6 +37,13 @@ def catalogue_path() -> Path:
     return Path(settings.LOCALE_PATHS[0]) / LOCALE / "LC_MESSAGES" / "django.po"
 
 
+def _translated_elsewhere(singular: str, plural: str) -> bool:
+    """Whether Django's own catalogues translate this message (an English string of an overridden admin template)."""
+    text = ast.literal_eval(singular.replace("\n", " "))
+    with translation.override(LOCALE):
+        return translation.ngettext(text, ast.literal_eval(plural.replace("\n", " ")), 1) != text
+
+
 def plural_entries(po_text: str) -> list[str]:
     """The plural entries of a catalogue, each with its forms copied from the French source."""
     entries = []
@@ -43,6 +52,8 @@ def plural_entries(po_text: str) -> list[str]:
         if not match:
             continue
         singular, plural = match.group(1).rstrip("\n"), match.group(2).rstrip("\n")
+        if _translated_elsewhere(singular, plural):
+            continue
         flags = [line for line in block.splitlines() if line.startswith("#,")]
         entries.append(
             "\n".join(
