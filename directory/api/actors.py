@@ -38,7 +38,7 @@ from ess_portal.api.schema import (
     format_parameter,
     read_responses,
 )
-from ess_portal.api.serializers import StrictCharField, WriteSerializer
+from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 
 
@@ -68,7 +68,12 @@ class ActorSerializer(serializers.ModelSerializer):
         many=True, read_only=True, slug_field="insee_code", help_text=_("Codes INSEE des communes d'intervention.")
     )
     fte = serializers.DecimalField(
-        max_digits=7, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+        max_digits=7,
+        decimal_places=1,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        **model_bounds(Actor, "fte"),
     )
 
     class Meta:
@@ -305,6 +310,10 @@ ACTOR_UPDATE = {
 @extend_schema_view(
     list=extend_schema(
         summary=_("Acteurs (liste filtrable)"),
+        description=_(
+            "Acteurs publiés (et, avec le droit read:unpublished, ceux de son organisation), filtrés par les "
+            "mêmes paramètres que l'annuaire, paginés en JSON ou entiers en GeoJSON et CSV."
+        ),
         parameters=[format_parameter()],
         responses={
             (200, "application/json"): ActorSerializer(many=True),
@@ -314,6 +323,9 @@ ACTOR_UPDATE = {
     ),
     retrieve=extend_schema(
         summary=_("Un acteur"),
+        description=_(
+            "Une fiche publiée, par son identifiant ; une fiche fusionnée renvoie (301) vers celle conservée."
+        ),
         responses={
             200: ActorSerializer,
             301: OpenApiResponse(
