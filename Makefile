@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=insecure-test-key-not-for-production
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test lint format bench backup restore soak clean
+.PHONY: install run test lint format schema-check bench backup restore soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -52,6 +52,13 @@ lint: install
 format: install
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+## make schema-check: generate the API's OpenAPI schema, then check it with drf-spectacular, openapi-spec-validator and Spectral
+SCHEMA_FILE ?= /tmp/ess-portal-api.yaml
+schema-check: install
+	$(TEST_ENV) $(PY) manage.py spectacular --file $(SCHEMA_FILE) --validate --fail-on-warn
+	$(VENV)/bin/openapi-spec-validator $(SCHEMA_FILE)
+	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity warn $(SCHEMA_FILE)
 
 ## make backup: write the database of DATABASE_URL to one file in backups/ (or BACKUP_DIR) and print its path
 BACKUP_DIR ?= backups

@@ -1,12 +1,13 @@
 """Routes of the partner API (`/api/v1/`): each app registers its resources on one router."""
 
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from directory import api as directory_api
 from ess_portal.api.errors import not_found
+from ess_portal.api.schema import SchemaView
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
 from projects import api as projects_api
 
@@ -33,7 +34,7 @@ directory_api.register(router)
 projects_api.register(router)
 
 urlpatterns = [
-    path("schema/", SpectacularAPIView.as_view(**PUBLIC), name="api-schema"),
+    path("schema/", SchemaView.as_view(**PUBLIC), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
     path("", include(router.urls)),

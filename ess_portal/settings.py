@@ -285,6 +285,8 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "ess@example.org")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address the OpenAPI schema gives partners for questions about the API.
+API_CONTACT_EMAIL = env_str("API_CONTACT_EMAIL", DEFAULT_FROM_EMAIL)
 ADMINS = [("Admins", address) for address in env_list("ADMIN_EMAILS", [])]
 
 # Public contributions (directory.contributions): spam guards, and how long a claim link stays valid.
@@ -420,9 +422,28 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_SETTINGS": {"deepLinking": False, "syntaxHighlight": False},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "CONTACT": {"name": "ESS Portal — Est Ensemble", "email": API_CONTACT_EMAIL},
+    "LICENSE": {"name": "AGPL-3.0-or-later", "url": "https://www.gnu.org/licenses/agpl-3.0.html"},
+    # One tag per resource, described: generated clients name their modules after them.
+    "TAGS": [
+        {"name": "actors", "description": "Acteurs de l'annuaire de l'ESS (structures, associations, coopératives…)."},
+        {"name": "change-requests", "description": "Demandes de modification des fiches publiées (avant décision)."},
+        {"name": "communes", "description": "Communes du territoire (code INSEE)."},
+        {"name": "exports", "description": "Exports au schéma data·inclusion (structures et services)."},
+        {"name": "initiatives", "description": "Projets et initiatives, leurs jalons, financements et indicateurs."},
+        {"name": "neighbourhoods", "description": "Quartiers (dont quartiers prioritaires de la ville)."},
+        {"name": "sectors", "description": "Secteurs d'activité de l'annuaire."},
+        {"name": "sites", "description": "Lieux disponibles ou occupés (tiers-lieux, locaux…)."},
+        {"name": "support-offers", "description": "Offres d'accompagnement des acteurs."},
+    ],
+    # A nullable choice field is a nullable enum, not a `oneOf` with a `NullEnum` that generators
+    # turn into invalid code (`class NullEnum(, Enum)`).
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "ess_portal.api.schema.describe_empty_parameters",
+        "ess_portal.api.schema.type_nullable_references",
+        "ess_portal.api.schema.declare_servers",
     ],
     # One stable name per choice set shared by several fields (the schema is a contract).
     "ENUM_NAME_OVERRIDES": {

@@ -18,7 +18,7 @@ from ess_portal.api.errors import django_validation_error_to_drf
 from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import StreamedListMixin, csv_value
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
-from ess_portal.api.serializers import StrictCharField, WriteSerializer
+from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
@@ -82,7 +82,12 @@ class InitiativeSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("Page publique du projet."))
     objective = serializers.SlugRelatedField(read_only=True, slug_field="slug", allow_null=True)
     target_budget = serializers.DecimalField(
-        max_digits=14, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+        max_digits=14,
+        decimal_places=2,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        **model_bounds(Initiative, "target_budget"),
     )
     funding = serializers.SerializerMethodField()
 
@@ -275,10 +280,20 @@ class SiteSerializer(serializers.ModelSerializer):
         max_digits=9, decimal_places=6, coerce_to_string=False, read_only=True, allow_null=True
     )
     surface_m2 = serializers.DecimalField(
-        max_digits=9, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+        max_digits=9,
+        decimal_places=1,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        **model_bounds(Site, "surface_m2"),
     )
     negotiated_rent = serializers.DecimalField(
-        max_digits=10, decimal_places=2, coerce_to_string=False, read_only=True, allow_null=True
+        max_digits=10,
+        decimal_places=2,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        **model_bounds(Site, "negotiated_rent"),
     )
     url = serializers.SerializerMethodField(help_text=_("Page publique des lieux."))
 
@@ -415,10 +430,12 @@ INITIATIVE_UPDATE = {
 @extend_schema_view(
     list=extend_schema(
         summary=_("Projets de la stratégie (liste filtrable)"),
+        description=_("Les projets publiés de la stratégie ESS, filtrés par les mêmes paramètres que leur page."),
         responses={200: InitiativeSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Un projet, avec jalons, indicateurs et leurs mesures, acteurs, financements et revue énergétique"),
+        description=_("Un projet publié, par son identifiant, avec tout son détail."),
         responses={200: InitiativeDetailSerializer, **read_responses()},
     ),
     update=extend_schema(
@@ -509,6 +526,7 @@ class InitiativeViewSet(
 @extend_schema_view(
     list=extend_schema(
         summary=_("Lieux et locaux (liste filtrable)"),
+        description=_("Les lieux publiés, paginés en JSON ou entiers en GeoJSON et CSV."),
         parameters=[format_parameter()],
         responses={
             (200, "application/json"): SiteSerializer(many=True),
@@ -516,7 +534,11 @@ class InitiativeViewSet(
             **read_responses(),
         },
     ),
-    retrieve=extend_schema(summary=_("Un lieu"), responses={200: SiteSerializer, **read_responses()}),
+    retrieve=extend_schema(
+        summary=_("Un lieu"),
+        description=_("Un lieu publié, par son identifiant."),
+        responses={200: SiteSerializer, **read_responses()},
+    ),
 )
 class SiteViewSet(ApiViewMixin, StreamedListMixin, RecordRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Sites and premises that ESS projects may occupy."""

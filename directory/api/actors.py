@@ -13,9 +13,12 @@ from django.db import transaction
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django_filters import utils as filter_utils
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from directory import moderation
@@ -38,7 +41,7 @@ from ess_portal.api.schema import (
     format_parameter,
     read_responses,
 )
-from ess_portal.api.serializers import StrictCharField, WriteSerializer
+from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 
 
@@ -68,7 +71,12 @@ class ActorSerializer(serializers.ModelSerializer):
         many=True, read_only=True, slug_field="insee_code", help_text=_("Codes INSEE des communes d'intervention.")
     )
     fte = serializers.DecimalField(
-        max_digits=7, decimal_places=1, coerce_to_string=False, read_only=True, allow_null=True
+        max_digits=7,
+        decimal_places=1,
+        coerce_to_string=False,
+        read_only=True,
+        allow_null=True,
+        **model_bounds(Actor, "fte"),
     )
 
     class Meta:
@@ -271,6 +279,56 @@ def actor_csv_row(data: dict) -> dict:
     return row
 
 
+class FacetOptionSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text=_("Valeur du paramètre de filtre (code INSEE, identifiant, code)."))
+    label = serializers.CharField(help_text=_("Libellé en français."))
+    level = serializers.IntegerField(min_value=0, max_value=1, help_text=_("1 pour un sous-secteur, 0 sinon."))
+    count = serializers.IntegerField(
+        min_value=0, help_text=_("Acteurs trouvés avec cette option, les autres options du groupe ignorées.")
+    )
+    selected = serializers.BooleanField(help_text=_("L'option est dans la requête."))
+
+
+def facet_group(label):
+    return FacetOptionSerializer(many=True, help_text=label)
+
+
+class ActorFacetGroupsSerializer(serializers.Serializer):
+    """One list of options per facet of ActorFilterSet.FACETS, in display order."""
+
+    commune = facet_group(_("Communes du territoire."))
+    neighbourhood = facet_group(_("Quartiers prioritaires."))
+    sector = facet_group(_("Secteurs, chacun suivi de ses sous-secteurs (level 1)."))
+    legal_form = facet_group(_("Formes juridiques."))
+    typology = facet_group(_("Typologies."))
+    label = facet_group(_("Labels et agréments."))
+    role = facet_group(_("Rôles dans l'écosystème."))
+    support = facet_group(_("Types d'accompagnement proposés."))
+
+
+class ActorFacetsSerializer(serializers.Serializer):
+    count = serializers.IntegerField(min_value=0, help_text=_("Nombre d'acteurs trouvés avec tous les filtres."))
+    facets = ActorFacetGroupsSerializer(help_text=_("Décomptes disjonctifs par option de chaque filtre."))
+
+
+def facet_groups(filterset: ActorFilterSet) -> dict[str, list[dict]]:
+    """Every option of each facet with its disjunctive count and whether the query selects it."""
+    counts = filterset.facets()
+    return {
+        name: [
+            {
+                "value": value,
+                "label": label,
+                "level": level,
+                "count": counts[name].get(value, 0),
+                "selected": value in filterset.data.getlist(name),
+            }
+            for value, label, level in options
+        ]
+        for name, options in filterset.facet_options().items()
+    }
+
+
 # What PUT and PATCH of an actor share in the schema.
 ACTOR_UPDATE = {
     "description": _(
@@ -305,6 +363,10 @@ ACTOR_UPDATE = {
 @extend_schema_view(
     list=extend_schema(
         summary=_("Acteurs (liste filtrable)"),
+        description=_(
+            "Acteurs publiés (et, avec le droit read:unpublished, ceux de son organisation), filtrés par les "
+            "mêmes paramètres que l'annuaire, paginés en JSON ou entiers en GeoJSON et CSV."
+        ),
         parameters=[format_parameter()],
         responses={
             (200, "application/json"): ActorSerializer(many=True),
@@ -314,6 +376,9 @@ ACTOR_UPDATE = {
     ),
     retrieve=extend_schema(
         summary=_("Un acteur"),
+        description=_(
+            "Une fiche publiée, par son identifiant ; une fiche fusionnée renvoie (301) vers celle conservée."
+        ),
         responses={
             200: ActorSerializer,
             301: OpenApiResponse(
@@ -371,6 +436,28 @@ class ActorViewSet(
 
     def csv_row(self, data):
         return actor_csv_row(data)
+
+    @extend_schema(
+        summary=_("Décompte des acteurs par filtre (facettes)"),
+        description=_(
+            "Mêmes paramètres que la liste des acteurs. count : les acteurs trouvés ; facets : pour chaque "
+            "filtre, toutes ses options avec le nombre d'acteurs trouvés si on l'ajoutait, les autres options "
+            "du même filtre ignorées (« Montreuil ou Bagnolet ») : cocher une commune laisse aux autres "
+            "communes leurs décomptes. Seuls les acteurs publiés sont comptés, sauf avec le droit read:unpublished."
+        ),
+        filters=True,
+        responses={200: ActorFacetsSerializer, **read_responses()},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[DjangoFilterBackend], pagination_class=None)
+    def facets(self, request):
+        """Disjunctive counts of the directory's facets, for the list's query parameters."""
+        backend = DjangoFilterBackend()
+        filterset = backend.get_filterset(request, self.get_queryset(), self)
+        if not filterset.is_valid():
+            # The list's answer to the same parameters: a 400 naming each invalid one.
+            raise filter_utils.translate_validation(filterset.errors)
+        data = {"count": filterset.qs.count(), "facets": facet_groups(filterset)}
+        return Response(ActorFacetsSerializer(data).data)
 
     def retrieve(self, request, *args, **kwargs):
         """An actor; an actor merged into another answers 301 with the address of the one kept."""

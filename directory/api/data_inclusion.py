@@ -205,6 +205,7 @@ class _DataInclusionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.Generi
 @extend_schema_view(
     list=extend_schema(
         summary=_("Export data·inclusion : structures"),
+        description=_("Les acteurs publiés au format structures du schéma data·inclusion v1, pour tous."),
         responses={200: DataInclusionStructureSerializer(many=True), **read_responses()},
     )
 )
@@ -220,6 +221,9 @@ class DataInclusionStructureViewSet(_DataInclusionViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Export data·inclusion : services"),
+        description=_(
+            "Les offres d'accompagnement publiées au format services du schéma data·inclusion v1, pour tous."
+        ),
         responses={200: DataInclusionServiceSerializer(many=True), **read_responses()},
     )
 )

@@ -40,9 +40,15 @@ class SectorSerializer(serializers.ModelSerializer):
 
 @extend_schema_view(
     list=extend_schema(
-        summary=_("Secteurs d'activité"), responses={200: SectorSerializer(many=True), **read_responses()}
+        summary=_("Secteurs d'activité"),
+        description=_("La nomenclature des secteurs, à deux niveaux (parent)."),
+        responses={200: SectorSerializer(many=True), **read_responses()},
     ),
-    retrieve=extend_schema(summary=_("Un secteur"), responses={200: SectorSerializer, **read_responses()}),
+    retrieve=extend_schema(
+        summary=_("Un secteur"),
+        description=_("Un secteur, par son identifiant."),
+        responses={200: SectorSerializer, **read_responses()},
+    ),
 )
 class SectorViewSet(ReadOnlyViewSet):
     """The two-level nomenclature of sectors."""
@@ -55,9 +61,14 @@ class SectorViewSet(ReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Communes (codes INSEE)"),
+        description=_("Les communes, avec in_territory pour les neuf d'Est Ensemble."),
         responses={200: CommuneSerializer(many=True), **read_responses()},
     ),
-    retrieve=extend_schema(summary=_("Une commune"), responses={200: CommuneSerializer, **read_responses()}),
+    retrieve=extend_schema(
+        summary=_("Une commune"),
+        description=_("Une commune, par son code INSEE."),
+        responses={200: CommuneSerializer, **read_responses()},
+    ),
 )
 class CommuneViewSet(ReadOnlyViewSet):
     """Communes, looked up by INSEE code; `in_territory` marks the nine of Est Ensemble."""
@@ -70,10 +81,12 @@ class CommuneViewSet(ReadOnlyViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary=_("Quartiers prioritaires"),
+        description=_("Les quartiers prioritaires de la politique de la ville et leurs communes."),
         responses={200: NeighbourhoodSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Un quartier prioritaire"),
+        description=_("Un quartier prioritaire, par son identifiant."),
         responses={200: NeighbourhoodSerializer, **read_responses()},
     ),
 )

@@ -70,10 +70,12 @@ def support_offer_queryset():
 @extend_schema_view(
     list=extend_schema(
         summary=_("Offres d'accompagnement"),
+        description=_("Les offres publiées des acteurs publiés qui accompagnent les structures de l'ESS."),
         responses={200: SupportOfferSerializer(many=True), **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Une offre d'accompagnement"),
+        description=_("Une offre d'accompagnement publiée, par son identifiant."),
         responses={200: SupportOfferSerializer, **read_responses()},
     ),
 )

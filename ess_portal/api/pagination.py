@@ -11,7 +11,6 @@ class Pagination(PageNumberPagination):
     """`{"count", "next", "previous", "results"}`; `page_size` may be asked for, up to API_MAX_PAGE_SIZE."""
 
     page_size_query_param = "page_size"
-    page_size_query_description = _("Nombre de résultats par page (plafonné).")
     page_query_description = _("Numéro de page (à partir de 1).")
     invalid_page_message = _("Page introuvable.")
 
@@ -44,6 +43,10 @@ class Pagination(PageNumberPagination):
             parameter["schema"]["minimum"] = 1
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"]["maximum"] = self.max_page_size
+                parameter["description"] = str(
+                    _("Nombre de résultats par page, de 1 à %(max)s (%(default)s par défaut) ; au-delà : 400.")
+                    % {"max": self.max_page_size, "default": self.page_size}
+                )
         return parameters
 
 

@@ -1,9 +1,11 @@
 """The OpenAPI schema's defaults and the responses operations share."""
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers
 from rest_framework.permissions import SAFE_METHODS
 
@@ -23,6 +25,13 @@ class ApiAutoSchema(AutoSchema):
         return auth
 
 
+class SchemaView(SpectacularAPIView):
+    """The schema, downloaded under a plain ASCII file name (the title has an em dash and spaces)."""
+
+    def _get_filename(self, request, version):
+        return f"ess-portal-api.{self.perform_content_negotiation(request, force=True)[0].format}"
+
+
 def describe_empty_parameters(result, generator, request, public):
     """drf-spectacular hook: a text query parameter may not be empty (except `q`), as the views check."""
     for path in result.get("paths", {}).values():
@@ -35,6 +44,36 @@ def describe_empty_parameters(result, generator, request, public):
                     items = schema.get("items", {})
                     if items.get("type") == "string":
                         items.setdefault("minLength", 1)
+    return result
+
+
+def type_nullable_references(result, generator, request, public):
+    """drf-spectacular hook: a nullable reference gets the type of what it refers to.
+
+    OpenAPI 3.0 ignores `nullable` beside an `allOf` without `type`, so validators and generated
+    clients would take `null` for invalid: `{"allOf": [$ref], "type": "object", "nullable": true}`.
+    """
+    components = result.get("components", {}).get("schemas", {})
+
+    def visit(node):
+        if isinstance(node, dict):
+            references = node.get("allOf") or node.get("oneOf") or []
+            if node.get("nullable") and "type" not in node and len(references) == 1 and "$ref" in references[0]:
+                target = components.get(references[0]["$ref"].rsplit("/", 1)[-1], {})
+                node["type"] = target.get("type", "object")
+            for value in node.values():
+                visit(value)
+        elif isinstance(node, list):
+            for value in node:
+                visit(value)
+
+    visit(result)
+    return result
+
+
+def declare_servers(result, generator, request, public):
+    """drf-spectacular hook: the site's address (SITE_URL) as the server, so that clients need no base URL."""
+    result["servers"] = [{"url": settings.SITE_URL, "description": str(_("Portail de l'ESS d'Est Ensemble"))}]
     return result
 
 

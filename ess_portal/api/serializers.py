@@ -1,8 +1,24 @@
 """The base of the API's write serializers: what the schema says a field is, the request must send."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+
+
+def model_bounds(model: type[models.Model], field_name: str) -> dict:
+    """`min_value` and `max_value` of a model field's validators, for a serializer field declared by hand.
+
+    A hand-declared field (e.g. a decimal served as a number) would otherwise lose the bounds the
+    model states, and the schema its `minimum` and `maximum`.
+    """
+    bounds = {}
+    for validator in model._meta.get_field(field_name).validators:
+        if isinstance(validator, MinValueValidator):
+            bounds["min_value"] = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            bounds["max_value"] = validator.limit_value
+    return bounds
 
 
 class StrictTextMixin:

@@ -124,6 +124,15 @@ def test_create_goes_through_the_model_validators(api):
     assert not Actor.objects.filter(name=NEW_ACTOR["name"]).exists()
 
 
+@pytest.mark.parametrize(("field", "value"), [("fte", "-0.5"), ("employees", -1), ("volunteers", -3)])
+def test_negative_headcounts_are_a_400_on_their_field(api, field, value):
+    _token, raw = factories.api_token(scopes=WRITE)
+    response = post(api, raw, {**NEW_ACTOR, field: value})
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert not Actor.objects.filter(name=NEW_ACTOR["name"]).exists()
+
+
 def test_duplicate_siret_is_a_400_on_the_siret_field(api):
     factories.actor(siret="73282932000074")
     _token, raw = factories.api_token(scopes=WRITE)

@@ -356,6 +356,14 @@ def test_initiative_field_rules_are_400(api):
     assert set(response.json()["errors"]) == {"planned_end", "manual_progress"}
 
 
+def test_a_negative_target_budget_is_a_400_on_its_field(api):
+    initiative = project_factories.initiative()
+    _token, raw = involved_token(initiative)
+    response = patch(api, raw, initiative.slug, {"target_budget": "-1"}, HTTP_IF_MATCH=etag_of(api, initiative.slug))
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == ["target_budget"]
+
+
 # -- Sites
 
 

@@ -60,6 +60,11 @@ ENDPOINTS = [
     ("/api/v1/actors/?format=geojson", 5),
     # actor, sectors, roles, labels, communes served, its version (latest history row, for the ETag)
     ("/api/v1/actors/{actor}/", 6),
+    # count; one aggregate per facet (commune, neighbourhood, sector, legal form, typology, label,
+    # role, support); options: sectors, communes, neighbourhoods, labels, roles
+    ("/api/v1/actors/facets/", 14),
+    # the same, and the communes asked for (one query for both codes)
+    ("/api/v1/actors/facets/?commune=93048&commune=93006&legal_form=association", 15),
     # count, page (with parent)
     ("/api/v1/sectors/", 2),
     # count, page

@@ -142,3 +142,77 @@ def test_the_schema_description_opens_with_the_incremental_sync_recipe(schema, s
 @pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
 def test_the_docs_pages_declare_their_language(api, url):
     assert '<html lang="fr">' in api.get(url).content.decode()
+
+
+@pytest.mark.parametrize(("query", "filename"), [("", "ess-portal-api.yaml"), ("?format=json", "ess-portal-api.json")])
+def test_the_schema_downloads_under_an_ascii_file_name(api, query, filename):
+    response = api.get(f"/api/v1/schema/{query}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'inline; filename="{filename}"'
+
+
+def test_no_nullable_beside_a_reference_without_a_type(schema):
+    def nodes(node):
+        if isinstance(node, dict):
+            yield node
+            for value in node.values():
+                yield from nodes(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from nodes(value)
+
+    untyped = [node for node in nodes(schema) if node.get("nullable") and "type" not in node]
+    assert untyped == []
+    energy_review = schema["components"]["schemas"]["Initiative"]["properties"]["energy_review"]
+    assert energy_review["allOf"] == [{"$ref": "#/components/schemas/EnergyReviewEnum"}]
+    assert energy_review["type"] == "string" and energy_review["nullable"] is True
+    lead_actor = schema["components"]["schemas"]["Initiative"]["properties"]["lead_actor"]
+    assert lead_actor["type"] == "object" and lead_actor["nullable"] is True
+
+
+def test_nullable_choices_are_nullable_enums_without_null_or_blank_components(schema):
+    components = schema["components"]["schemas"]
+    assert not [name for name in components if name.startswith(("Null", "Blank")) and name.endswith("Enum")]
+    for name, component in components.items():
+        if "enum" in component:
+            assert None not in component["enum"] and "" not in component["enum"], name
+
+
+def test_every_tag_used_is_declared_and_described(schema):
+    declared = {tag["name"]: tag["description"] for tag in schema["tags"]}
+    used = {tag for operations in schema["paths"].values() for op in operations.values() for tag in op["tags"]}
+    assert used == set(declared)
+    assert all(declared.values())
+
+
+def test_every_operation_has_a_summary_and_a_description(schema):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            assert operation.get("summary") and operation.get("description"), (method, path)
+
+
+def test_info_gives_the_server_contact_and_license(schema, settings):
+    assert schema["servers"] == [{"url": "https://ess.example.org", "description": "Portail de l'ESS d'Est Ensemble"}]
+    assert schema["info"]["contact"] == {"name": "ESS Portal — Est Ensemble", "email": settings.API_CONTACT_EMAIL}
+    assert schema["info"]["license"]["name"] == "AGPL-3.0-or-later"
+
+
+def test_page_size_states_its_bounds(schema, settings):
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "page_size":
+                    bounds = {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE}
+                    assert parameter["schema"] == bounds, path
+                    assert str(settings.API_MAX_PAGE_SIZE) in parameter["description"], path
+
+
+def test_amounts_and_surfaces_state_the_bounds_of_their_model_validators(schema):
+    components = schema["components"]["schemas"]
+    site = components["Site"]["properties"]
+    assert (site["surface_m2"]["minimum"], site["surface_m2"]["maximum"]) == (0.1, 1_000_000)
+    assert (site["negotiated_rent"]["minimum"], site["negotiated_rent"]["maximum"]) == (0, 1_000_000)
+    assert components["Initiative"]["properties"]["target_budget"]["minimum"] == 0
+    assert components["Actor"]["properties"]["fte"]["minimum"] == 0
+    for name in ("employees", "volunteers"):
+        assert components["ActorWrite"]["properties"][name]["minimum"] == 0

@@ -1,6 +1,8 @@
 """What standard third-party clients send and expect: GDAL/QGIS, browsers of partners' maps."""
 
 import json
+import keyword
+import re
 
 import pytest
 
@@ -45,3 +47,55 @@ def test_an_unknown_format_is_still_a_406_whatever_the_accept_header(api):
     response = api.get("/api/v1/actors/?format=xml", HTTP_ACCEPT=GDAL_ACCEPT)
     assert response.status_code == 406
     assert response.json()["code"] == "not_acceptable"
+
+
+# -- Generated clients (openapi-generator's Python client turns each component into a class and
+# each enum member into a constant: a component it cannot name or type is code that does not compile)
+
+PYTHON_BASES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
+
+
+def enum_member_name(value) -> str:
+    """The constant openapi-generator's Python client makes of an enum value."""
+    name = re.sub(r"\W+", "_", str(value), flags=re.ASCII).strip("_").upper()
+    return f"NUMBER_{name}" if name[:1].isdigit() else name
+
+
+def enum_module(name: str, component: dict) -> str:
+    """The enum class a generated client would declare for `component`."""
+    members = "\n".join(f"    {enum_member_name(value)} = {value!r}" for value in component["enum"])
+    return f"from enum import Enum\n\n\nclass {name}({PYTHON_BASES.get(component.get('type'), '')}, Enum):\n{members}\n"
+
+
+@pytest.fixture
+def components(api):
+    response = api.get("/api/v1/schema/?format=json")
+    assert response.status_code == 200
+    return response.json()["components"]["schemas"]
+
+
+def test_every_component_name_is_a_python_class_name(components):
+    for name in components:
+        assert name.isidentifier() and not keyword.iskeyword(name), name
+
+
+def test_every_enum_component_compiles_as_a_python_enum(components):
+    enums = {name: component for name, component in components.items() if "enum" in component}
+    assert "PublicationStatusEnum" in enums
+    for name, component in enums.items():
+        assert component.get("type") in PYTHON_BASES, name
+        members = [enum_member_name(value) for value in component["enum"]]
+        assert all(member.isidentifier() for member in members), (name, members)
+        assert len(set(members)) == len(members), (name, members)
+        compile(enum_module(name, component), f"{name}.py", "exec")
+
+
+def test_the_enum_check_catches_the_null_enum_generators_choke_on():
+    with pytest.raises(SyntaxError):
+        compile(enum_module("NullEnum", {"enum": [None]}), "NullEnum.py", "exec")
+
+
+def test_every_property_name_is_a_python_attribute_name(components):
+    for name, component in components.items():
+        for prop in component.get("properties", {}):
+            assert prop.isidentifier() and not keyword.iskeyword(prop), (name, prop)

@@ -25,14 +25,18 @@ READ_STATUSES = {200, 400, 404, 406}
 
 
 def list_routes() -> list[tuple[str, list[str]]]:
-    """(path, parameters) of every list of the router: the FilterSet's filters plus pagination."""
+    """(path, parameters) of every list of the router, and of the lists' own routes (facets…):
+    the FilterSet's filters plus pagination."""
     routes = []
     for prefix, viewset, _basename in router.registry:
         if not hasattr(viewset, "list"):
             continue
         filterset = getattr(viewset, "filterset_class", None)
-        filters = list(filterset.base_filters) if filterset is not None else []
-        routes.append((f"{API}{prefix}/", [*filters, *PAGINATION_PARAMETERS]))
+        parameters = [*(filterset.base_filters if filterset is not None else []), *PAGINATION_PARAMETERS]
+        routes.append((f"{API}{prefix}/", parameters))
+        for extra in viewset.get_extra_actions():
+            if not extra.detail and "get" in extra.mapping:
+                routes.append((f"{API}{prefix}/{extra.url_path}/", parameters))
     return routes
 
 
@@ -78,6 +82,7 @@ def test_the_corpus_reaches_every_list_and_filter_of_the_router():
     assert {"/api/v1/actors/", "/api/v1/initiatives/", "/api/v1/sites/", "/api/v1/support-offers/"} <= set(routes)
     assert {"q", "commune", "sector", "siret", "updated_since", "bbox"} <= set(routes["/api/v1/actors/"])
     assert {"available", "bbox"} <= set(routes["/api/v1/sites/"])
+    assert routes["/api/v1/actors/facets/"] == routes["/api/v1/actors/"]
 
 
 def _refused(response, pieces: dict[str, str]) -> set[str]:
