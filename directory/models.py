@@ -1037,8 +1037,8 @@ def base_slug(text: str, *, max_length: int = 200) -> str:
     return slugify(re.sub(r"['’]", " ", text))[:max_length].strip("-") or "fiche"
 
 
-# Addresses under /annuaire/ that are pages, not actors: an actor never gets one as its slug.
-RESERVED_SLUGS = frozenset({"proposer", "reseau", "export", "revendiquer", "carte", "recherche"})
+# Addresses under /annuaire/ that are pages, and /api/v1/actors/facets/: an actor never gets one as its slug.
+RESERVED_SLUGS = frozenset({"proposer", "reseau", "export", "revendiquer", "carte", "recherche", "facets"})
 
 
 def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
