@@ -55,7 +55,7 @@ def test_admin_page_has_no_serious_or_critical_accessibility_violation(
 
 
 @pytest.mark.parametrize("name", ["actor change form", "initiative change form"])
-def test_status_buttons_never_cover_the_title(admin_tab, live_server, portal_data, name):
+def test_change_forms_fit_1366_px_and_buttons_never_cover_the_title(admin_tab, live_server, portal_data, name):
     path, ready = ADMIN_PAGES[name]
     tab = admin_tab(WIDTHS["desktop"])
     tab.goto(live_server.url + path(portal_data))
@@ -71,3 +71,13 @@ def test_status_buttons_never_cover_the_title(admin_tab, live_server, portal_dat
         )
         assert not overlaps, f"{tool.inner_text()!r} covers the title"
     assert tab.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
+    # The inlines fit too (they would scroll in their own box otherwise).
+    too_wide = tab.evaluate(
+        """() => [...document.querySelectorAll('.inline-group .tabular fieldset.module')]
+            .filter(box => box.scrollWidth > box.clientWidth + 1).map(box => box.closest('.inline-group').id)"""
+    )
+    widths = tab.evaluate(
+        """() => [...document.querySelectorAll('.inline-group .tabular thead th')]
+            .map(th => th.className + ':' + Math.round(th.getBoundingClientRect().width))"""
+    )
+    assert too_wide == [], " ".join(widths)
