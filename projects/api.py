@@ -19,6 +19,7 @@ from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import StreamedListMixin, csv_value
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
 from ess_portal.api.serializers import StrictCharField, WriteSerializer
+from ess_portal.api.sync import WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
@@ -398,6 +399,20 @@ def site_queryset(request):
     )
 
 
+def publication_tombstones(withdrawn) -> list[dict]:
+    """Tombstones of withdrawn initiatives or sites (their `publication_status` says why), in one query."""
+    rows = withdrawn.order_by("updated_at", "pk").values("pk", "slug", "publication_status", "updated_at")
+    return [
+        tombstone(
+            identifier=row["pk"],
+            slug=row["slug"],
+            reason=reason_for(row["publication_status"]),
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
+
+
 # What PUT and PATCH of an initiative share in the schema.
 INITIATIVE_UPDATE = {
     "description": _(
@@ -431,6 +446,7 @@ INITIATIVE_UPDATE = {
 class InitiativeViewSet(
     ApiViewMixin,
     GuardedUpdateMixin,
+    WithdrawnListMixin,
     mixins.ListModelMixin,
     RecordRetrieveMixin,
     mixins.UpdateModelMixin,
@@ -479,6 +495,9 @@ class InitiativeViewSet(
     def detail_queryset(self):
         return initiative_detail_queryset(self.request)
 
+    def withdrawn_tombstones(self, since):
+        return publication_tombstones(Initiative.objects.withdrawn_since(since))
+
     @staticmethod
     def apply_update(initiative: Initiative, validated: dict, token: ApiToken) -> None:
         to_status = validated.pop("status", None)
@@ -518,7 +537,14 @@ class InitiativeViewSet(
     ),
     retrieve=extend_schema(summary=_("Un lieu"), responses={200: SiteSerializer, **read_responses()}),
 )
-class SiteViewSet(ApiViewMixin, StreamedListMixin, RecordRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SiteViewSet(
+    ApiViewMixin,
+    WithdrawnListMixin,
+    StreamedListMixin,
+    RecordRetrieveMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     """Sites and premises that ESS projects may occupy."""
 
     serializer_class = SiteSerializer
@@ -533,6 +559,9 @@ class SiteViewSet(ApiViewMixin, StreamedListMixin, RecordRetrieveMixin, mixins.L
 
     def csv_row(self, data):
         return site_csv_row(data)
+
+    def withdrawn_tombstones(self, since):
+        return publication_tombstones(Site.objects.withdrawn_since(since))
 
 
 def register(router) -> None:

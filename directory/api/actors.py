@@ -39,6 +39,7 @@ from ess_portal.api.schema import (
     read_responses,
 )
 from ess_portal.api.serializers import StrictCharField, WriteSerializer
+from ess_portal.api.sync import WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 
 
@@ -271,6 +272,25 @@ def actor_csv_row(data: dict) -> dict:
     return row
 
 
+def actor_tombstones(since) -> list[dict]:
+    """Tombstones of the actors withdrawn from the public since `since` (one query)."""
+    rows = (
+        Actor.objects.withdrawn_since(since)
+        .order_by("updated_at", "pk")
+        .values("pk", "slug", "status", "updated_at", "merged_into_id", "merged_into__slug", "merged_into__status")
+    )
+    return [
+        tombstone(
+            identifier=row["pk"],
+            slug=row["slug"],
+            reason=reason_for(row["status"], merged=row["merged_into_id"] is not None),
+            merged_into=row["merged_into__slug"] if row["merged_into__status"] == PublicationStatus.PUBLISHED else None,
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
+
+
 # What PUT and PATCH of an actor share in the schema.
 ACTOR_UPDATE = {
     "description": _(
@@ -340,6 +360,7 @@ ACTOR_UPDATE = {
 class ActorViewSet(
     ApiViewMixin,
     GuardedUpdateMixin,
+    WithdrawnListMixin,
     StreamedListMixin,
     mixins.ListModelMixin,
     RecordRetrieveMixin,
@@ -371,6 +392,9 @@ class ActorViewSet(
 
     def csv_row(self, data):
         return actor_csv_row(data)
+
+    def withdrawn_tombstones(self, since):
+        return actor_tombstones(since)
 
     def retrieve(self, request, *args, **kwargs):
         """An actor; an actor merged into another answers 301 with the address of the one kept."""
