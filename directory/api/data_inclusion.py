@@ -236,7 +236,7 @@ def service_tombstones(since) -> list[dict]:
                 updated_at=withdrawn_at,
             )
         )
-    return tombstones
+    return sorted(tombstones, key=lambda item: (item["updated_at"], item["slug"]))
 
 
 class DataInclusionFilterSet(PortalFilterSet):
