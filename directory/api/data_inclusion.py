@@ -12,12 +12,13 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
+from directory.api.actors import actor_tombstones
 from directory.api.refs import public_url
-from directory.api.support import support_offer_queryset
+from directory.api.support import offer_tombstones, support_offer_queryset
 from directory.filters import PortalFilterSet, updated_since_filter
-from directory.models import Actor, PublicationStatus, SupportOffer
+from directory.models import Actor, SupportOffer
 from ess_portal.api.schema import read_responses
-from ess_portal.api.sync import SyncPagination, WithdrawnListMixin, reason_for, tombstone
+from ess_portal.api.sync import SyncPagination, WithdrawnListMixin
 from ess_portal.api.views import ApiViewMixin
 
 # Who produces the records, and Est Ensemble's EPCI code (its SIREN).
@@ -196,47 +197,19 @@ class DataInclusionServiceSerializer(serializers.Serializer):
 
 def structure_tombstones(since) -> list[dict]:
     """Tombstones of the structures withdrawn since `since`, with data·inclusion identifiers (one query)."""
-    rows = (
-        Actor.objects.withdrawn_since(since)
-        .order_by("updated_at", "pk")
-        .values("slug", "status", "updated_at", "merged_into_id", "merged_into__slug", "merged_into__status")
-    )
     return [
-        tombstone(
-            identifier=data_inclusion_id(row["slug"]),
-            slug=row["slug"],
-            reason=reason_for(row["status"], merged=row["merged_into_id"] is not None),
-            merged_into=(
-                data_inclusion_id(row["merged_into__slug"])
-                if row["merged_into__status"] == PublicationStatus.PUBLISHED
-                else None
-            ),
-            updated_at=row["updated_at"],
-        )
-        for row in rows
+        {
+            **item,
+            "id": data_inclusion_id(item["slug"]),
+            "merged_into": data_inclusion_id(item["merged_into"]) if item["merged_into"] else None,
+        }
+        for item in actor_tombstones(since)
     ]
 
 
 def service_tombstones(since) -> list[dict]:
-    """Tombstones of the services withdrawn since `since`, themselves or with their provider (one query)."""
-    rows = (
-        SupportOffer.objects.withdrawn_since(since)
-        .order_by("updated_at", "pk")
-        .values("slug", "status", "updated_at", "provider__status", "provider__updated_at")
-    )
-    tombstones = []
-    for row in rows:
-        withdrawn_itself = row["status"] != PublicationStatus.PUBLISHED
-        withdrawn_at = row["updated_at"] if withdrawn_itself else max(row["updated_at"], row["provider__updated_at"])
-        tombstones.append(
-            tombstone(
-                identifier=data_inclusion_id(row["slug"]),
-                slug=row["slug"],
-                reason=reason_for(row["status"] if withdrawn_itself else row["provider__status"]),
-                updated_at=withdrawn_at,
-            )
-        )
-    return sorted(tombstones, key=lambda item: (item["updated_at"], item["slug"]))
+    """Tombstones of the services withdrawn since `since`, with data·inclusion identifiers (one query)."""
+    return [{**item, "id": data_inclusion_id(item["slug"])} for item in offer_tombstones(since)]
 
 
 class DataInclusionFilterSet(PortalFilterSet):

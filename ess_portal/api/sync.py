@@ -115,11 +115,10 @@ class SyncPagination(Pagination):
 class WithdrawnListMixin:
     """Adds the `withdrawn` tombstones to the first JSON page of a list asked with `updated_since`.
 
-    Views say which records were withdrawn since a date (`withdrawn_tombstones`). The list's
-    `Last-Modified` also counts the withdrawals, so that a conditional request sees them.
+    Views say which records were withdrawn since a date (`withdrawn_tombstones`) and page with
+    `SyncPagination`, whose schema has the array. The list's `Last-Modified` also counts the
+    withdrawals, so that a conditional request sees them.
     """
-
-    pagination_class = SyncPagination
 
     def withdrawn_tombstones(self, since: datetime) -> list[dict]:
         raise NotImplementedError

@@ -212,6 +212,15 @@ def test_data_inclusion_services_are_withdrawn_with_their_provider_too(api):
     ]
 
 
+def test_support_offers_withdrawn_since_the_date_are_tombstones(api):
+    offer = factories.support_offer()
+    since = a_moment_ago()
+    offer = withdraw(offer, PublicationStatus.DRAFT)
+    body = api.get("/api/v1/support-offers/", {"updated_since": since}).json()
+    assert body["results"] == []
+    assert body["withdrawn"] == [tombstone(offer, "unpublished")]
+
+
 def test_data_inclusion_exports_give_tombstones_even_to_staff_sessions(client):
     actor = factories.actor()
     since = a_moment_ago()

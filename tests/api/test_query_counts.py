@@ -107,6 +107,7 @@ SYNC_ENDPOINTS = [
     ("/api/v1/actors/", 8),
     ("/api/v1/initiatives/", 5),
     ("/api/v1/sites/", 5),
+    ("/api/v1/support-offers/", 7),
     ("/api/v1/exports/data-inclusion/structures/", 4),
     ("/api/v1/exports/data-inclusion/services/", 7),
 ]

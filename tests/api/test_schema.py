@@ -142,3 +142,25 @@ def test_the_schema_description_opens_with_the_incremental_sync_recipe(schema, s
 @pytest.mark.parametrize("url", ["/api/v1/docs/", "/api/v1/redoc/"])
 def test_the_docs_pages_declare_their_language(api, url):
     assert '<html lang="fr">' in api.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("path", "identifier_type"),
+    [
+        ("/api/v1/actors/", "integer"),
+        ("/api/v1/initiatives/", "integer"),
+        ("/api/v1/sites/", "integer"),
+        ("/api/v1/support-offers/", "integer"),
+        ("/api/v1/exports/data-inclusion/structures/", "string"),
+        ("/api/v1/exports/data-inclusion/services/", "string"),
+    ],
+)
+def test_synced_lists_describe_their_tombstones(schema, path, identifier_type):
+    operation = schema["paths"][path]["get"]
+    assert "updated_since" in [parameter["name"] for parameter in operation["parameters"]]
+    reference = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    tombstone = page["properties"]["withdrawn"]["items"]
+    assert set(tombstone["properties"]) == {"id", "slug", "deleted", "reason", "merged_into", "updated_at"}
+    assert tombstone["properties"]["id"]["type"] == identifier_type
+    assert tombstone["properties"]["reason"]["enum"] == ["archived", "unpublished", "merged"]
