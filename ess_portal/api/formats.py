@@ -68,7 +68,6 @@ def table_schema(request, name: str, tables: dict[str, CsvTable]):
         return not_found(request)
     response = JsonResponse(table.table_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
     response["Content-Type"] = "application/schema+json"
-    response["Access-Control-Allow-Origin"] = "*"
     return response
 
 
