@@ -58,7 +58,18 @@ from directory.models import (
 )
 from directory.versions import VersionedAdminMixin, VersionedInlineMixin
 from ess_portal.admin_tabular import TabularInline
-from ess_portal.csv_export import SPREADSHEET, csv_response
+from ess_portal.csv_export import (
+    INSEE_CODE_PATTERN,
+    POSTAL_CODE_PATTERN,
+    RNA_PATTERN,
+    SIREN_PATTERN,
+    SIRET_PATTERN,
+    SPREADSHEET,
+    Column,
+    CsvTable,
+    code_column,
+    french_boolean,
+)
 
 
 class HttpsUrlMixin:
@@ -376,56 +387,69 @@ class CooperationInInline(TabularInline):
 REFUSED_NAMES_SHOWN = 20
 
 
-def actors_csv_response(queryset, *, filename: str):
-    """The actors as CSV for French spreadsheets (`ess_portal.csv_export.SPREADSHEET`), streamed.
+def _names(records) -> str:
+    return " | ".join(str(record) for record in records)
 
-    UTF-8 with a BOM and `;` (Excel in French), one row per actor, several values in a cell joined
-    by « | », dates in ISO 8601, coordinates with a dot; every cell through `safe_cell`.
-    """
-    columns = [
-        (_("id"), lambda a: a.pk),
-        (_("identifiant d'URL"), lambda a: a.slug),
-        (_("nom"), lambda a: a.name),
-        (_("SIRET"), lambda a: a.siret),
-        (_("SIREN"), lambda a: a.siren),
-        (_("numéro RNA"), lambda a: a.rna),
-        (_("forme juridique"), lambda a: a.get_legal_form_display()),
-        (_("statut ESS"), lambda a: a.get_ess_status_display()),
-        (_("typologie"), lambda a: a.get_typology_display()),
-        (_("rôles"), lambda a: " | ".join(r.name for r in a.roles.all())),
-        (_("secteurs"), lambda a: " | ".join(str(s) for s in a.sectors.all())),
-        (_("labels et agréments"), lambda a: " | ".join(label.name for label in a.labels.all())),
-        (_("adresse"), lambda a: a.address),
-        (_("code postal"), lambda a: a.postal_code),
-        (_("commune"), lambda a: a.commune.name if a.commune else ""),
-        (_("code INSEE"), lambda a: a.commune.insee_code if a.commune else ""),
-        (_("quartier prioritaire"), lambda a: a.neighbourhood.name if a.neighbourhood else ""),
-        (_("latitude"), lambda a: a.latitude),
-        (_("longitude"), lambda a: a.longitude),
-        (_("site web"), lambda a: a.website),
-        (_("e-mail public"), lambda a: a.email),
-        (_("téléphone public"), lambda a: a.phone),
-        (_("description courte"), lambda a: a.short_description),
-        (_("salariés"), lambda a: a.employees),
-        (_("année de création"), lambda a: a.founded_year),
-        (_("état de publication"), lambda a: a.get_status_display()),
-        (_("fictif"), lambda a: gettext("oui") if a.is_fictional else gettext("non")),
-        (_("source"), lambda a: a.get_source_display()),
-        (_("dernière vérification"), lambda a: a.last_verified_at.isoformat() if a.last_verified_at else ""),
-        (_("modifié le"), lambda a: timezone.localtime(a.updated_at).isoformat(timespec="seconds")),
-    ]
+
+ADMIN_ACTORS_CSV = CsvTable(
+    name="admin-actors",
+    title=_("Export des acteurs (administration)"),
+    description=_(
+        "Action « exporter » de la liste des acteurs : pour un tableur en français (séparateur « ; », "
+        "UTF-8 avec BOM), plusieurs valeurs d'une cellule séparées par « | », dates ISO 8601, "
+        "coordonnées avec un point."
+    ),
+    csv_format=SPREADSHEET,
+    columns=(
+        Column(_("id"), "integer", value=lambda a: a.pk),
+        Column(_("identifiant d'URL"), value=lambda a: a.slug),
+        Column(_("nom"), value=lambda a: a.name),
+        code_column(_("SIRET"), SIRET_PATTERN, value=lambda a: a.siret),
+        code_column(_("SIREN"), SIREN_PATTERN, value=lambda a: a.siren),
+        code_column(_("numéro RNA"), RNA_PATTERN, value=lambda a: a.rna),
+        Column(_("forme juridique"), value=lambda a: a.get_legal_form_display()),
+        Column(_("statut ESS"), value=lambda a: a.get_ess_status_display()),
+        Column(_("typologie"), value=lambda a: a.get_typology_display()),
+        Column(_("rôles"), value=lambda a: " | ".join(r.name for r in a.roles.all())),
+        Column(_("secteurs"), value=lambda a: _names(a.sectors.all())),
+        Column(_("labels et agréments"), value=lambda a: " | ".join(label.name for label in a.labels.all())),
+        Column(_("adresse"), value=lambda a: a.address),
+        code_column(_("code postal"), POSTAL_CODE_PATTERN, value=lambda a: a.postal_code),
+        Column(_("commune"), value=lambda a: a.commune.name if a.commune else ""),
+        code_column(_("code INSEE"), INSEE_CODE_PATTERN, value=lambda a: a.commune.insee_code if a.commune else ""),
+        Column(_("quartier prioritaire"), value=lambda a: a.neighbourhood.name if a.neighbourhood else ""),
+        Column(_("latitude"), "number", value=lambda a: a.latitude),
+        Column(_("longitude"), "number", value=lambda a: a.longitude),
+        Column(_("site web"), value=lambda a: a.website),
+        Column(_("e-mail public"), format="email", value=lambda a: a.email),
+        Column(_("téléphone public"), value=lambda a: a.phone),
+        Column(_("description courte"), value=lambda a: a.short_description),
+        Column(_("salariés"), "integer", value=lambda a: a.employees),
+        Column(_("année de création"), "integer", value=lambda a: a.founded_year),
+        Column(_("état de publication"), value=lambda a: a.get_status_display()),
+        french_boolean(_("fictif"), value=lambda a: gettext("oui") if a.is_fictional else gettext("non")),
+        Column(_("source"), value=lambda a: a.get_source_display()),
+        Column(
+            _("dernière vérification"),
+            "date",
+            value=lambda a: a.last_verified_at.isoformat() if a.last_verified_at else "",
+        ),
+        Column(
+            _("modifié le"), "datetime", value=lambda a: timezone.localtime(a.updated_at).isoformat(timespec="seconds")
+        ),
+    ),
+)
+
+
+def actors_csv_response(queryset, *, filename: str):
+    """The actors as CSV for French spreadsheets (`ADMIN_ACTORS_CSV`), streamed; every cell through `safe_cell`."""
     rows = (
         queryset.prefetch_related(None)
         .order_by("name", "pk")
         .select_related("commune", "neighbourhood")
         .prefetch_related(Prefetch("sectors", queryset=Sector.objects.select_related("parent")), "labels", "roles")
     )
-    return csv_response(
-        [str(title) for title, _value in columns],
-        ([value(actor) for _title, value in columns] for actor in rows),
-        filename=filename,
-        csv_format=SPREADSHEET,
-    )
+    return ADMIN_ACTORS_CSV.response((ADMIN_ACTORS_CSV.row(actor) for actor in rows), filename=filename)
 
 
 @admin.register(Actor)

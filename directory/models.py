@@ -381,6 +381,21 @@ class ActorQuerySet(models.QuerySet):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
         return self.filter(status=PublicationStatus.PUBLISHED)
 
+    def withdrawn_since(self, since):
+        """Actors once public, no longer published (archived, back to draft or pending, merged), changed since `since`.
+
+        « Once public »: a publication date, or a published row in the history (records published
+        before the date was kept). The incremental sync reports them as tombstones.
+        """
+        was_published = models.Exists(
+            self.model.history.filter(id=models.OuterRef("pk"), status=PublicationStatus.PUBLISHED)
+        )
+        return (
+            self.exclude(status=PublicationStatus.PUBLISHED)
+            .filter(updated_at__gte=since)
+            .filter(Q(published_at__isnull=False) | was_published)
+        )
+
     def with_siret(self, value: str):
         """Actors matching a SIRET, or every establishment of a SIREN."""
         compact = validators.digits_only(value)
@@ -891,6 +906,21 @@ class SupportOfferQuerySet(models.QuerySet):
     def published(self):
         """Offers the public may see: published, from a published provider."""
         return self.filter(status=PublicationStatus.PUBLISHED, provider__status=PublicationStatus.PUBLISHED)
+
+    def withdrawn_since(self, since):
+        """Offers once public (a published row in their history) that are no longer, changed since `since`.
+
+        An offer is withdrawn with its provider too: the provider's change counts.
+        """
+        was_published = models.Exists(
+            self.model.history.filter(id=models.OuterRef("pk"), status=PublicationStatus.PUBLISHED)
+        )
+        published = self.model.objects.published().values("pk")
+        return (
+            self.exclude(pk__in=published)
+            .filter(Q(updated_at__gte=since) | Q(provider__updated_at__gte=since))
+            .filter(was_published)
+        )
 
     def for_commune(self, commune):
         """Offers available in a commune: those covering the whole territory or naming it."""

@@ -24,7 +24,16 @@ from directory.models import (
     SupportOffer,
 )
 from ess_portal import pages
-from ess_portal.csv_export import SPREADSHEET, csv_response
+from ess_portal.csv_export import (
+    INSEE_CODE_PATTERN,
+    POSTAL_CODE_PATTERN,
+    SIRET_PATTERN,
+    SPREADSHEET,
+    Column,
+    CsvTable,
+    code_column,
+    french_boolean,
+)
 
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
@@ -100,53 +109,88 @@ def actor_list(request):
     )
 
 
-CSV_COLUMNS = [
-    ("name", _("nom")),
-    ("slug", _("identifiant")),
-    ("siret", _("SIRET")),
-    ("legal_form", _("forme juridique")),
-    ("typology", _("typologie")),
-    ("sectors", _("secteurs")),
-    ("address", _("adresse")),
-    ("postal_code", _("code postal")),
-    ("commune", _("commune")),
-    ("insee_code", _("code INSEE")),
-    ("neighbourhood", _("quartier prioritaire")),
-    ("latitude", _("latitude")),
-    ("longitude", _("longitude")),
-    ("website", _("site web")),
-    ("email", _("e-mail")),
-    ("phone", _("téléphone")),
-    ("short_description", _("description courte")),
-    ("is_fictional", _("fictif")),
-    ("updated_at", _("modifié le")),
-    ("url", _("page")),
-]
+def _commune_name(actor) -> str:
+    return actor.commune.name if actor.commune else ""
 
 
-def _csv_row(actor, base_url):
-    return [
-        actor.name,
-        actor.slug,
-        actor.siret,
-        actor.get_legal_form_display(),
-        actor.get_typology_display(),
-        ", ".join(sector.name for sector in actor.sectors.all()),
-        actor.address,
-        actor.postal_code,
-        actor.commune.name if actor.commune else "",
-        actor.commune.insee_code if actor.commune else "",
-        actor.neighbourhood.name if actor.neighbourhood else "",
-        actor.latitude,
-        actor.longitude,
-        actor.website,
-        actor.email,
-        actor.phone,
-        actor.short_description,
-        _("oui") if actor.is_fictional else _("non"),
-        timezone.localtime(actor.updated_at).isoformat(timespec="seconds"),
-        base_url + actor.get_absolute_url(),
-    ]
+def _insee_code(actor) -> str:
+    return actor.commune.insee_code if actor.commune else ""
+
+
+# The public export of the directory: French spreadsheets (`;`, BOM), one row per published actor.
+# Each column is written by its `value` from the actor and the site's address.
+DIRECTORY_EXPORT = CsvTable(
+    name="directory-export",
+    title=_("Export de l'annuaire de l'ESS"),
+    description=_(
+        "/annuaire/export.csv : les acteurs publiés que la recherche trouve, pour un tableur en français "
+        "(séparateur « ; », UTF-8 avec BOM)."
+    ),
+    csv_format=SPREADSHEET,
+    columns=(
+        Column(_("nom"), value=lambda actor, base: actor.name, key="name"),
+        Column(
+            _("identifiant"), description=_("Identifiant public."), value=lambda actor, base: actor.slug, key="slug"
+        ),
+        code_column(_("SIRET"), SIRET_PATTERN, _("14 chiffres."), value=lambda actor, base: actor.siret, key="siret"),
+        Column(_("forme juridique"), value=lambda actor, base: actor.get_legal_form_display(), key="legal_form"),
+        Column(_("typologie"), value=lambda actor, base: actor.get_typology_display(), key="typology"),
+        Column(
+            _("secteurs"),
+            description=_("Séparés par des virgules."),
+            value=lambda actor, base: ", ".join(sector.name for sector in actor.sectors.all()),
+            key="sectors",
+        ),
+        Column(_("adresse"), value=lambda actor, base: actor.address, key="address"),
+        code_column(
+            _("code postal"), POSTAL_CODE_PATTERN, value=lambda actor, base: actor.postal_code, key="postal_code"
+        ),
+        Column(_("commune"), value=lambda actor, base: _commune_name(actor), key="commune"),
+        code_column(
+            _("code INSEE"), INSEE_CODE_PATTERN, value=lambda actor, base: _insee_code(actor), key="insee_code"
+        ),
+        Column(
+            _("quartier prioritaire"),
+            value=lambda actor, base: actor.neighbourhood.name if actor.neighbourhood else "",
+            key="neighbourhood",
+        ),
+        Column(
+            _("latitude"),
+            "number",
+            _("WGS 84, point décimal."),
+            value=lambda actor, base: actor.latitude,
+            key="latitude",
+        ),
+        Column(
+            _("longitude"),
+            "number",
+            _("WGS 84, point décimal."),
+            value=lambda actor, base: actor.longitude,
+            key="longitude",
+        ),
+        Column(_("site web"), value=lambda actor, base: actor.website, key="website"),
+        Column(_("e-mail"), format="email", value=lambda actor, base: actor.email, key="email"),
+        Column(_("téléphone"), value=lambda actor, base: actor.phone, key="phone"),
+        Column(_("description courte"), value=lambda actor, base: actor.short_description, key="short_description"),
+        french_boolean(
+            _("fictif"),
+            _("Fiche de démonstration."),
+            value=lambda actor, base: _("oui") if actor.is_fictional else _("non"),
+            key="is_fictional",
+        ),
+        Column(
+            _("modifié le"),
+            "datetime",
+            _("ISO 8601, heure de Paris."),
+            value=lambda actor, base: timezone.localtime(actor.updated_at).isoformat(timespec="seconds"),
+            key="updated_at",
+        ),
+        Column(_("page"), format="uri", value=lambda actor, base: base + actor.get_absolute_url(), key="url"),
+    ),
+)
+
+# The export's columns as (key, header): the actor imports read the export back by these keys.
+CSV_COLUMNS = [(column.key, column.name) for column in DIRECTORY_EXPORT.columns]
 
 
 @require_GET
@@ -156,14 +200,12 @@ def actor_export(request):
     # Invalid criteria export nothing rather than everything (the page says which are invalid).
     actors = (filterset.qs if filterset.is_valid() else Actor.objects.none()).for_list()
     base_url = request.build_absolute_uri("/").rstrip("/")
-    rows = (_csv_row(actor, base_url) for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE))
-    stamp = timezone.localdate().isoformat()
-    return csv_response(
-        [str(label) for _name, label in CSV_COLUMNS],
-        rows,
-        filename=f"annuaire-ess-est-ensemble-{stamp}.csv",
-        csv_format=SPREADSHEET,
+    rows = (
+        [column.value(actor, base_url) for column in DIRECTORY_EXPORT.columns]
+        for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )
+    stamp = timezone.localdate().isoformat()
+    return DIRECTORY_EXPORT.response(rows, filename=f"annuaire-ess-est-ensemble-{stamp}.csv")
 
 
 def _actor_json_ld(request, actor) -> dict:

@@ -6,10 +6,15 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import APIRootView, DefaultRouter
 
 from directory import api as directory_api
+from directory.admin import ADMIN_ACTORS_CSV
+from directory.api.actors import ACTOR_CSV
+from directory.views import DIRECTORY_EXPORT
 from ess_portal.api.errors import not_found
+from ess_portal.api.formats import table_schema
 from ess_portal.api.schema import SchemaView
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
 from projects import api as projects_api
+from projects.admin import ADMIN_INITIATIVES_CSV, ADMIN_SITES_CSV
 
 
 class ApiRootView(APIRootView):
@@ -29,6 +34,19 @@ class ApiRootRouter(DefaultRouter):
 PUBLIC = {"authentication_classes": [], "permission_classes": [AllowAny], "throttle_classes": [AnonThrottle]}
 
 
+# Every CSV file of the portal, by the name of its Table Schema (`/api/v1/schemas/<name>.json`).
+CSV_TABLES = {
+    table.name: table
+    for table in (
+        ACTOR_CSV,
+        projects_api.SITE_CSV,
+        DIRECTORY_EXPORT,
+        ADMIN_ACTORS_CSV,
+        ADMIN_INITIATIVES_CSV,
+        ADMIN_SITES_CSV,
+    )
+}
+
 router = ApiRootRouter()
 directory_api.register(router)
 projects_api.register(router)
@@ -37,6 +55,7 @@ urlpatterns = [
     path("schema/", SchemaView.as_view(**PUBLIC), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema", **PUBLIC), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema", **PUBLIC), name="api-redoc"),
+    path("schemas/<slug:name>.json", table_schema, {"tables": CSV_TABLES}, name="csv-table-schema"),
     path("", include(router.urls)),
     # Any other address, newlines included: the API's JSON 404.
     re_path(r"^[\s\S]*$", not_found),

@@ -27,7 +27,7 @@ from directory.history import Origin, provenance
 from directory.models import PublicationStatus
 from directory.versions import VersionedAdminMixin, VersionedInlineMixin
 from ess_portal.admin_tabular import TabularInline
-from ess_portal.csv_export import SPREADSHEET, csv_response
+from ess_portal.csv_export import POSTAL_CODE_PATTERN, SPREADSHEET, Column, CsvTable, code_column, french_boolean
 from projects import services
 from projects.forms import (
     CachedAutocompleteSelect,
@@ -86,6 +86,58 @@ def euros(value) -> str:
 def _amount(value) -> str:
     """Amounts in exports: two decimals with a dot, whatever the database returned."""
     return "" if value is None else f"{value:.2f}"
+
+
+def _amount_column(name: str) -> Column:
+    return Column(name, "number", _("En euros, deux décimales avec un point."))
+
+
+# The admin's exports, for French spreadsheets (`;`, BOM); the actions write the cells in this order.
+ADMIN_INITIATIVES_CSV = CsvTable(
+    name="admin-initiatives",
+    title=_("Export des projets (administration)"),
+    description=_("Action « exporter » de la liste des projets : pour un tableur en français (« ; », UTF-8 avec BOM)."),
+    csv_format=SPREADSHEET,
+    columns=(
+        Column("slug", description=_("Identifiant public.")),
+        Column("intitulé"),
+        Column("axe", "integer", _("Numéro de l'axe de la stratégie.")),
+        Column("type"),
+        Column("statut"),
+        Column("santé"),
+        Column("avancement (%)", "integer", constraints={"minimum": 0, "maximum": 100}),
+        french_boolean("avancement saisi à la main"),
+        Column("porteur", description=_("Nom de l'acteur porteur.")),
+        Column("communes", description=_("Séparées par des virgules.")),
+        Column("début prévu", "date"),
+        Column("fin prévue", "date"),
+        _amount_column("budget cible"),
+        _amount_column("demandé"),
+        _amount_column("acquis"),
+        _amount_column("versé"),
+        _amount_column("reste à financer"),
+        Column("revue énergétique"),
+        Column("publication"),
+        Column("modifié le", "datetime", _("ISO 8601, heure de Paris.")),
+    ),
+)
+ADMIN_SITES_CSV = CsvTable(
+    name="admin-sites",
+    title=_("Export des lieux (administration)"),
+    description=_("Action « exporter » de la liste des lieux : pour un tableur en français (« ; », UTF-8 avec BOM)."),
+    csv_format=SPREADSHEET,
+    columns=(
+        Column("slug", description=_("Identifiant public.")),
+        Column("nom"),
+        Column("type"),
+        Column("adresse"),
+        code_column("code postal", POSTAL_CODE_PATTERN),
+        Column("commune"),
+        Column("étape"),
+        Column("propriétaire", description=_("Nom de l'acteur propriétaire.")),
+        Column("surface (m²)", "number", constraints={"minimum": 0}),
+    ),
+)
 
 
 def progress_bar(percent: int | None, *, manual: bool = False):
@@ -754,28 +806,6 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
 
     @admin.action(description=_("Exporter la sélection en CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        header = [
-            "slug",
-            "intitulé",
-            "axe",
-            "type",
-            "statut",
-            "santé",
-            "avancement (%)",
-            "avancement saisi à la main",
-            "porteur",
-            "communes",
-            "début prévu",
-            "fin prévue",
-            "budget cible",
-            "demandé",
-            "acquis",
-            "versé",
-            "reste à financer",
-            "revue énergétique",
-            "publication",
-            "modifié le",
-        ]
         rows = queryset.select_related("axis", "lead_actor", "energy_review").prefetch_related(
             Prefetch("communes", to_attr="commune_list")
         )
@@ -808,7 +838,7 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
                 ]
 
         # Through the one CSV module: `;`, BOM, and cells that would run as formulas neutralised.
-        return csv_response(header, lines(), filename="projets.csv", csv_format=SPREADSHEET)
+        return ADMIN_INITIATIVES_CSV.response(lines(), filename="projets.csv")
 
 
 # ---------------------------------------------------------------------------
@@ -999,7 +1029,6 @@ class SiteAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocompleteMi
 
     @admin.action(description=_("Exporter la sélection en CSV"), permissions=["view"])
     def export_csv(self, request, queryset):
-        header = ["slug", "nom", "type", "adresse", "code postal", "commune", "étape", "propriétaire", "surface (m²)"]
         rows = (
             [
                 site.slug,
@@ -1014,4 +1043,4 @@ class SiteAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocompleteMi
             ]
             for site in queryset.select_related("commune", "owner")
         )
-        return csv_response(header, rows, filename="lieux.csv", csv_format=SPREADSHEET)
+        return ADMIN_SITES_CSV.response(rows, filename="lieux.csv")

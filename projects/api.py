@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema, extend_schema_field, extend_sch
 from rest_framework import exceptions, mixins, serializers, viewsets
 
 from directory.api.refs import ActorRefSerializer, CommuneRefSerializer, public_url
-from directory.models import Actor, ApiToken, Neighbourhood
+from directory.models import Actor, ApiToken, Neighbourhood, PublicationStatus
 from ess_portal.api.auth import history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin
 from ess_portal.api.errors import django_validation_error_to_drf
@@ -19,7 +19,9 @@ from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import StreamedListMixin, csv_value
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
 from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
+from ess_portal.api.sync import SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
+from ess_portal.csv_export import INSEE_CODE_PATTERN, PLAIN, POSTAL_CODE_PATTERN, Column, CsvTable, code_column
 from projects import services
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
@@ -329,37 +331,50 @@ class SiteSerializer(serializers.ModelSerializer):
         return public_url(obj)
 
 
-SITE_CSV_COLUMNS = [
-    "id",
-    "slug",
-    "name",
-    "kind",
-    "description",
-    "address",
-    "postal_code",
-    "commune_insee_code",
-    "commune_name",
-    "neighbourhood",
-    "latitude",
-    "longitude",
-    "owner",
-    "surface_m2",
-    "available_from",
-    "available_until",
-    "negotiated_rent",
-    "pipeline_stage",
-    "occupants",
-    "publication_status",
-    "is_fictional",
-    "updated_at",
-    "url",
-]
+SITE_CSV = CsvTable(
+    name="sites",
+    title=_("Lieux et locaux (API)"),
+    description=_(
+        "GET /api/v1/sites/?format=csv : les lieux publiés (tous avec read:unpublished), CSV RFC 4180 "
+        "(virgules, UTF-8 sans BOM), plusieurs valeurs d'une cellule séparées par « | »."
+    ),
+    csv_format=PLAIN,
+    columns=(
+        Column("id", "integer", _("Identifiant interne.")),
+        Column("slug", description=_("Identifiant public.")),
+        Column("name", description=_("Nom.")),
+        Column("kind", description=_("Type de lieu (code)."), constraints={"enum": Site.Kind.values}),
+        Column("description", description=_("Description.")),
+        Column("address", description=_("Adresse.")),
+        code_column("postal_code", POSTAL_CODE_PATTERN, _("Code postal.")),
+        code_column("commune_insee_code", INSEE_CODE_PATTERN, _("Code INSEE de la commune.")),
+        Column("commune_name", description=_("Nom de la commune.")),
+        Column("neighbourhood", description=_("Identifiant du quartier prioritaire.")),
+        Column("latitude", "number", _("Latitude WGS 84."), constraints={"minimum": -90, "maximum": 90}),
+        Column("longitude", "number", _("Longitude WGS 84."), constraints={"minimum": -180, "maximum": 180}),
+        Column("owner", description=_("Identifiant public de l'acteur propriétaire.")),
+        Column("surface_m2", "number", _("Surface en m²."), constraints={"minimum": 0}),
+        Column("available_from", "date", _("Disponible à partir du.")),
+        Column("available_until", "date", _("Disponible jusqu'au.")),
+        Column("negotiated_rent", "number", _("Loyer négocié (€ HT par mois)."), constraints={"minimum": 0}),
+        Column(
+            "pipeline_stage", description=_("Étape d'occupation (code)."), constraints={"enum": Site.Pipeline.values}
+        ),
+        Column("occupants", description=_("Identifiants publics des acteurs occupants, séparés par « | ».")),
+        Column(
+            "publication_status", description=_("État de publication."), constraints={"enum": PublicationStatus.values}
+        ),
+        Column("is_fictional", "boolean", _("Lieu de démonstration.")),
+        Column("updated_at", "datetime", _("Modifié le (ISO 8601).")),
+        Column("url", description=_("Page publique des lieux."), format="uri"),
+    ),
+)
 
 
 def site_csv_row(data: dict) -> dict:
     commune = data.get("commune") or {}
     owner = data.get("owner") or {}
-    row = {column: csv_value(data.get(column)) for column in SITE_CSV_COLUMNS}
+    row = {column: csv_value(data.get(column)) for column in SITE_CSV.header()}
     row["commune_insee_code"] = commune.get("insee_code", "")
     row["commune_name"] = commune.get("name", "")
     row["owner"] = owner.get("slug", "")
@@ -413,6 +428,20 @@ def site_queryset(request):
     )
 
 
+def publication_tombstones(withdrawn) -> list[dict]:
+    """Tombstones of withdrawn initiatives or sites (their `publication_status` says why), in one query."""
+    rows = withdrawn.order_by("updated_at", "pk").values("pk", "slug", "publication_status", "updated_at")
+    return [
+        tombstone(
+            identifier=row["pk"],
+            slug=row["slug"],
+            reason=reason_for(row["publication_status"]),
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
+
+
 # What PUT and PATCH of an initiative share in the schema.
 INITIATIVE_UPDATE = {
     "description": _(
@@ -448,6 +477,7 @@ INITIATIVE_UPDATE = {
 class InitiativeViewSet(
     ApiViewMixin,
     GuardedUpdateMixin,
+    WithdrawnListMixin,
     mixins.ListModelMixin,
     RecordRetrieveMixin,
     mixins.UpdateModelMixin,
@@ -461,6 +491,7 @@ class InitiativeViewSet(
     write_scope = ApiToken.Scope.WRITE_INITIATIVES
     detail_serializer_class = InitiativeDetailSerializer
     write_serializer_class = InitiativeWriteSerializer
+    pagination_class = SyncPagination
 
     def get_queryset(self):
         if self.request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -495,6 +526,9 @@ class InitiativeViewSet(
 
     def detail_queryset(self):
         return initiative_detail_queryset(self.request)
+
+    def withdrawn_tombstones(self, since):
+        return publication_tombstones(Initiative.objects.withdrawn_since(since))
 
     @staticmethod
     def apply_update(initiative: Initiative, validated: dict, token: ApiToken) -> None:
@@ -540,21 +574,32 @@ class InitiativeViewSet(
         responses={200: SiteSerializer, **read_responses()},
     ),
 )
-class SiteViewSet(ApiViewMixin, StreamedListMixin, RecordRetrieveMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class SiteViewSet(
+    ApiViewMixin,
+    WithdrawnListMixin,
+    StreamedListMixin,
+    RecordRetrieveMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
     """Sites and premises that ESS projects may occupy."""
 
     serializer_class = SiteSerializer
     lookup_field = "slug"
     filterset_class = SiteApiFilterSet
     ordering_fields = ["name", "updated_at"]
-    csv_columns = SITE_CSV_COLUMNS
+    csv_table = SITE_CSV
     csv_filename = "lieux.csv"
+    pagination_class = SyncPagination
 
     def get_queryset(self):
         return visible(site_queryset(self.request), self.request)
 
     def csv_row(self, data):
         return site_csv_row(data)
+
+    def withdrawn_tombstones(self, since):
+        return publication_tombstones(Site.objects.withdrawn_since(since))
 
 
 def register(router) -> None:

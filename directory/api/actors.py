@@ -26,7 +26,17 @@ from directory.api.change_requests import ChangeRequestSerializer
 from directory.api.refs import CommuneRefSerializer, public_url
 from directory.filters import ActorFilterSet
 from directory.merge import merged_survivor
-from directory.models import Actor, ApiToken, ChangeRequest, Commune, Neighbourhood, PublicationStatus, Role, Sector
+from directory.models import (
+    Actor,
+    ApiToken,
+    ChangeRequest,
+    Commune,
+    Neighbourhood,
+    PublicationStatus,
+    Role,
+    Sector,
+    Typology,
+)
 from directory.versions import current_version
 from ess_portal.api.auth import history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin, etag_for
@@ -42,7 +52,19 @@ from ess_portal.api.schema import (
     read_responses,
 )
 from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
+from ess_portal.api.sync import SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
+from ess_portal.csv_export import (
+    INSEE_CODE_PATTERN,
+    PLAIN,
+    POSTAL_CODE_PATTERN,
+    RNA_PATTERN,
+    SIREN_PATTERN,
+    SIRET_PATTERN,
+    Column,
+    CsvTable,
+    code_column,
+)
 
 
 class ActorSerializer(serializers.ModelSerializer):
@@ -227,53 +249,62 @@ def actor_queryset():
     return Actor.objects.for_list().prefetch_related("roles", "labels", "communes_served")
 
 
-ACTOR_CSV_COLUMNS = [
-    "id",
-    "slug",
-    "name",
-    "siret",
-    "siren",
-    "rna",
-    "legal_form",
-    "ess_status",
-    "typology",
-    "sectors",
-    "roles",
-    "labels",
-    "commune_insee_code",
-    "commune_name",
-    "neighbourhood",
-    "postal_code",
-    "address",
-    "latitude",
-    "longitude",
-    "serves_whole_territory",
-    "communes_served",
-    "website",
-    "email",
-    "phone",
-    "short_description",
-    "description",
-    "offer",
-    "employees",
-    "fte",
-    "volunteers",
-    "founded_year",
-    "opening_hours",
-    "status",
-    "source",
-    "is_fictional",
-    "last_verified_at",
-    "created_at",
-    "updated_at",
-    "url",
-]
+ACTOR_CSV = CsvTable(
+    name="actors",
+    title=_("Acteurs de l'ESS (API)"),
+    description=_(
+        "GET /api/v1/actors/?format=csv : les acteurs publiés (tous avec read:unpublished), CSV RFC 4180 "
+        "(virgules, UTF-8 sans BOM), plusieurs valeurs d'une cellule séparées par « | »."
+    ),
+    csv_format=PLAIN,
+    columns=(
+        Column("id", "integer", _("Identifiant interne.")),
+        Column("slug", description=_("Identifiant public (adresse de la fiche).")),
+        Column("name", description=_("Nom.")),
+        code_column("siret", SIRET_PATTERN, _("SIRET, 14 chiffres.")),
+        code_column("siren", SIREN_PATTERN, _("SIREN, 9 chiffres.")),
+        code_column("rna", RNA_PATTERN, _("Numéro RNA des associations.")),
+        Column("legal_form", description=_("Forme juridique (code)."), constraints={"enum": Actor.LegalForm.values}),
+        Column("ess_status", description=_("Statut ESS (code)."), constraints={"enum": Actor.EssStatus.values}),
+        Column("typology", description=_("Typologie (code)."), constraints={"enum": Typology.values}),
+        Column("sectors", description=_("Identifiants des secteurs, séparés par « | ».")),
+        Column("roles", description=_("Identifiants des rôles, séparés par « | ».")),
+        Column("labels", description=_("Identifiants des labels et agréments, séparés par « | ».")),
+        code_column("commune_insee_code", INSEE_CODE_PATTERN, _("Code INSEE de la commune.")),
+        Column("commune_name", description=_("Nom de la commune.")),
+        Column("neighbourhood", description=_("Identifiant du quartier prioritaire.")),
+        code_column("postal_code", POSTAL_CODE_PATTERN, _("Code postal.")),
+        Column("address", description=_("Adresse.")),
+        Column("latitude", "number", _("Latitude WGS 84."), constraints={"minimum": -90, "maximum": 90}),
+        Column("longitude", "number", _("Longitude WGS 84."), constraints={"minimum": -180, "maximum": 180}),
+        Column("serves_whole_territory", "boolean", _("Intervient sur tout le territoire.")),
+        Column("communes_served", description=_("Codes INSEE des communes d'intervention, séparés par « | ».")),
+        Column("website", description=_("Site web.")),
+        Column("email", description=_("E-mail public."), format="email"),
+        Column("phone", description=_("Téléphone public.")),
+        Column("short_description", description=_("Description courte.")),
+        Column("description", description=_("Description.")),
+        Column("offer", description=_("Offre.")),
+        Column("employees", "integer", _("Salariés."), constraints={"minimum": 0}),
+        Column("fte", "number", _("Équivalents temps plein."), constraints={"minimum": 0}),
+        Column("volunteers", "integer", _("Bénévoles."), constraints={"minimum": 0}),
+        Column("founded_year", "integer", _("Année de création.")),
+        Column("opening_hours", description=_("Horaires (format OpenStreetMap opening_hours).")),
+        Column("status", description=_("État de publication."), constraints={"enum": PublicationStatus.values}),
+        Column("source", description=_("Origine de la fiche (code)."), constraints={"enum": Actor.Source.values}),
+        Column("is_fictional", "boolean", _("Fiche de démonstration.")),
+        Column("last_verified_at", "date", _("Dernière vérification.")),
+        Column("created_at", "datetime", _("Créée le (ISO 8601).")),
+        Column("updated_at", "datetime", _("Modifiée le (ISO 8601).")),
+        Column("url", description=_("Adresse de la fiche publique."), format="uri"),
+    ),
+)
 
 
 def actor_csv_row(data: dict) -> dict:
     """A serialized actor as CSV cells (commune split in two columns, lists joined with « | »)."""
     commune = data.get("commune") or {}
-    row = {column: csv_value(data.get(column)) for column in ACTOR_CSV_COLUMNS}
+    row = {column: csv_value(data.get(column)) for column in ACTOR_CSV.header()}
     row["commune_insee_code"] = commune.get("insee_code", "")
     row["commune_name"] = commune.get("name", "")
     return row
@@ -327,6 +358,25 @@ def facet_groups(filterset: ActorFilterSet) -> dict[str, list[dict]]:
         ]
         for name, options in filterset.facet_options().items()
     }
+
+
+def actor_tombstones(since) -> list[dict]:
+    """Tombstones of the actors withdrawn from the public since `since` (one query)."""
+    rows = (
+        Actor.objects.withdrawn_since(since)
+        .order_by("updated_at", "pk")
+        .values("pk", "slug", "status", "updated_at", "merged_into_id", "merged_into__slug", "merged_into__status")
+    )
+    return [
+        tombstone(
+            identifier=row["pk"],
+            slug=row["slug"],
+            reason=reason_for(row["status"], merged=row["merged_into_id"] is not None),
+            merged_into=row["merged_into__slug"] if row["merged_into__status"] == PublicationStatus.PUBLISHED else None,
+            updated_at=row["updated_at"],
+        )
+        for row in rows
+    ]
 
 
 # What PUT and PATCH of an actor share in the schema.
@@ -405,6 +455,7 @@ ACTOR_UPDATE = {
 class ActorViewSet(
     ApiViewMixin,
     GuardedUpdateMixin,
+    WithdrawnListMixin,
     StreamedListMixin,
     mixins.ListModelMixin,
     RecordRetrieveMixin,
@@ -420,8 +471,9 @@ class ActorViewSet(
     write_scope = ApiToken.Scope.WRITE_ACTORS
     detail_serializer_class = ActorSerializer
     write_serializer_class = ActorWriteSerializer
-    csv_columns = ACTOR_CSV_COLUMNS
+    csv_table = ACTOR_CSV
     csv_filename = "acteurs.csv"
+    pagination_class = SyncPagination
 
     def get_queryset(self):
         if self.request.method not in ("GET", "HEAD", "OPTIONS"):
@@ -436,6 +488,9 @@ class ActorViewSet(
 
     def csv_row(self, data):
         return actor_csv_row(data)
+
+    def withdrawn_tombstones(self, since):
+        return actor_tombstones(since)
 
     @extend_schema(
         summary=_("Décompte des acteurs par filtre (facettes)"),

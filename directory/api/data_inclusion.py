@@ -8,18 +8,27 @@ import email_validator
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
+from directory.api.actors import actor_tombstones
 from directory.api.refs import public_url
-from directory.api.support import support_offer_queryset
+from directory.api.support import offer_tombstones, support_offer_queryset
+from directory.filters import PortalFilterSet, updated_since_filter
 from directory.models import Actor, SupportOffer
 from ess_portal.api.schema import read_responses
+from ess_portal.api.sync import SyncPagination, WithdrawnListMixin
 from ess_portal.api.views import ApiViewMixin
 
 # Who produces the records, and Est Ensemble's EPCI code (its SIREN).
 DATA_INCLUSION_SOURCE = "ess-portal-est-ensemble"
 EST_ENSEMBLE_EPCI = "200057875"
+
+
+def data_inclusion_id(slug: str) -> str:
+    """The data·inclusion identifier of a structure or service of this source."""
+    return f"{DATA_INCLUSION_SOURCE}--{slug}"
 
 
 def _e164(phone: str) -> str | None:
@@ -62,7 +71,7 @@ def data_inclusion_structure(actor: Actor) -> dict:
     """An actor as a data·inclusion v1 `Structure`."""
     return {
         "source": DATA_INCLUSION_SOURCE,
-        "id": f"{DATA_INCLUSION_SOURCE}--{actor.slug}",
+        "id": data_inclusion_id(actor.slug),
         "nom": _name(actor.name, str(actor.get_legal_form_display())),
         "date_maj": timezone.localdate(actor.updated_at).isoformat(),
         "description": _text(actor.description or actor.short_description, min_length=5, max_length=10000),
@@ -116,8 +125,8 @@ def data_inclusion_service(offer: SupportOffer) -> dict:
     zone = [EST_ENSEMBLE_EPCI] if offer.whole_territory else sorted(c.insee_code for c in offer.communes.all())
     return {
         "source": DATA_INCLUSION_SOURCE,
-        "structure_id": f"{DATA_INCLUSION_SOURCE}--{offer.provider.slug}",
-        "id": f"{DATA_INCLUSION_SOURCE}--{offer.slug}",
+        "structure_id": data_inclusion_id(offer.provider.slug),
+        "id": data_inclusion_id(offer.slug),
         "nom": _name(offer.title, str(offer.get_kind_display())),
         "description": _text(offer.description, min_length=5, max_length=10000) or str(fallback)[:10000],
         "lien_source": public_url(offer.provider),
@@ -186,10 +195,45 @@ class DataInclusionServiceSerializer(serializers.Serializer):
         return data_inclusion_service(instance)
 
 
-class _DataInclusionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """A data·inclusion export: published records only, whoever asks (the standard is for open data)."""
+def structure_tombstones(since) -> list[dict]:
+    """Tombstones of the structures withdrawn since `since`, with data·inclusion identifiers (one query)."""
+    return [
+        {
+            **item,
+            "id": data_inclusion_id(item["slug"]),
+            "merged_into": data_inclusion_id(item["merged_into"]) if item["merged_into"] else None,
+        }
+        for item in actor_tombstones(since)
+    ]
 
-    filter_backends = []
+
+def service_tombstones(since) -> list[dict]:
+    """Tombstones of the services withdrawn since `since`, with data·inclusion identifiers (one query)."""
+    return [{**item, "id": data_inclusion_id(item["slug"])} for item in offer_tombstones(since)]
+
+
+class DataInclusionFilterSet(PortalFilterSet):
+    """The exports' one filter: `updated_since`."""
+
+    updated_since = updated_since_filter()
+
+
+class DataInclusionPagination(SyncPagination):
+    """Tombstones of the exports carry data·inclusion identifiers (strings)."""
+
+    identifier_type = "string"
+
+
+class _DataInclusionViewSet(ApiViewMixin, WithdrawnListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A data·inclusion export: published records only, whoever asks (the standard is for open data).
+
+    The standard has no deletion: with `updated_since`, the first page adds the `withdrawn` side list
+    (`ess_portal.api.sync`), whoever asks, since nobody reads unpublished records here.
+    """
+
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = DataInclusionFilterSet
+    pagination_class = DataInclusionPagination
 
     def published_records(self):
         raise NotImplementedError
@@ -200,6 +244,9 @@ class _DataInclusionViewSet(ApiViewMixin, mixins.ListModelMixin, viewsets.Generi
     def list(self, request, *args, **kwargs):
         self.last_modified = self.published_records().aggregate(last=Max("updated_at"))["last"]
         return super().list(request, *args, **kwargs)
+
+    def caller_reads_everything(self) -> bool:
+        return False
 
 
 @extend_schema_view(
@@ -216,6 +263,9 @@ class DataInclusionStructureViewSet(_DataInclusionViewSet):
 
     def published_records(self):
         return Actor.objects.published().select_related("commune")
+
+    def withdrawn_tombstones(self, since):
+        return structure_tombstones(since)
 
 
 @extend_schema_view(
@@ -234,3 +284,6 @@ class DataInclusionServiceViewSet(_DataInclusionViewSet):
 
     def published_records(self):
         return support_offer_queryset().published()
+
+    def withdrawn_tombstones(self, since):
+        return service_tombstones(since)

@@ -7,9 +7,10 @@ from rest_framework import serializers
 
 from directory.api.refs import ActorRefSerializer, public_url
 from directory.filters import SupportOfferFilterSet, updated_since_filter
-from directory.models import Commune, Sector, Stage, SupportOffer
+from directory.models import Commune, PublicationStatus, Sector, Stage, SupportOffer
 from ess_portal.api.auth import visible
 from ess_portal.api.schema import read_responses
+from ess_portal.api.sync import SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ReadOnlyViewSet
 
 
@@ -67,6 +68,29 @@ def support_offer_queryset():
     )
 
 
+def offer_tombstones(since) -> list[dict]:
+    """Tombstones of the offers withdrawn since `since`, themselves or with their provider (one query).
+
+    An offer withdrawn with its provider takes the provider's reason, and the later of their dates.
+    """
+    rows = SupportOffer.objects.withdrawn_since(since).values(
+        "pk", "slug", "status", "updated_at", "provider__status", "provider__updated_at"
+    )
+    tombstones = []
+    for row in rows:
+        withdrawn_itself = row["status"] != PublicationStatus.PUBLISHED
+        withdrawn_at = row["updated_at"] if withdrawn_itself else max(row["updated_at"], row["provider__updated_at"])
+        tombstones.append(
+            tombstone(
+                identifier=row["pk"],
+                slug=row["slug"],
+                reason=reason_for(row["status"] if withdrawn_itself else row["provider__status"]),
+                updated_at=withdrawn_at,
+            )
+        )
+    return sorted(tombstones, key=lambda item: (item["updated_at"], item["id"]))
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Offres d'accompagnement"),
@@ -79,10 +103,11 @@ def support_offer_queryset():
         responses={200: SupportOfferSerializer, **read_responses()},
     ),
 )
-class SupportOfferViewSet(ReadOnlyViewSet):
+class SupportOfferViewSet(WithdrawnListMixin, ReadOnlyViewSet):
     """Support offers of every provider (published offers of published providers)."""
 
     serializer_class = SupportOfferSerializer
+    pagination_class = SyncPagination
     lookup_field = "slug"
     filterset_class = SupportOfferApiFilterSet
     ordering_fields = ["title", "updated_at"]
@@ -93,3 +118,6 @@ class SupportOfferViewSet(ReadOnlyViewSet):
     def list(self, request, *args, **kwargs):
         self.last_modified = visible(SupportOffer.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
         return super().list(request, *args, **kwargs)
+
+    def withdrawn_tombstones(self, since):
+        return offer_tombstones(since)

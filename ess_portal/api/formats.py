@@ -5,12 +5,14 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 
 from django.db.models import Max
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
+from django.views.decorators.http import require_safe
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from ess_portal.api.auth import visible
-from ess_portal.csv_export import PLAIN, csv_response
+from ess_portal.api.errors import not_found
+from ess_portal.csv_export import CsvTable
 
 # Rows read from the database per round trip while streaming.
 STREAM_CHUNK_SIZE = 500
@@ -58,6 +60,17 @@ class CSVRenderer(BaseRenderer):
         return JSONRenderer().render(data)
 
 
+@require_safe
+def table_schema(request, name: str, tables: dict[str, CsvTable]):
+    """The Table Schema of the CSV file `name` (public: it describes columns, not records)."""
+    table = tables.get(name)
+    if table is None:
+        return not_found(request)
+    response = JsonResponse(table.table_schema(), json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Type"] = "application/schema+json"
+    return response
+
+
 def stream_geojson(rows: Iterable, feature: Callable[[object], dict]) -> StreamingHttpResponse:
     """An RFC 7946 FeatureCollection written feature by feature."""
 
@@ -96,11 +109,12 @@ def csv_value(value) -> str:
 class StreamedListMixin:
     """`?format=geojson` / `?format=csv` on a list view: the whole filtered set, streamed, unpaginated.
 
-    Views name their `csv_columns` and `csv_filename` and turn a serialized record into a dict
-    of cells with `csv_row`; GeoJSON features carry the serialized record as properties.
+    Views name their `csv_table` (columns, types: the file's Table Schema) and `csv_filename`, and
+    turn a serialized record into a dict of cells with `csv_row`; GeoJSON features carry the
+    serialized record as properties.
     """
 
-    csv_columns: list[str] = []
+    csv_table: CsvTable
     csv_filename = "export.csv"
 
     def get_renderers(self):
@@ -109,7 +123,7 @@ class StreamedListMixin:
         return [JSONRenderer()]
 
     def csv_row(self, data: dict) -> dict:
-        return {column: csv_value(data.get(column)) for column in self.csv_columns}
+        return {column: csv_value(data.get(column)) for column in self.csv_table.header()}
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -136,11 +150,8 @@ class StreamedListMixin:
                 return geojson_feature(data, obj.latitude, obj.longitude)
 
             return stream_geojson(rows, feature)
-        columns = self.csv_columns
+        columns = self.csv_table.header()
         cells = (self.csv_row(serializer_class(obj, context=context).data) for obj in rows)
-        return csv_response(
-            columns,
-            ([row[column] for column in columns] for row in cells),
-            filename=self.csv_filename,
-            csv_format=PLAIN,
+        return self.csv_table.response(
+            ([row[column] for column in columns] for row in cells), filename=self.csv_filename
         )

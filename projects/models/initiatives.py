@@ -70,6 +70,17 @@ class InitiativeQuerySet(models.QuerySet):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
 
+    def withdrawn_since(self, since):
+        """Initiatives once public (a published row in their history), no longer published, changed since `since`."""
+        was_published = models.Exists(
+            self.model.history.filter(id=models.OuterRef("pk"), publication_status=PublicationStatus.PUBLISHED)
+        )
+        return (
+            self.exclude(publication_status=PublicationStatus.PUBLISHED)
+            .filter(updated_at__gte=since)
+            .filter(was_published)
+        )
+
     def with_progress(self):
         """Annotate `milestone_weight_total` and `milestone_weight_done` (one subquery each, no per-row query)."""
         return self.annotate(

@@ -21,6 +21,17 @@ class SiteQuerySet(models.QuerySet):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
         return self.filter(publication_status=PublicationStatus.PUBLISHED)
 
+    def withdrawn_since(self, since):
+        """Sites once public (a published row in their history), no longer published, changed since `since`."""
+        was_published = models.Exists(
+            self.model.history.filter(id=models.OuterRef("pk"), publication_status=PublicationStatus.PUBLISHED)
+        )
+        return (
+            self.exclude(publication_status=PublicationStatus.PUBLISHED)
+            .filter(updated_at__gte=since)
+            .filter(was_published)
+        )
+
     def available(self):
         """Sites still looking for an occupant (the others are engaged, occupied or done)."""
         return self.filter(pipeline_stage__in=Site.AVAILABLE_STAGES)

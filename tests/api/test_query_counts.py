@@ -6,8 +6,8 @@ import pytest
 from rest_framework.test import APIClient
 
 from directory import moderation
-from directory.models import ApiToken, ChangeRequest, Label, Role, Sector, Stage
-from projects.models import FundingLine, Involvement
+from directory.models import Actor, ApiToken, ChangeRequest, Label, PublicationStatus, Role, Sector, Stage, SupportOffer
+from projects.models import FundingLine, Initiative, Involvement, Site
 from tests import factories
 from tests.api.conftest import bearer
 from tests.projects import factories as project_factories
@@ -105,6 +105,39 @@ def test_anonymous_query_counts(api, django_assert_num_queries, path, queries, s
         response = api.get(url)
         consume(response)
     assert response.status_code == 200
+
+
+# With `updated_since`, the first page adds one query: the tombstones of the withdrawn records.
+SYNC_ENDPOINTS = [
+    ("/api/v1/actors/", 8),
+    ("/api/v1/initiatives/", 5),
+    ("/api/v1/sites/", 5),
+    ("/api/v1/support-offers/", 7),
+    ("/api/v1/exports/data-inclusion/structures/", 4),
+    ("/api/v1/exports/data-inclusion/services/", 7),
+]
+
+
+def withdraw_half(n: int) -> None:
+    """Archive half of each kind of record that `populate(n)` made, as the admin does."""
+    for model, field in ((Actor, "status"), (SupportOffer, "status"), (Initiative, "publication_status")):
+        for record in model.objects.order_by("pk")[: n // 2]:
+            setattr(record, field, PublicationStatus.ARCHIVED)
+            record.save()
+    for site in Site.objects.order_by("pk")[: n // 2]:
+        site.publication_status = PublicationStatus.ARCHIVED
+        site.save()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("path", "queries"), SYNC_ENDPOINTS)
+def test_incremental_sync_query_counts(api, django_assert_num_queries, path, queries, size):
+    populate(size)
+    withdraw_half(size)
+    with django_assert_num_queries(queries):
+        response = api.get(path, {"updated_since": "2000-01-01T00:00:00Z"})
+    assert response.status_code == 200
+    assert len(response.json()["withdrawn"]) >= size // 2
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -216,3 +216,25 @@ def test_amounts_and_surfaces_state_the_bounds_of_their_model_validators(schema)
     assert components["Actor"]["properties"]["fte"]["minimum"] == 0
     for name in ("employees", "volunteers"):
         assert components["ActorWrite"]["properties"][name]["minimum"] == 0
+
+
+@pytest.mark.parametrize(
+    ("path", "identifier_type"),
+    [
+        ("/api/v1/actors/", "integer"),
+        ("/api/v1/initiatives/", "integer"),
+        ("/api/v1/sites/", "integer"),
+        ("/api/v1/support-offers/", "integer"),
+        ("/api/v1/exports/data-inclusion/structures/", "string"),
+        ("/api/v1/exports/data-inclusion/services/", "string"),
+    ],
+)
+def test_synced_lists_describe_their_tombstones(schema, path, identifier_type):
+    operation = schema["paths"][path]["get"]
+    assert "updated_since" in [parameter["name"] for parameter in operation["parameters"]]
+    reference = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+    page = schema["components"]["schemas"][reference.rsplit("/", 1)[1]]
+    tombstone = page["properties"]["withdrawn"]["items"]
+    assert set(tombstone["properties"]) == {"id", "slug", "deleted", "reason", "merged_into", "updated_at"}
+    assert tombstone["properties"]["id"]["type"] == identifier_type
+    assert tombstone["properties"]["reason"]["enum"] == ["archived", "unpublished", "merged"]
