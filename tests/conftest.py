@@ -7,6 +7,7 @@ pyproject.toml); tests of Django's own admin templates opt out with
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +32,14 @@ def _web_test_settings(settings, tmp_path_factory):
     root = tmp_path_factory.getbasetemp() / "staticfiles"
     root.mkdir(exist_ok=True)
     settings.STATIC_ROOT = root
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: no search vocabulary (or anything else) leaks between tests."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def is_postgres() -> bool:
