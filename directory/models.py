@@ -9,7 +9,7 @@ from django.core.validators import MaxLengthValidator, MinValueValidator, RegexV
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Concat, Length, Lower
-from django.db.models.lookups import Contains, Exact, LessThanOrEqual, StartsWith
+from django.db.models.lookups import Contains, Exact, GreaterThanOrEqual, LessThanOrEqual, StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -27,6 +27,7 @@ from directory.search import (
     names_match_with_typos,
     normalize_search_text,
     search_words,
+    word_in_name,
 )
 
 # Free texts have a maximum, so that a pasted document (or a 4 MB request) is refused, not stored.
@@ -402,7 +403,7 @@ class ActorQuerySet(models.QuerySet):
         )
 
     def _search_postgres(self, words: list[str], terms: list[search_plan.Term]):
-        from django.contrib.postgres.search import SearchQuery
+        from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 
         def text_match(word: str) -> SearchQuery:
             # The French stem, or the word as a prefix of any word (« jardi » finds « jardins »).
@@ -437,12 +438,10 @@ class ActorQuerySet(models.QuerySet):
             named = self._named_relations(term)
             match &= text | named if named is not None else text
             in_name = words_match(term.words, lambda w: Q(Contains(name_words, f" {w}")))
-            in_summary = Q()
-            for variant in term.text_variants:
-                in_summary |= words_match(
-                    variant,
-                    lambda w: Q(search_vector=SearchQuery(f"{w}:*AB", search_type="raw", config="simple")),
-                )
+            # The words typed count more than their synonyms: the summary points are theirs only.
+            in_summary = words_match(
+                term.words, lambda w: Q(search_vector=SearchQuery(f"{w}:*AB", search_type="raw", config="simple"))
+            )
             in_text = Q()
             for variant in term.text_variants:
                 in_text |= words_match(variant, lambda w: Q(search_vector=text_match(w)))
@@ -453,9 +452,19 @@ class ActorQuerySet(models.QuerySet):
             ]
             if named is not None:
                 rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
+
+        def close_in_name(word: str) -> Q:
+            # A word of the name within a typo: the index-backed similarity, or a looser one for a name
+            # word with the same first letters (« epicrie » is « epicerie »; « reemploi » is not « emploi »).
+            looser = Q(GreaterThanOrEqual(TrigramWordSimilarity(word, "search_name"), 0.5)) & Q(
+                Contains(name_words, f" {word[:2]}")
+            )
+            return Q(search_name__trigram_word_similar=word) | looser
+
         joined = "".join(words)
-        typo = words_match(words, lambda w: Q(search_name__trigram_word_similar=w))
-        if len(words) > 1:
+        typo = words_match(words, close_in_name)
+        # Words typed together (« insereco ») are a name's words joined, unless they name something.
+        if len(words) > 1 and not any(term.targets for term in terms):
             typo |= Q(search_name__trigram_word_similar=joined)
             match |= Q(search_name__trigram_word_similar=joined)
         joined_name = ActorJoinedName("name")
@@ -498,26 +507,32 @@ class ActorQuerySet(models.QuerySet):
         def prefixes(sequence, candidates) -> bool:
             return all(any(candidate.startswith(word) for candidate in candidates) for word in sequence)
 
+        def close_in_name(word: str) -> Q:
+            return Q(pk__in=[pk for pk, name_words, _name, _summary in rows if word_in_name(word, name_words)])
+
         match = Q()
         rank = []
         for term in terms:
-            text = Q()
+            text = all_words(term.words, lambda w: starts_word(w) | close_in_name(w))
+            in_text = Q()
             for variant in term.text_variants:
-                text |= all_words(variant, starts_word)
+                in_text |= all_words(variant, starts_word)
+            text |= in_text
             named = self._named_relations(term)
             match &= text | named if named is not None else text
             in_name = [pk for pk, name_words, _name, _summary in rows if prefixes(term.words, name_words)]
-            in_summary = [
-                pk for pk, _words, _name, summary in rows if any(prefixes(v, summary) for v in term.text_variants)
-            ]
+            in_summary = [pk for pk, _words, _name, summary in rows if prefixes(term.words, summary)]
             rank += [
                 self._points(Q(pk__in=in_name), search_plan.POINTS_WORD_IN_NAME),
                 self._points(Q(pk__in=in_summary), search_plan.POINTS_WORD_IN_SUMMARY),
-                self._points(text, search_plan.POINTS_WORD_IN_TEXT),
+                self._points(in_text, search_plan.POINTS_WORD_IN_TEXT),
             ]
             if named is not None:
                 rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
-        typo_ids = [pk for pk, name_words, _name, _summary in rows if names_match_with_typos(words, name_words)]
+        joined = not any(term.targets for term in terms)
+        typo_ids = [
+            pk for pk, name_words, _name, _summary in rows if names_match_with_typos(words, name_words, joined=joined)
+        ]
         bonus: dict[int, list[int]] = {}
         typo_set = set(typo_ids)
         for pk, _words, name, _summary in rows:

@@ -47,8 +47,13 @@ def _word_close(word: str, candidate: str) -> bool:
         return True
     if len(word) < 4:
         return False
-    # About one edit in five letters, on the whole word or on a prefix as long as the query word.
-    return _similar(word, candidate, 0.8) or _similar(word, candidate[: len(word)], 0.85)
+    # About one edit in five letters, on the whole word or on a prefix as long as the query word; a word
+    # several letters shorter is another word (« emploi » is not « reemploi » mistyped).
+    if len(candidate) < len(word) - max(1, len(word) // 5):
+        return False
+    return _similar(word, candidate, 0.8) or (
+        len(candidate) > len(word) and _similar(word, candidate[: len(word)], 0.85)
+    )
 
 
 # A name written in one word or in several (« Insereco », « Inser'Eco ») is found either way: its runs of
@@ -56,7 +61,7 @@ def _word_close(word: str, candidate: str) -> bool:
 NAME_JOINED_WORDS = 3
 
 
-def _word_in_name(word: str, name_words: list[str]) -> bool:
+def word_in_name(word: str, name_words: list[str]) -> bool:
     if any(_word_close(word, candidate) for candidate in name_words):
         return True
     # Runs of words joined, only from a word shorter than the query word (else the word alone said it).
@@ -68,15 +73,15 @@ def _word_in_name(word: str, name_words: list[str]) -> bool:
     )
 
 
-def names_match_with_typos(words: list[str], name_words: list[str]) -> bool:
+def names_match_with_typos(words: list[str], name_words: list[str], *, joined: bool = True) -> bool:
     """Whether every query word is a prefix of, or within a small typo of, a word of the name.
 
-    Words the name joins or splits differently count too: « insereco » finds « Inser'Eco 93 » and
-    « french impact » finds « FrenchImpact ».
+    Words the name joins or splits differently count too (unless `joined` is false): « insereco » finds
+    « Inser'Eco 93 » and « french impact » finds « FrenchImpact ».
     """
-    if all(_word_in_name(word, name_words) for word in words):
+    if all(word_in_name(word, name_words) for word in words):
         return True
-    return len(words) > 1 and _word_in_name("".join(words), name_words)
+    return joined and len(words) > 1 and word_in_name("".join(words), name_words)
 
 
 def name_match_bonus(words: list[str], name: str) -> int:
