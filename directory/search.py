@@ -230,8 +230,8 @@ def clear_vocabulary(**kwargs) -> None:
 def _words_equal(query_word: str, entry_word: str, *, typos: bool) -> bool:
     if query_word == entry_word:
         return True
-    # A typo on a long word: about one edit in five letters, on whole words only.
-    return typos and len(query_word) >= 5 and len(entry_word) >= 5 and _similar(query_word, entry_word, 0.8)
+    # A typo on a long word: about one edit in eight letters, on whole words only (« couture » is not « culture »).
+    return typos and len(query_word) >= 5 and len(entry_word) >= 5 and _similar(query_word, entry_word, 0.87)
 
 
 def _names(run: tuple[str, ...], phrase: tuple[str, ...], *, typos: bool) -> bool:

@@ -6,6 +6,7 @@ name, which the two databases collate differently: tied results are compared as 
 """
 
 import pytest
+from django.urls import reverse
 
 from directory.models import Actor, Label, Neighbourhood, Sector
 from tests import factories
@@ -143,3 +144,28 @@ def test_ranking_points_are_integers(directory):
     ranks = [actor.search_rank for actor in Actor.objects.search("recyclerie bondy")]
     assert all(isinstance(rank, int) for rank in ranks)
     assert ranks == sorted(ranks, reverse=True)
+
+
+def test_the_directory_page_uses_the_search(client, directory):
+    response = client.get("/annuaire/", {"q": "SIAE"})
+    assert response.status_code == 200
+    assert {actor.name for actor in response.context["page_obj"]} == {
+        "Chantier d'insertion des Jardins",
+        "Tremplin Emploi",
+    }
+
+
+def test_the_api_uses_the_search(client, directory):
+    response = client.get("/api/v1/actors/", {"q": "recyclerie bondy"})
+    assert response.status_code == 200
+    assert [row["name"] for row in response.json()["results"]][:2] == [
+        "Recyclerie du Canal",
+        "La Boutique des possibles",
+    ]
+
+
+@pytest.mark.ignore_template_errors
+def test_the_admin_changelist_uses_the_search(client, directory):
+    client.force_login(factories.staff_user(superuser=True))
+    response = client.get(reverse("admin:directory_actor_changelist"), {"q": "tiers-lieu"})
+    assert [actor.name for actor in response.context["cl"].result_list] == ["La Friche Commune"]
