@@ -35,8 +35,11 @@ def _web_test_settings(settings, tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: no search vocabulary (or anything else) leaks between tests."""
+def _empty_cache(_web_test_settings):
+    """Each test starts with an empty cache: no search vocabulary (or anything else) leaks between tests.
+
+    After the test settings, so that the cache cleared is the in-memory one, never the database's.
+    """
     cache.clear()
     yield
     cache.clear()
