@@ -52,6 +52,7 @@ from directory.models import (
     Label,
     Neighbourhood,
     Role,
+    SearchSynonym,
     Sector,
     Stage,
     SupportOffer,
@@ -252,6 +253,15 @@ class RoleAdmin(ActorCountMixin, admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     ordering = ["position", "name"]
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    """The search's synonym groups: a change applies to the next search (the cached vocabulary is forgotten)."""
+
+    list_display = ["__str__", "note"]
+    search_fields = ["terms", "note"]
+    fields = ["terms", "note"]
 
 
 @admin.register(Stage)

@@ -2,16 +2,14 @@
 
 import contextlib
 import re
-import unicodedata
-from difflib import SequenceMatcher
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.functions import Length, Lower
-from django.db.models.lookups import Exact, LessThanOrEqual, StartsWith
+from django.db.models.functions import Concat, Length, Lower
+from django.db.models.lookups import Contains, Exact, GreaterThanOrEqual, LessThanOrEqual, StartsWith
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -19,7 +17,18 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from directory import quality, validators
+from directory import search as search_plan
 from directory.history import ProvenanceHistoricalModel
+from directory.search import (
+    SEARCH_MAX_LENGTH,
+    SEARCHED_FIELDS,
+    SEARCHED_FIELDS_ORDER,
+    name_match_bonus,
+    names_match_with_typos,
+    normalize_search_text,
+    search_words,
+    word_in_name,
+)
 
 # Free texts have a maximum, so that a pasted document (or a 4 MB request) is refused, not stored.
 # Django's TextField does not check max_length by itself: each field also has a MaxLengthValidator
@@ -224,6 +233,36 @@ class Stage(models.Model):
         return self.name
 
 
+class SearchSynonym(models.Model):
+    """A group of equivalent terms for the directory's search (« recyclerie, ressourcerie »).
+
+    A query naming one term finds what the others name (a sector, a label…) and the texts using them.
+    """
+
+    terms = text_field(
+        _("termes équivalents"),
+        max_length=TEXT_MAX_LENGTH,
+        help_text=_(
+            "Termes considérés comme équivalents par la recherche, séparés par des virgules "
+            "(par exemple : recyclerie, ressourcerie). Accents et majuscules sont ignorés."
+        ),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True, help_text=_("Pourquoi ces termes vont ensemble."))
+
+    class Meta:
+        verbose_name = _("synonymes de recherche")
+        verbose_name_plural = _("synonymes de recherche")
+        ordering = ["terms"]
+        constraints = [text_length_constraint("searchsynonym_text_lengths", terms=TEXT_MAX_LENGTH)]
+
+    def __str__(self):
+        return ", ".join(search_plan.split_terms(self.terms))
+
+    def clean(self):
+        if len({search_plan.phrase_key(term) for term in search_plan.split_terms(self.terms)} - {()}) < 2:
+            raise ValidationError({"terms": _("Indiquez au moins deux termes différents, séparés par des virgules.")})
+
+
 # ---------------------------------------------------------------------------
 # Actors
 
@@ -248,84 +287,6 @@ class Presence(models.TextChoices):
 
     LOCATED = "located", _("implantée sur le territoire")
     PARTNER = "partner", _("partenaire intervenant sur le territoire")
-
-
-# ---------------------------------------------------------------------------
-# Search helpers (see ActorQuerySet.search)
-
-SEARCH_MAX_LENGTH = 200
-# The actor fields that `search_text` (SQLite) and `search_vector` (PostgreSQL) are made from.
-SEARCHED_FIELDS_ORDER = ("name", "short_description", "offer", "description", "siret", "rna")
-SEARCHED_FIELDS = set(SEARCHED_FIELDS_ORDER)
-_WORD_RE = re.compile(r"[a-z0-9]+")
-
-
-def normalize_search_text(text: str) -> str:
-    """Lower-case `text` and strip its accents and punctuation: « Épicerie l'Été » → « epicerie l ete »."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").replace("œ", "oe").replace("Œ", "oe").lower())
-    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(_WORD_RE.findall(ascii_text))
-
-
-def search_words(text: str) -> list[str]:
-    """The words of a query, normalised (at most 10: a longer query says nothing more)."""
-    return normalize_search_text(text[:SEARCH_MAX_LENGTH]).split()[:10]
-
-
-def _similar(a: str, b: str, threshold: float) -> bool:
-    matcher = SequenceMatcher(None, a, b)
-    # The quick upper bounds first: most candidates are rejected without the full comparison.
-    return (
-        matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
-    )
-
-
-def _word_close(word: str, candidate: str) -> bool:
-    if candidate.startswith(word):
-        return True
-    if len(word) < 4:
-        return False
-    # About one edit in five letters, on the whole word or on a prefix as long as the query word.
-    return _similar(word, candidate, 0.8) or _similar(word, candidate[: len(word)], 0.85)
-
-
-# A name written in one word or in several (« Insereco », « Inser'Eco ») is found either way: its runs of
-# up to this many consecutive words are also compared, joined, with the query's words.
-NAME_JOINED_WORDS = 3
-
-
-def _word_in_name(word: str, name_words: list[str]) -> bool:
-    if any(_word_close(word, candidate) for candidate in name_words):
-        return True
-    # Runs of words joined, only from a word shorter than the query word (else the word alone said it).
-    return any(
-        _word_close(word, "".join(name_words[i : i + size]))
-        for i, first in enumerate(name_words)
-        if len(first) < len(word)
-        for size in range(2, min(NAME_JOINED_WORDS, len(name_words) - i) + 1)
-    )
-
-
-def names_match_with_typos(words: list[str], name_words: list[str]) -> bool:
-    """Whether every query word is a prefix of, or within a small typo of, a word of the name.
-
-    Words the name joins or splits differently count too: « insereco » finds « Inser'Eco 93 » and
-    « french impact » finds « FrenchImpact ».
-    """
-    if all(_word_in_name(word, name_words) for word in words):
-        return True
-    return len(words) > 1 and _word_in_name("".join(words), name_words)
-
-
-def name_match_bonus(words: list[str], name: str) -> int:
-    """2 when the query is the name (spaces and punctuation aside), 1 when it is the name's beginning, else 0.
-
-    Both databases add it to the rank, so that a search for an organisation's name lists it first.
-    """
-    joined_query, joined_name = "".join(words), "".join(normalize_search_text(name).split())
-    if joined_name == joined_query:
-        return 2
-    return 1 if joined_name.startswith(joined_query) else 0
 
 
 class ImmutableUnaccent(models.Func):
@@ -408,10 +369,13 @@ class ActorQuerySet(models.QuerySet):
     def search(self, text: str):
         """Actors matching a free-text query, best matches first (or a SIRET/SIREN typed in the search box).
 
-        Tolerates accents, case, partial words and small typos in names. On PostgreSQL it uses the
-        stored French full-text vector (kept by a trigger, see migration 0005) and trigram similarity on
-        the unaccented name, both index-backed; elsewhere it matches the normalised `search_text` column
-        word by word and compares names with a small edit tolerance in Python.
+        The query is planned against the directory's vocabulary (`directory.search_plan.plan_query`): words
+        naming a sector, label, commune or neighbourhood (or one of their synonyms) also find the actors
+        linked to it. Tolerates accents, case, plurals, partial words and small typos. On PostgreSQL it
+        uses the stored French full-text vector (kept by a trigger, see migration 0005) and trigram word
+        similarity on the unaccented name, both index-backed; elsewhere it matches word starts in the
+        normalised `search_text` column and compares names with a small edit tolerance in Python. Both
+        rank with the same integer points (`directory.search.POINTS_*`), in `search_rank`.
         """
         text = (text or "").strip()[:SEARCH_MAX_LENGTH]
         if not text:
@@ -422,67 +386,189 @@ class ActorQuerySet(models.QuerySet):
         words = search_words(text)
         if not words:
             return self.none()
+        terms = search_plan.plan_query(words)
         if connections[self.db].vendor == "postgresql":
-            return self._search_postgres(words)
-        return self._search_fallback(words)
+            return self._search_postgres(words, terms)
+        return self._search_fallback(words, terms)
 
-    def _search_postgres(self, words: list[str]):
-        from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramWordSimilarity
+    def _named_relations(self, term: search_plan.Term) -> Q | None:
+        """Actors in what `term` names (sectors, labels, communes, neighbourhoods), or None."""
+        through = {"sector": self.model.sectors.through, "label": self.model.labels.through}
+        fields = {"commune": "commune_id", "neighbourhood": "neighbourhood_id", "legal_form": "legal_form"}
+        conditions = []
+        for relation, ids in sorted(term.targets.items()):
+            if relation in through:
+                links = through[relation].objects.filter(**{f"{relation}_id__in": sorted(ids)})
+                conditions.append(Q(pk__in=links.values("actor_id")))
+            else:
+                conditions.append(Q(**{f"{fields[relation]}__in": sorted(ids)}))
+        if not conditions:
+            return None
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined |= condition
+        return combined
 
-        # Each word matches its French stem or, as a prefix, any word ("jardi" finds "jardins"), or is
-        # close to a word of the name (a typo); words typed together match the name's words joined.
-        terms = [
-            SearchQuery(word, config="french") | SearchQuery(f"{word}:*", search_type="raw", config="simple")
-            for word in words
-        ]
-        match = Q()
-        for word, term in zip(words, terms, strict=True):
-            match &= Q(search_vector=term) | Q(search_name__trigram_word_similar=word)
-        joined = "".join(words)
-        if len(words) > 1:
-            match |= Q(search_name__trigram_word_similar=joined)
-        any_term = terms[0]
-        for term in terms[1:]:
-            any_term |= term
-        joined_name = ActorJoinedName("name")
-        name_bonus = models.Case(
-            models.When(Q(Exact(joined_name, joined)), then=models.Value(2.0)),
-            models.When(Q(StartsWith(joined_name, joined)), then=models.Value(1.0)),
-            default=models.Value(0.0),
-            output_field=models.FloatField(),
+    @staticmethod
+    def _points(condition: Q, points: int) -> models.Case:
+        return models.Case(
+            models.When(condition, then=models.Value(points)),
+            default=models.Value(0),
+            output_field=models.IntegerField(),
         )
+
+    def _search_postgres(self, words: list[str], terms: list[search_plan.Term]):
+        from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
+
+        def text_match(word: str) -> SearchQuery:
+            # The French stem, or the word as a prefix of any word (« jardi » finds « jardins »).
+            return SearchQuery(word, config="french") | SearchQuery(f"{word}:*", search_type="raw", config="simple")
+
+        def words_match(sequence, condition) -> Q:
+            match = Q()
+            for word in sequence:
+                match &= condition(word)
+            return match
+
+        name_words = Concat(
+            models.Value(" "),
+            models.Func(
+                ImmutableUnaccent(Lower("name")),
+                models.Value("[^a-z0-9]+"),
+                models.Value(" "),
+                models.Value("g"),
+                function="regexp_replace",
+                output_field=models.TextField(),
+            ),
+            output_field=models.TextField(),
+        )
+        match = Q()
+        rank = []
+        for term in terms:
+            text = Q()
+            for variant in term.text_variants:
+                text |= words_match(
+                    variant, lambda w: Q(search_vector=text_match(w)) | Q(search_name__trigram_word_similar=w)
+                )
+            named = self._named_relations(term)
+            match &= text | named if named is not None else text
+            in_name = words_match(term.words, lambda w: Q(Contains(name_words, f" {w}")))
+            # The words typed count more than their synonyms: the summary points are theirs only.
+            in_summary = words_match(
+                term.words, lambda w: Q(search_vector=SearchQuery(f"{w}:*AB", search_type="raw", config="simple"))
+            )
+            in_text = Q()
+            for variant in term.text_variants:
+                in_text |= words_match(variant, lambda w: Q(search_vector=text_match(w)))
+            rank += [
+                self._points(in_name, search_plan.POINTS_WORD_IN_NAME),
+                self._points(in_summary, search_plan.POINTS_WORD_IN_SUMMARY),
+                self._points(in_text, search_plan.POINTS_WORD_IN_TEXT),
+            ]
+            if named is not None:
+                rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
+
+        def close_in_name(word: str) -> Q:
+            # A word of the name within a typo: the index-backed similarity, or a looser one for a name
+            # word with the same first letters (« epicrie » is « epicerie »; « reemploi » is not « emploi »).
+            looser = Q(GreaterThanOrEqual(TrigramWordSimilarity(word, "search_name"), 0.5)) & Q(
+                Contains(name_words, f" {word[:2]}")
+            )
+            return Q(search_name__trigram_word_similar=word) | looser
+
+        joined = "".join(words)
+        typo = words_match(words, close_in_name)
+        # Words typed together (« insereco ») are a name's words joined, unless they name something.
+        if len(words) > 1 and not any(term.targets for term in terms):
+            typo |= Q(search_name__trigram_word_similar=joined)
+            match |= Q(search_name__trigram_word_similar=joined)
+        joined_name = ActorJoinedName("name")
+        rank += [
+            self._points(typo, search_plan.POINTS_NAME_TYPO),
+            models.Case(
+                models.When(Q(Exact(joined_name, joined)), then=models.Value(search_plan.POINTS_NAME_EXACT)),
+                models.When(Q(StartsWith(joined_name, joined)), then=models.Value(search_plan.POINTS_NAME_START)),
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            ),
+        ]
         return (
             self.alias(search_vector=ActorSearchVector(), search_name=ActorSearchName("name"))
             .filter(match)
-            .annotate(
-                search_rank=SearchRank(ActorSearchVector(), any_term)
-                + TrigramWordSimilarity(" ".join(words), "search_name")
-                + name_bonus
-            )
+            .annotate(search_rank=sum(rank[1:], rank[0]))
             .order_by("-search_rank", "name", "pk")
         )
 
-    def _search_fallback(self, words: list[str]):
+    def _search_fallback(self, words: list[str], terms: list[search_plan.Term]):
+        def starts_word(word: str) -> Q:
+            # `search_text` is words joined by spaces: a word start follows a space.
+            return Q(Contains(Concat(models.Value(" "), "search_text", output_field=models.TextField()), f" {word}"))
+
+        def all_words(sequence, condition) -> Q:
+            match = Q()
+            for word in sequence:
+                match &= condition(word)
+            return match
+
+        # Names and summaries are compared in Python: one query over them (the fallback serves small
+        # databases; PostgreSQL uses its indexes). Typos in names are tolerated the same way.
+        rows = [
+            (pk, normalize_search_text(name).split(), name, normalize_search_text(f"{name} {short} {offer}").split())
+            for pk, name, short, offer in self.model.objects.values_list(
+                "pk", "name", "short_description", "offer"
+            ).iterator()
+        ]
+
+        def prefixes(sequence, candidates) -> bool:
+            return all(any(candidate.startswith(word) for candidate in candidates) for word in sequence)
+
+        def close_in_name(word: str) -> Q:
+            return Q(pk__in=[pk for pk, name_words, _name, _summary in rows if word_in_name(word, name_words)])
+
         match = Q()
-        for word in words:
-            match &= Q(search_text__contains=word)
-        # Names are also compared word by word with a small typo tolerance: one query over the names,
-        # compared in Python (the fallback serves small databases; PostgreSQL uses a trigram index).
-        # A name match ranks 1, plus the bonus of a query that is the name or its beginning.
-        name_ranks: dict[int, list[int]] = {}
-        for pk, name in self.model.objects.values_list("pk", "name").iterator():
-            if names_match_with_typos(words, normalize_search_text(name).split()):
-                name_ranks.setdefault(1 + name_match_bonus(words, name), []).append(pk)
-        name_ids = [pk for ids in name_ranks.values() for pk in ids]
+        rank = []
+        for term in terms:
+            text = all_words(term.words, lambda w: starts_word(w) | close_in_name(w))
+            in_text = Q()
+            for variant in term.text_variants:
+                in_text |= all_words(variant, starts_word)
+            text |= in_text
+            named = self._named_relations(term)
+            match &= text | named if named is not None else text
+            in_name = [pk for pk, name_words, _name, _summary in rows if prefixes(term.words, name_words)]
+            in_summary = [pk for pk, _words, _name, summary in rows if prefixes(term.words, summary)]
+            rank += [
+                self._points(Q(pk__in=in_name), search_plan.POINTS_WORD_IN_NAME),
+                self._points(Q(pk__in=in_summary), search_plan.POINTS_WORD_IN_SUMMARY),
+                self._points(in_text, search_plan.POINTS_WORD_IN_TEXT),
+            ]
+            if named is not None:
+                rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
+        joined = not any(term.targets for term in terms)
+        typo_ids = [
+            pk for pk, name_words, _name, _summary in rows if names_match_with_typos(words, name_words, joined=joined)
+        ]
+        bonus: dict[int, list[int]] = {}
+        typo_set = set(typo_ids)
+        for pk, _words, name, _summary in rows:
+            if pk in typo_set:
+                bonus.setdefault(name_match_bonus(words, name), []).append(pk)
+        points = {2: search_plan.POINTS_NAME_EXACT, 1: search_plan.POINTS_NAME_START}
+        rank += [
+            self._points(Q(pk__in=typo_ids), search_plan.POINTS_NAME_TYPO),
+            models.Case(
+                *(
+                    models.When(pk__in=ids, then=models.Value(points[level]))
+                    for level, ids in sorted(bonus.items(), reverse=True)
+                    if level
+                ),
+                default=models.Value(0),
+                output_field=models.IntegerField(),
+            ),
+        ]
         return (
-            self.filter(match | Q(pk__in=name_ids))
-            .annotate(
-                search_rank=models.Case(
-                    *(models.When(pk__in=ids, then=models.Value(rank)) for rank, ids in sorted(name_ranks.items())),
-                    default=models.Value(0),
-                    output_field=models.IntegerField(),
-                )
-            )
+            self.filter(match | Q(pk__in=typo_ids))
+            .annotate(search_rank=sum(rank[1:], rank[0]))
             .order_by("-search_rank", "name", "pk")
         )
 

@@ -85,6 +85,7 @@ FILLED_BY_MIGRATE = {
     "directory.label",
     "directory.role",
     "directory.stage",
+    "directory.searchsynonym",
     "projects.strategyaxis",
     "projects.objective",
     "projects.energycriterion",

@@ -7,6 +7,7 @@ pyproject.toml); tests of Django's own admin templates opt out with
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +32,17 @@ def _web_test_settings(settings, tmp_path_factory):
     root = tmp_path_factory.getbasetemp() / "staticfiles"
     root.mkdir(exist_ok=True)
     settings.STATIC_ROOT = root
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(_web_test_settings):
+    """Each test starts with an empty cache: no search vocabulary (or anything else) leaks between tests.
+
+    After the test settings, so that the cache cleared is the in-memory one, never the database's.
+    """
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def is_postgres() -> bool:

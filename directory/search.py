@@ -1,0 +1,311 @@
+"""The directory's search: normalised words, typo tolerance, the vocabulary and the query plan.
+
+A query is read against the vocabulary of the directory (sector, label, commune and neighbourhood
+names and slugs, plus the editable synonyms of `SearchSynonym`): a word, or consecutive words, that
+name one of them become a filter on that relation, OR'ed with the text match of those words; the
+other words stay text matches. Every term must match (AND). `ActorQuerySet.search` runs the plan on
+PostgreSQL (full text, trigrams) or on the SQLite fallback, with the same integer ranking points.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from django.apps import apps
+from django.core.cache import cache
+
+SEARCH_MAX_LENGTH = 200
+# The actor fields that `search_text` (SQLite) and `search_vector` (PostgreSQL) are made from.
+SEARCHED_FIELDS_ORDER = ("name", "short_description", "offer", "description", "siret", "rna")
+SEARCHED_FIELDS = set(SEARCHED_FIELDS_ORDER)
+_WORD_RE = re.compile(r"[a-z0-9]+")
+
+
+def normalize_search_text(text: str) -> str:
+    """Lower-case `text` and strip its accents and punctuation: « Épicerie l'Été » → « epicerie l ete »."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").replace("œ", "oe").replace("Œ", "oe").lower())
+    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(_WORD_RE.findall(ascii_text))
+
+
+def search_words(text: str) -> list[str]:
+    """The words of a query, normalised (at most 10: a longer query says nothing more)."""
+    return normalize_search_text(text[:SEARCH_MAX_LENGTH]).split()[:10]
+
+
+def _similar(a: str, b: str, threshold: float) -> bool:
+    matcher = SequenceMatcher(None, a, b)
+    # The quick upper bounds first: most candidates are rejected without the full comparison.
+    return (
+        matcher.real_quick_ratio() >= threshold and matcher.quick_ratio() >= threshold and matcher.ratio() >= threshold
+    )
+
+
+def _word_close(word: str, candidate: str) -> bool:
+    if candidate.startswith(word):
+        return True
+    if len(word) < 4:
+        return False
+    # About one edit in five letters, on the whole word or on a prefix as long as the query word; a word
+    # several letters shorter is another word (« emploi » is not « reemploi » mistyped).
+    if len(candidate) < len(word) - max(1, len(word) // 5):
+        return False
+    return _similar(word, candidate, 0.8) or (
+        len(candidate) > len(word) and _similar(word, candidate[: len(word)], 0.85)
+    )
+
+
+# A name written in one word or in several (« Insereco », « Inser'Eco ») is found either way: its runs of
+# up to this many consecutive words are also compared, joined, with the query's words.
+NAME_JOINED_WORDS = 3
+
+
+def word_in_name(word: str, name_words: list[str]) -> bool:
+    if any(_word_close(word, candidate) for candidate in name_words):
+        return True
+    # Runs of words joined, only from a word shorter than the query word (else the word alone said it).
+    return any(
+        _word_close(word, "".join(name_words[i : i + size]))
+        for i, first in enumerate(name_words)
+        if len(first) < len(word)
+        for size in range(2, min(NAME_JOINED_WORDS, len(name_words) - i) + 1)
+    )
+
+
+def names_match_with_typos(words: list[str], name_words: list[str], *, joined: bool = True) -> bool:
+    """Whether every query word is a prefix of, or within a small typo of, a word of the name.
+
+    Words the name joins or splits differently count too (unless `joined` is false): « insereco » finds
+    « Inser'Eco 93 » and « french impact » finds « FrenchImpact ».
+    """
+    if all(word_in_name(word, name_words) for word in words):
+        return True
+    return joined and len(words) > 1 and word_in_name("".join(words), name_words)
+
+
+def name_match_bonus(words: list[str], name: str) -> int:
+    """2 when the query is the name (spaces and punctuation aside), 1 when it is the name's beginning, else 0.
+
+    Both databases add it to the rank, so that a search for an organisation's name lists it first.
+    """
+    joined_query, joined_name = "".join(words), "".join(normalize_search_text(name).split())
+    if joined_name == joined_query:
+        return 2
+    return 1 if joined_name.startswith(joined_query) else 0
+
+
+# ---------------------------------------------------------------------------
+# Ranking points, shared by both databases: the obvious hit comes first.
+
+POINTS_NAME_EXACT = 100  # the query is the name (spaces and punctuation aside)
+POINTS_NAME_START = 50  # the query is the name's beginning
+POINTS_WORD_IN_NAME = 20  # a term's words begin words of the name
+POINTS_NAMED_RELATION = 10  # the actor is in the sector, label, commune or neighbourhood a term names
+POINTS_NAME_TYPO = 8  # the name matches the query within small typos
+POINTS_WORD_IN_SUMMARY = 4  # a term's words in the name, short description or offer
+POINTS_WORD_IN_TEXT = 2  # a term's words anywhere in the searched text
+
+# ---------------------------------------------------------------------------
+# Vocabulary
+
+VOCABULARY_CACHE_KEY = "directory:search-vocabulary:v2"
+VOCABULARY_CACHE_SECONDS = 24 * 3600
+# A run of at most this many query words may name one entry (« insertion par l activite economique »).
+MAX_PHRASE_WORDS = 5
+# Words that never name an entry on their own: too short, or shared by many names.
+STOP_WORDS = frozenset(
+    ["a", "au", "aux", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "par", "pour", "sur", "un", "une"]
+)
+GENERIC_WORDS = frozenset(
+    [
+        "activite",
+        "agrement",
+        "association",
+        "atelier",
+        "centre",
+        "economique",
+        "economie",
+        "entreprise",
+        "interet",
+        "lieu",
+        "nord",
+        "personne",
+        "saint",
+        "sociale",
+        "social",
+        "solidaire",
+        "structure",
+        "utilite",
+        "ville",
+    ]
+)
+RELATIONS = ("sector", "label", "commune", "neighbourhood", "legal_form")
+
+
+def vocabulary_stem(word: str) -> str:
+    """A word without its plural mark, for comparisons with the vocabulary (« epiceries » → « epicerie »)."""
+    return word[:-1] if len(word) > 3 and word[-1] in "sx" else word
+
+
+def phrase_key(text: str) -> tuple[str, ...]:
+    """The significant words of a name or term, normalised and stemmed."""
+    return tuple(vocabulary_stem(word) for word in normalize_search_text(text).split() if word not in STOP_WORDS)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One way of naming relations: a phrase and the sectors, labels, communes, neighbourhoods it names."""
+
+    phrase: tuple[str, ...]
+    targets: dict[str, frozenset]
+
+
+def _add(entries: dict, phrase: tuple[str, ...], relation: str, ids) -> None:
+    if phrase:
+        targets = entries.setdefault(phrase, {})
+        targets[relation] = targets.get(relation, frozenset()) | frozenset(ids)
+
+
+def build_vocabulary() -> tuple[list[Entry], list[list[tuple[str, ...]]]]:
+    """Read the vocabulary from the database (five queries): names and slugs, then synonym groups."""
+    Actor, Sector, Label, Commune, Neighbourhood, SearchSynonym = (
+        apps.get_model("directory", name)
+        for name in ("Actor", "Sector", "Label", "Commune", "Neighbourhood", "SearchSynonym")
+    )
+    entries: dict[tuple[str, ...], dict[str, frozenset[int]]] = {}
+    sectors = list(Sector.objects.values_list("pk", "name", "slug", "parent_id"))
+    children: dict[int, set[int]] = {}
+    for pk, _name, _slug, parent_id in sectors:
+        if parent_id:
+            children.setdefault(parent_id, set()).add(pk)
+    for pk, name, slug, _parent in sectors:
+        ids = {pk, *children.get(pk, ())}  # a main sector names its sub-sectors too
+        _add(entries, phrase_key(name), "sector", ids)
+        _add(entries, phrase_key(slug.replace("-", " ")), "sector", ids)
+    for relation, model in (("label", Label), ("commune", Commune), ("neighbourhood", Neighbourhood)):
+        for pk, name, slug in model.objects.values_list("pk", "name", "slug"):
+            _add(entries, phrase_key(name), relation, {pk})
+            _add(entries, phrase_key(slug.replace("-", " ")), relation, {pk})
+    for value, label in Actor._meta.get_field("legal_form").choices:
+        _add(entries, phrase_key(value.replace("_", " ")), "legal_form", {value})
+        _add(entries, phrase_key(str(label)), "legal_form", {value})
+    base = [Entry(phrase, targets) for phrase, targets in entries.items()]
+    # A synonym group names what any of its terms names; each of its terms becomes a phrase of its own.
+    groups = [
+        [phrase for phrase in (phrase_key(term) for term in split_terms(terms)) if phrase]
+        for terms in SearchSynonym.objects.values_list("terms", flat=True)
+    ]
+    for phrases in groups:
+        targets: dict[str, frozenset[int]] = {}
+        for phrase in phrases:
+            for relation, ids in _resolve(phrase, base, typos=False).items():
+                targets[relation] = targets.get(relation, frozenset()) | ids
+        for phrase in phrases:
+            for relation, ids in targets.items():
+                _add(entries, phrase, relation, ids)
+            entries.setdefault(phrase, {})
+    return [Entry(phrase, targets) for phrase, targets in entries.items()], groups
+
+
+def split_terms(text: str) -> list[str]:
+    """The terms of a synonym group: one a line, or separated by commas or semicolons."""
+    return [term.strip() for term in re.split(r"[\n,;]+", text or "") if term.strip()]
+
+
+def load_vocabulary() -> tuple[list[Entry], list[list[tuple[str, ...]]]]:
+    """The vocabulary and the synonym groups, from the cache or built (invalidated by `clear_vocabulary`)."""
+    cached = cache.get(VOCABULARY_CACHE_KEY)
+    if cached is None:
+        cached = build_vocabulary()
+        cache.set(VOCABULARY_CACHE_KEY, cached, VOCABULARY_CACHE_SECONDS)
+    return cached
+
+
+def clear_vocabulary(**kwargs) -> None:
+    """Forget the cached vocabulary (connected to the changes of its models in `DirectoryConfig.ready`)."""
+    cache.delete(VOCABULARY_CACHE_KEY)
+
+
+def _words_equal(query_word: str, entry_word: str, *, typos: bool) -> bool:
+    if query_word == entry_word:
+        return True
+    # A typo on a long word: about one edit in eight letters, on whole words only (« couture » is not « culture »).
+    return typos and len(query_word) >= 5 and len(entry_word) >= 5 and _similar(query_word, entry_word, 0.87)
+
+
+def _names(run: tuple[str, ...], phrase: tuple[str, ...], *, typos: bool) -> bool:
+    """Whether the query words `run` name `phrase`: all of it, or a distinctive part of it."""
+    size = len(run)
+    if size > len(phrase):
+        return False
+    if size == len(phrase):
+        return all(_words_equal(q, e, typos=typos) for q, e in zip(run, phrase, strict=True))
+    if size == 1 and (len(run[0]) < 4 or run[0] in GENERIC_WORDS):
+        return False
+    if all(word in GENERIC_WORDS for word in run):
+        return False
+    return any(
+        all(_words_equal(q, e, typos=typos) for q, e in zip(run, phrase[i : i + size], strict=True))
+        for i in range(len(phrase) - size + 1)
+    )
+
+
+def _resolve(run: tuple[str, ...], entries: list[Entry], *, typos: bool) -> dict[str, frozenset[int]]:
+    """What the query words `run` name: exact names first, then with typos."""
+    for allow_typos in (False, True) if typos else (False,):
+        targets: dict[str, frozenset[int]] = {}
+        for entry in entries:
+            if entry.targets and _names(run, entry.phrase, typos=allow_typos):
+                for relation, ids in entry.targets.items():
+                    targets[relation] = targets.get(relation, frozenset()) | ids
+        if targets:
+            return targets
+    return {}
+
+
+@dataclass
+class Term:
+    """A query word, or consecutive words naming something, and how an actor matches it."""
+
+    words: tuple[str, ...]  # as typed, normalised: each must match the text
+    alternatives: list[tuple[str, ...]] = field(default_factory=list)  # synonyms, also matched as text
+    targets: dict[str, frozenset[int]] = field(default_factory=dict)  # relations the term names
+
+    @property
+    def text_variants(self) -> list[tuple[str, ...]]:
+        """The word sequences whose text match satisfies this term: the words typed, then synonyms."""
+        return [self.words, *(alt for alt in self.alternatives if alt != self.words)]
+
+
+def _synonyms_of(run: tuple[str, ...], groups) -> list[tuple[str, ...]]:
+    stemmed = tuple(vocabulary_stem(word) for word in run if word not in STOP_WORDS)
+    found = []
+    for group in groups:
+        if stemmed in group:
+            found.extend(phrase for phrase in group if phrase != stemmed)
+    return found
+
+
+def plan_query(words: list[str]) -> list[Term]:
+    """Split normalised query words into terms, the longest runs that name something first."""
+    entries, groups = load_vocabulary()
+    terms: list[Term] = []
+    i = 0
+    while i < len(words):
+        for size in range(min(MAX_PHRASE_WORDS, len(words) - i), 0, -1):
+            run = tuple(words[i : i + size])
+            key = tuple(vocabulary_stem(word) for word in run if word not in STOP_WORDS)
+            if not key and size > 1:
+                continue
+            synonyms = _synonyms_of(run, groups)
+            targets = _resolve(key, entries, typos=size == 1)
+            if targets or synonyms or size == 1:
+                # Text matches use the words without their plural mark: « epicerie » begins « epiceries ».
+                stemmed = tuple(vocabulary_stem(word) for word in run)
+                terms.append(Term(words=stemmed, alternatives=synonyms, targets=targets))
+                i += size
+                break
+        else:
+            i += 1  # stop words alone: nothing to match
+    return terms
