@@ -8,6 +8,7 @@
      as their name, and each token field is named by its label and its scheme (RGAA 11.2, WCAG 2.5.3);
    - the header cells of the responses tables, drawn as <td>, are declared column headers (RGAA 5.6);
    - the tables laying out a schema's properties (name, type) are declared layout tables (RGAA 5.3);
+   - the introduction and the server choice, outside Swagger UI's <main>, are named regions (RGAA 12.6);
    - the skip link gives the focus to the documentation (RGAA 12.7). */
 (function () {
   "use strict";
@@ -37,6 +38,7 @@
       }
       return name;
     }
+    if (field.closest(".servers")) { return "Serveur de l'API"; }
     if (field.closest(".body-param")) { return "Corps de la requête (JSON)"; }
     if (field.closest(".body-param-content-type")) { return "Type de contenu du corps de la requête"; }
     return "";
@@ -70,6 +72,15 @@
     root.querySelectorAll("table.model:not([role])").forEach(function (table) {
       table.setAttribute("role", "presentation");
     });
+    // Swagger UI's <main> holds the operations only: the introduction and the server choice above it
+    // become named regions, so that no content lies outside a landmark.
+    [[".information-container", "Présentation de l'API"], [".schemes-server-container", "Serveur et authentification"]]
+      .forEach(function (pair) {
+        root.querySelectorAll(pair[0] + ":not([role])").forEach(function (block) {
+          block.setAttribute("role", "region");
+          block.setAttribute("aria-label", pair[1]);
+        });
+      });
   }
 
   new MutationObserver(repair).observe(root, { childList: true, subtree: true });
