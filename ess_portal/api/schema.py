@@ -72,8 +72,14 @@ def type_nullable_references(result, generator, request, public):
 
 
 def declare_servers(result, generator, request, public):
-    """drf-spectacular hook: the site's address (SITE_URL) as the server, so that clients need no base URL."""
-    result["servers"] = [{"url": settings.SITE_URL, "description": str(_("Portail de l'ESS d'Est Ensemble"))}]
+    """drf-spectacular hook: the server, so that clients need no base URL.
+
+    Served over HTTP, the schema names the address that answered it (the host is one of ALLOWED_HOSTS),
+    so that the documentation page tries its operations where it is, a test or staging server
+    included; written by `manage.py spectacular`, it names SITE_URL.
+    """
+    url = request.build_absolute_uri("/").rstrip("/") if request is not None else settings.SITE_URL
+    result["servers"] = [{"url": url, "description": str(_("Portail de l'ESS d'Est Ensemble"))}]
     return result
 
 
