@@ -18,7 +18,7 @@ from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
 from projects import lifecycle
 from projects.enums import InitiativeStatus
-from projects.models.common import MAX_AMOUNT, NOTE_MAX_LENGTH, ZERO, Source, bounded_text
+from projects.models.common import MAX_AMOUNT, NOTE_MAX_LENGTH, ZERO, PublishableQuerySet, Source, bounded_text
 from projects.models.sites import Site
 from projects.models.strategy import Objective, StrategyAxis
 
@@ -65,22 +65,7 @@ def _milestone_weight(done: bool | None = None):
     return Coalesce(Subquery(weights), 0, output_field=models.IntegerField())
 
 
-class InitiativeQuerySet(models.QuerySet):
-    def published(self):
-        """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
-        return self.filter(publication_status=PublicationStatus.PUBLISHED)
-
-    def withdrawn_since(self, since):
-        """Initiatives once public (a published row in their history), no longer published, changed since `since`."""
-        was_published = models.Exists(
-            self.model.history.filter(id=models.OuterRef("pk"), publication_status=PublicationStatus.PUBLISHED)
-        )
-        return (
-            self.exclude(publication_status=PublicationStatus.PUBLISHED)
-            .filter(updated_at__gte=since)
-            .filter(was_published)
-        )
-
+class InitiativeQuerySet(PublishableQuerySet):
     def with_progress(self):
         """Annotate `milestone_weight_total` and `milestone_weight_done` (one subquery each, no per-row query)."""
         return self.annotate(

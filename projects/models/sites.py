@@ -13,25 +13,10 @@ from simple_history.models import HistoricalRecords
 from directory import validators as directory_validators
 from directory.history import ProvenanceHistoricalModel
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, unique_slug
-from projects.models.common import ZERO, Source, bounded_text
+from projects.models.common import ZERO, PublishableQuerySet, Source, bounded_text
 
 
-class SiteQuerySet(models.QuerySet):
-    def published(self):
-        """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
-        return self.filter(publication_status=PublicationStatus.PUBLISHED)
-
-    def withdrawn_since(self, since):
-        """Sites once public (a published row in their history), no longer published, changed since `since`."""
-        was_published = models.Exists(
-            self.model.history.filter(id=models.OuterRef("pk"), publication_status=PublicationStatus.PUBLISHED)
-        )
-        return (
-            self.exclude(publication_status=PublicationStatus.PUBLISHED)
-            .filter(updated_at__gte=since)
-            .filter(was_published)
-        )
-
+class SiteQuerySet(PublishableQuerySet):
     def available(self):
         """Sites still looking for an occupant (the others are engaged, occupied or done)."""
         return self.filter(pipeline_stage__in=Site.AVAILABLE_STAGES)
