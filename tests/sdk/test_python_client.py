@@ -96,11 +96,23 @@ def test_the_generated_client_reads_the_public_api(sdk, client, portal):
     initiatives = sdk.InitiativesApi(api).initiatives_list()
     assert [initiative.title for initiative in initiatives.results] == ["Projet fictif du Canal"]
     detail = sdk.InitiativesApi(api).initiatives_retrieve(portal["initiative"].slug)
-    assert detail.title == "Projet fictif du Canal"
+    assert isinstance(detail, sdk.InitiativeDetail)
+    assert detail.lead_actor.slug == portal["organisation"].slug
+    assert detail.planned_start == datetime.date(2024, 1, 1)
+    assert [line.amount for line in detail.funding_lines] == [12500.5]
+    assert detail.funding.secured == 12500.5
+    assert [(indicator.target, [m.value for m in indicator.measurements]) for indicator in detail.indicators] == [
+        (12.5, [3.25])
+    ]
 
     sites = sdk.SitesApi(api).sites_list()
     assert [site.name for site in sites.results] == ["Lieu fictif du Canal"]
-    assert sdk.SitesApi(api).sites_retrieve(sites.results[0].slug).name == "Lieu fictif du Canal"
+    site = sdk.SitesApi(api).sites_retrieve(sites.results[0].slug)
+    assert (site.surface_m2, site.available_from, site.owner.slug) == (
+        120.5,
+        datetime.date(2026, 1, 1),
+        portal["organisation"].slug,
+    )
 
     offers = sdk.SupportOffersApi(api).support_offers_list()
     assert [offer.title for offer in offers.results] == ["Accompagnement fictif"]
