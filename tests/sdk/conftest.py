@@ -6,6 +6,7 @@ reason, when Java or the generator is missing, so that `make test` passes on a b
 `.ci/run` sets REQUIRE_SDK_TESTS=1, which turns the skip into a failure.
 """
 
+import fcntl
 import os
 import shutil
 import subprocess
@@ -69,23 +70,40 @@ def generate_client(schema: Path, output: Path) -> None:
         )
 
 
-@pytest.fixture(scope="session")
-def sdk(tmp_path_factory, django_db_setup, django_db_blocker):
-    """The generated package `ess_portal_client`, imported from a temporary folder."""
+def shared_client(tmp_path_factory) -> Path:
+    """The folder of the generated client, generated once for all test processes (pytest-xdist).
+
+    The first process to take the lock writes the schema and runs the generator (a JVM, some
+    seconds); the others wait for it and import the same package.
+    """
     from django.core.management import call_command
 
-    folder = tmp_path_factory.mktemp("sdk")
-    schema = folder / "schema.yaml"
-    with django_db_blocker.unblock():
-        call_command("spectacular", file=str(schema), validate=True, fail_on_warn=True)
-    generate_client(schema, folder / "client")
-    sys.path.insert(0, str(folder / "client"))
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent
+    folder = root / "ess-portal-sdk"
+    folder.mkdir(exist_ok=True)
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (folder / "generated").exists():
+            schema = folder / "schema.yaml"
+            call_command("spectacular", file=str(schema), validate=True, fail_on_warn=True)
+            generate_client(schema, folder / "client")
+            (folder / "generated").touch()
+    return folder / "client"
+
+
+@pytest.fixture(scope="session")
+def sdk(tmp_path_factory):
+    """The generated package `ess_portal_client`, imported from its temporary folder."""
+    client_folder = str(shared_client(tmp_path_factory))
+    sys.path.insert(0, client_folder)
     try:
         import ess_portal_client
 
         yield ess_portal_client
     finally:
-        sys.path.remove(str(folder / "client"))
+        sys.path.remove(client_folder)
         for name in [name for name in sys.modules if name == PACKAGE or name.startswith(f"{PACKAGE}.")]:
             del sys.modules[name]
 
