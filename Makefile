@@ -10,7 +10,7 @@ TEST_ENV := SECRET_KEY=insecure-test-key-not-for-production
 # Test processes (pytest-xdist): one per core by default; TEST_WORKERS=0 runs the suite in one process.
 TEST_WORKERS ?= auto
 
-.PHONY: install run test lint format schema-check bench backup restore soak clean
+.PHONY: install run test lint format schema-check sdk-check bench backup restore soak clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python >= 3.11 is required")'
@@ -59,6 +59,10 @@ schema-check: install
 	$(TEST_ENV) $(PY) manage.py spectacular --file $(SCHEMA_FILE) --validate --fail-on-warn
 	$(VENV)/bin/openapi-spec-validator $(SCHEMA_FILE)
 	node_modules/.bin/spectral lint --ruleset .spectral.yaml --fail-severity warn $(SCHEMA_FILE)
+
+## make sdk-check: generate the Python client with openapi-generator (Java 17+) and use it against a live server
+sdk-check: install
+	$(TEST_ENV) $(PY) -m pytest -n 0 -m sdk tests/sdk $(PYTEST_ARGS)
 
 ## make backup: write the database of DATABASE_URL to one file in backups/ (or BACKUP_DIR) and print its path
 BACKUP_DIR ?= backups
