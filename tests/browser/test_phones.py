@@ -18,6 +18,8 @@ PAGES = {
     "sites": lambda data: "/lieux/",
     "legal page": lambda data: "/mentions-legales/",
     "proposal form": lambda data: "/annuaire/proposer/",
+    "accessibility statement": lambda data: "/accessibilite/",
+    "not found": lambda data: "/cette-page-n-existe-pas/",
 }
 
 
