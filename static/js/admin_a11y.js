@@ -24,8 +24,15 @@
     container.querySelectorAll(".select2-selection, .select2-search__field, .select2-selection__rendered[role=textbox]").forEach(function (element) {
       if (element.getAttribute("aria-label") !== name) element.setAttribute("aria-label", name);
     });
-    container.querySelectorAll(".select2-selection__rendered > .select2-selection__clear").forEach(function (cross) {
-      cross.parentElement.parentElement.appendChild(cross);
+    container.querySelectorAll(".select2-selection").forEach(function (selection) {
+      // Select2 redraws the cross inside the list on each change, and none once nothing is chosen: the
+      // cross moved earlier gives way to the new one, or goes with the last value.
+      const fresh = selection.querySelector(".select2-selection__rendered > .select2-selection__clear");
+      const moved = selection.querySelectorAll(":scope > .select2-selection__clear");
+      if (fresh || !select.selectedOptions.length || !select.value) {
+        moved.forEach(function (cross) { cross.remove(); });
+      }
+      if (fresh) selection.appendChild(fresh);
     });
   }
 
