@@ -81,3 +81,24 @@ def test_change_forms_fit_1366_px_and_buttons_never_cover_the_title(admin_tab, l
             .map(th => th.className + ':' + Math.round(th.getBoundingClientRect().width))"""
     )
     assert too_wide == [], " ".join(widths)
+
+
+def test_an_autocomplete_keeps_one_clear_cross_outside_its_list(admin_tab, live_server, portal_data):
+    """The cross moved out of Select2's list (which may only hold list items) follows its redraws."""
+    tab = admin_tab(WIDTHS["desktop"])
+    tab.goto(live_server.url + f"/admin/directory/actor/{portal_data['actors'][0].pk}/change/")
+    box = "#id_sectors + .select2"
+    tab.wait_for_selector(box)
+    crosses = f"""() => [document.querySelectorAll('{box} .select2-selection__clear').length,
+        document.querySelectorAll('{box} ul .select2-selection__clear').length]"""
+    for _ in range(2):
+        tab.click(f"{box} .select2-search__field")
+        tab.locator(".select2-results__option[aria-selected=false]").first.click()
+        tab.wait_for_function(f"() => document.querySelectorAll('{box} .select2-selection__clear').length === 1")
+        assert tab.evaluate(crosses) == [1, 0]
+    tab.dispatch_event(f"{box} .select2-selection__clear", "mousedown")
+    tab.keyboard.press("Escape")
+    tab.wait_for_function("() => !document.querySelector('#id_sectors').selectedOptions.length")
+    tab.wait_for_timeout(100)
+    assert tab.evaluate(crosses) == [0, 0]
+    assert_accessible(tab)
