@@ -24,15 +24,12 @@ Standard library plus `requests` and `psycopg` (both in the project's virtual en
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import random
 import re
 import secrets
 import shutil
 import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -43,73 +40,32 @@ import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
+from harness import (
+    BENCH,
+    SetupError,
+    check_loopback,
+    free_port,
+    make_logger,
+    manage,
+    pg_drop,
+    pg_recreate,
+    pg_url_for,
+    production_env,
+    start_gunicorn,
+    stop_gunicorn,
+    wait_until_up,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-BENCH = ROOT / "bench"
-VENV_BIN = Path(sys.executable).parent
-PYTHON = sys.executable
+log = make_logger("soak")
 REQUEST_TIMEOUT = 10.0
 SEARCH_TERMS = ["cooperative", "reemploi", "insertion", "alimentation", "montreuil", "solidaire", "velo", "cafe"]
-
-
-def log(message: str) -> None:
-    print(f"[soak {time.strftime('%H:%M:%S')}] {message}", flush=True)
-
-
-class SetupError(Exception):
-    pass
 
 
 # --------------------------------------------------------------------------------------------
 # Database preparation
 # --------------------------------------------------------------------------------------------
-
-
-def pg_url_for(admin_url: str, dbname: str) -> str:
-    parts = urlsplit(admin_url)
-    return urlunsplit((parts.scheme, parts.netloc, "/" + dbname, parts.query, parts.fragment))
-
-
-def check_loopback(url_or_host: str) -> None:
-    host = urlsplit(url_or_host).hostname if "://" in url_or_host else url_or_host
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        raise SetupError(f"only loopback addresses are allowed, not {host!r}")
-
-
-def pg_recreate(admin_url: str, dbname: str) -> None:
-    import psycopg
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", dbname):
-        raise SetupError(f"invalid database name {dbname!r}")
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {dbname}")
-
-
-def pg_drop(admin_url: str, dbname: str) -> None:
-    import psycopg
-
-    for _ in range(10):
-        try:
-            with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
-                conn.execute(f"DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")
-            return
-        except psycopg.Error as exc:  # e.g. just after a restart
-            last = exc
-            time.sleep(1)
-    log(f"could not drop database {dbname}: {last}")
-
-
-def manage(env: dict, *args: str, timeout: float = 600) -> str:
-    proc = subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if proc.returncode != 0:
-        raise SetupError(f"manage.py {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
-    return proc.stdout
 
 
 PICK_SCRIPT = """
@@ -124,75 +80,6 @@ print(json.dumps({{
     "initiatives": list(Initiative.objects.published().order_by("pk").values_list("slug", flat=True)[:100]),
 }}))
 """
-
-
-# --------------------------------------------------------------------------------------------
-# gunicorn
-# --------------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_gunicorn(env: dict, port: int, workers: int, log_path: Path) -> subprocess.Popen:
-    log_file = open(log_path, "ab")  # noqa: SIM115 (closed with the process)
-    proc = subprocess.Popen(
-        [
-            str(VENV_BIN / "gunicorn"),
-            "ess_portal.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "60",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group: stopped as a whole, never by name
-    )
-    proc._soak_log = log_file  # type: ignore[attr-defined]
-    return proc
-
-
-def stop_gunicorn(proc: subprocess.Popen | None) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-    except (ProcessLookupError, PermissionError):
-        pass
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        proc._soak_log.close()  # type: ignore[attr-defined]
-
-
-def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SetupError(f"gunicorn exited with status {proc.returncode}")
-        try:
-            r = requests.get(base + "/", timeout=5)
-            if r.status_code == 200:
-                return
-            last = r.status_code
-        except requests.RequestException as exc:
-            last = type(exc).__name__
-        time.sleep(0.3)
-    raise SetupError(f"gunicorn did not answer 200 on / within {timeout:.0f} s (last: {last})")
 
 
 # --------------------------------------------------------------------------------------------
@@ -751,22 +638,7 @@ def main(argv=None) -> int:
         else:
             sqlite_path = tmp / "soak.sqlite3"
             db_url = f"sqlite:///{sqlite_path}"
-        base_env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DEBUG", "REDIS_URL")}
-        prod_env = {
-            **base_env,
-            "DEBUG": "0",
-            "SECRET_KEY": secret,
-            "DATABASE_URL": db_url,
-            "ALLOWED_HOSTS": "127.0.0.1",
-            "SECURE_SSL_REDIRECT": "0",
-            "SESSION_COOKIE_SECURE": "0",
-            "CSRF_COOKIE_SECURE": "0",
-            "API_THROTTLE_ANON": "1000000/minute",
-            "API_THROTTLE_TOKEN": "1000000/minute",
-            "STATIC_ROOT": str(tmp / "static"),
-            "MEDIA_ROOT": str(tmp / "media"),
-            "LOG_LEVEL": "WARNING",
-        }
+        prod_env = production_env(db_url, secret, tmp)
         demo_env = {**prod_env, "DEBUG": "1"}
 
         # ---- database
@@ -798,7 +670,10 @@ def main(argv=None) -> int:
         base = f"http://127.0.0.1:{port}"
         gunicorn_log = tmp / "gunicorn.log"
         log(f"gunicorn --workers {args.workers} on {base}")
-        gunicorn = start_gunicorn(prod_env, port, args.workers, gunicorn_log)
+        # Synchronous workers, as many as asked: the soak test's own settings, not the production file's.
+        gunicorn = start_gunicorn(
+            prod_env, port, gunicorn_log, settings=["--workers", str(args.workers), "--timeout", "60"]
+        )
         wait_until_up(base, gunicorn)
 
         restart_command = None
