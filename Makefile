@@ -45,6 +45,12 @@ test: install
 soak: $(STAMP)
 	$(PY) bench/soak.py $(SOAK_ARGS)
 
+## make bench: the portal at scale on PostgreSQL against a raw-SQL baseline (bench/results.json, docs/performance.md);
+## BENCH_ACTORS (250000), BENCH_SIZES (e.g. 100000,250000), BENCH_ROUNDS (3), BENCH_DURATION (10 s), BENCH_SMALL=1 for CI
+export BENCH_ACTORS BENCH_SIZES BENCH_ROUNDS BENCH_DURATION BENCH_SMALL BENCH_OUTPUT BENCH_SKIP
+bench: $(STAMP)
+	$(PY) bench/bench.py $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
