@@ -11,6 +11,8 @@ row by row) and builds them again from their own definitions once the rows are i
 the caller's transaction, so an error or an interruption rolls the drop back with the rows.
 """
 
+import queue
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -21,7 +23,15 @@ BATCH_SIZE = 5_000
 
 
 class BulkWriter:
-    """Buffers rows per table and writes them in batches; `close()` (or the `with` block) writes the rest."""
+    """Buffers rows per table and writes them in batches; `close()` (or the `with` block) writes the rest.
+
+    On PostgreSQL the batches are sent by a second thread, on the same connection and so in the same
+    transaction, while the caller draws the next rows: the database computes (search vectors,
+    indexes) while Python generates. At most `QUEUED_BATCHES` batches wait, which bounds memory.
+    Leaving the `with` block on an error stops the thread before the transaction is rolled back.
+    """
+
+    QUEUED_BATCHES = 4
 
     def __init__(self, *, using: str = "default", batch_size: int = BATCH_SIZE):
         self.connection = connections[using]
@@ -30,6 +40,9 @@ class BulkWriter:
         self._buffers: dict[tuple[str, tuple[str, ...]], list[tuple]] = {}
         self._statements: dict[tuple[str, tuple[str, ...]], str] = {}
         self.counts: dict[str, int] = {}
+        self._queue: queue.Queue | None = None
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     def __enter__(self) -> "BulkWriter":
         return self
@@ -37,6 +50,8 @@ class BulkWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             self.close()
+        else:
+            self._stop(drop=True)
 
     def add(self, model: type[models.Model], columns: Sequence[str], row: tuple) -> None:
         """Queue one row of `model`'s table (values in the order of `columns`, the fields' attnames)."""
@@ -54,8 +69,10 @@ class BulkWriter:
             self.add(model, columns, row)
 
     def close(self) -> None:
+        """Write every buffered row and wait until the database has them all."""
         for key in list(self._buffers):
             self._flush(key)
+        self._stop(drop=False)
 
     def _statement(self, table: str, columns: tuple[str, ...]) -> str:
         quote = self.connection.ops.quote_name
@@ -69,15 +86,47 @@ class BulkWriter:
         rows = self._buffers[key]
         if not rows:
             return
-        with self.connection.cursor() as cursor:
-            if self.postgresql:
-                with cursor.cursor.copy(self._statements[key]) as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self._statements[key], rows)
+        self._buffers[key] = []
         self.counts[key[0]] = self.counts.get(key[0], 0) + len(rows)
-        rows.clear()
+        if not self.postgresql:
+            with self.connection.cursor() as cursor:
+                cursor.executemany(self._statements[key], rows)
+            return
+        if self._failure is not None:
+            raise self._failure
+        if self._thread is None:
+            self.connection.ensure_connection()
+            self._queue = queue.Queue(maxsize=self.QUEUED_BATCHES)
+            self._thread = threading.Thread(target=self._copy_batches, args=(self.connection.connection,), daemon=True)
+            self._thread.start()
+        self._queue.put((self._statements[key], rows))
+
+    def _copy_batches(self, raw_connection) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is None:
+                    return
+                if self._failure is None:
+                    statement, rows = item
+                    with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                        for row in rows:
+                            copy.write_row(row)
+            except BaseException as exc:  # reported to the caller's thread at its next batch or at close()
+                self._failure = exc
+            finally:
+                self._queue.task_done()
+
+    def _stop(self, *, drop: bool) -> None:
+        if self._thread is not None:
+            if drop:
+                self._failure = self._failure or RuntimeError("interrupted")
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = self._queue = None
+        if self._failure is not None and not drop:
+            failure, self._failure = self._failure, None
+            raise failure
 
 
 class IdRange:
@@ -192,9 +241,8 @@ class ModelRows:
         using = writer.connection.alias
         fields = model._meta.concrete_fields
         self.columns = [field.attname for field in fields]
-        self.defaults = {
-            field.attname: field.get_default() for field in fields if not field.primary_key and field.has_default()
-        }
+        # Django's defaults: the field's own, else "" for a text and None for the rest.
+        self.defaults = {field.attname: field.get_default() for field in fields if not field.primary_key}
         self.ids = IdRange(model, using=using)
         self.prepared = self._preparers(model)
         self.links: dict[str, tuple] = {}

@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import accumulate
+from types import SimpleNamespace
 
 from django.db import models
 
@@ -51,6 +52,8 @@ from directory.models import (
     Typology,
     base_slug,
 )
+from directory.quality import completeness
+from directory.search import SEARCHED_FIELDS_ORDER, normalize_search_text
 
 # The benchmark's search terms (`Actor.objects.search(...)`): a word of about a third of the actors'
 # texts, and one of fewer than one actor in a thousand. « solidaire » names nothing on its own in
@@ -239,7 +242,7 @@ GENERAL_NOUNS = (
     "les parcs", "les berges", "le canal", "les friches", "les rez-de-chaussée", "les halles",
 )  # fmt: skip
 COMPLEMENTS = (
-    "de proximité", "à prix libre", "sur rendez-vous", "toute l'année", "en circuit court",
+    "à prix libre", "sur rendez-vous", "toute l'année", "en circuit court", "de proximité",
     "au cœur du quartier", "avec les habitants", "en petits groupes", "le samedi matin",
     "du lundi au vendredi", "pendant les vacances", "à domicile", "en plein air", "dans nos locaux",
     "en lien avec les écoles", "sur tout le département", "à tarif réduit", "en soirée",
@@ -279,10 +282,10 @@ SUBJECTS = {
 PATTERNS = (
     "{s} {v} {t} {c} pour {p}.",
     "Depuis {y}, {s_low} {v} {n} {c}.",
-    "{N} et {t} sont au cœur du projet.",
+    "{N} et {t} sont au cœur de notre démarche.",
     "Nous travaillons avec {p} autour de {m}.",
     "Chaque mois, {s_low} {v} {t} {c}.",
-    "Le projet repose sur {n} et sur {m}.",
+    "Notre action repose sur {n} et sur {m}.",
     "{s} {v} {t} avec le soutien de ses partenaires.",
     "Les bénévoles animent {n} {c}.",
     "Pour {p}, {s_low} {v} {t}.",
@@ -300,10 +303,10 @@ PATTERNS = (
 )
 INFINITIVES = ("développer", "animer", "faire vivre", "renforcer", "partager", "transmettre", "valoriser")
 COMMON_SENTENCES = (
-    "Le projet défend une économie solidaire et locale.",
+    "La structure défend une économie solidaire et locale.",
     "Nos ateliers solidaires sont ouverts à {p}.",
     "Un réseau solidaire accompagne {p} {c}.",
-    "Une épargne solidaire finance le projet {c}.",
+    "Une épargne solidaire finance nos activités {c}.",
     "La boutique solidaire accueille {p}.",
 )
 SELECTIVE_SENTENCE = "Un atelier de marqueterie accueille {p} le samedi."
@@ -311,7 +314,7 @@ SHORT_PATTERNS = (
     "{T} {c} pour {p}.",
     "{S} : {t} et {n}.",
     "{T}, {n} et {m} {c}.",
-    "Structure de proximité : {t} pour {p}.",
+    "Au service de {p} : {t}.",
 )
 OFFER_EXTRAS = ("devis sur demande", "interventions en entreprise", "accueil de groupes", "formations", "conseil")
 
@@ -480,6 +483,7 @@ class DirectoryFaker:
         self.offer_slugs = SlugBook(SupportOffer)
         self.sirets = set(Actor.objects.exclude(siret="").values_list("siret", flat=True))
         self.places: list[Place] = []
+        self.normal = NormalCache()
 
     @property
     def models(self) -> list[type[models.Model]]:
@@ -696,9 +700,7 @@ class DirectoryFaker:
             fields["last_verified_at"] = (self.now - datetime.timedelta(days=rng.randint(0, 900))).date()
 
         labels = [self.labels[slug] for slug in self._labels(main, legal_form) if slug in self.labels]
-        actor = Actor(**fields)
-        actor.normalise()
-        values = {column: getattr(actor, column) for column in self.actor_rows.columns}
+        values = self._normalised({**self.actor_rows.defaults, **fields})
         pk = self.actor_rows.write(
             values,
             m2m={
@@ -713,6 +715,19 @@ class DirectoryFaker:
             self.pools.published.append(pk)
             self.pools.by_role.setdefault(role, array("q")).append(pk)
         return pk
+
+    def _normalised(self, values: dict) -> dict:
+        """What `Actor.normalise()` derives, for a row drawn already tidy (compact SIRET, SIREN, phone).
+
+        The search text is `Actor.build_search_text()`'s, word by word through a cache (normalising a
+        text is normalising each of its space-separated pieces); completeness is `quality.completeness`.
+        """
+        values["siren"] = values["siret"][:9] if values.get("siret") else values.get("siren", "")
+        values["search_text"] = " ".join(
+            self.normal.text(values[field]) for field in SEARCHED_FIELDS_ORDER if values.get(field)
+        )
+        values["completeness"] = completeness(SimpleNamespace(**values))
+        return values
 
     def _identifiers(self, fields: dict, legal_form: str, n: int) -> None:
         rng = self.rng
@@ -869,6 +884,18 @@ COOPERATION_TEXTS = (
     "Mutualisation d'un véhicule",
     "Commandes régulières",
 )
+
+
+class NormalCache(dict):
+    """`normalize_search_text` of many texts made of few distinct words: each word is normalised once."""
+
+    def __missing__(self, piece: str) -> str:
+        value = self[piece] = normalize_search_text(piece)
+        return value
+
+    def text(self, text: str) -> str:
+        # findall's words never span white space: normalising the pieces and joining them gives the same text.
+        return " ".join([word for word in map(self.__getitem__, str(text).split()) if word])
 
 
 class SlugBook:
