@@ -195,11 +195,23 @@ def deferred_search_indexes(tables: Iterable[str], *, using: str = "default") ->
         for schema, name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(schema)}.{connection.ops.quote_name(name)}")
     yield [name for _schema, name, _definition in indexes]
+    check_foreign_keys(using=using)
     with connection.cursor() as cursor:
-        # A table with foreign-key checks still pending (deferred to the commit) cannot be indexed: run them now.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        # Building a GIN index is several times faster with room to sort in; for this transaction only.
+        cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _schema, _name, definition in indexes:
             cursor.execute(definition)
+
+
+def check_foreign_keys(*, using: str = "default") -> None:
+    """Run now the foreign-key checks PostgreSQL deferred to the commit (Django declares them deferred).
+
+    A table with checks pending cannot be indexed; running them at a known moment also shows their cost.
+    """
+    connection = connections[using]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def analyze(tables: Iterable[str], *, using: str = "default") -> None:

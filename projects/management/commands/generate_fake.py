@@ -134,6 +134,8 @@ class Command(BaseCommand):
                     initiatives = projects.write(counts["initiatives"])
                     writer.close()
                     clock = self._phase("Projets", clock, f"{initiatives} avec jalons, indicateurs, financements…")
+                    bulk.check_foreign_keys(using=using)
+                    clock = self._phase("Clés étrangères vérifiées", clock)
                 clock = self._phase("Index reconstruits", clock, ", ".join(set_aside) or "aucun")
                 bulk.reset_sequences(written, using=using)
             clock = self._phase("Validation des contraintes et enregistrement", clock)
