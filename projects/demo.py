@@ -153,11 +153,11 @@ class Pools:
     """The directory's demo actors, by role in the ecosystem (each falls back to every demo actor)."""
 
     def __init__(self):
-        self.all = list(Actor.objects.filter(source=Actor.Source.DEMO).order_by("pk"))
+        # The demo set only (`directory.demo`), not the data at scale of `generate_fake`, fictional too.
+        demo = Actor.objects.filter(source=Actor.Source.DEMO, source_id__startswith="demo:actor:")
+        self.all = list(demo.order_by("pk"))
         by_role: dict[str, list[Actor]] = {}
-        for actor_id, slug in Actor.roles.through.objects.filter(actor__source=Actor.Source.DEMO).values_list(
-            "actor_id", "role__slug"
-        ):
+        for actor_id, slug in Actor.roles.through.objects.filter(actor__in=demo).values_list("actor_id", "role__slug"):
             by_role.setdefault(slug, []).append(actor_id)
         index = {actor.pk: actor for actor in self.all}
 
