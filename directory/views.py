@@ -34,6 +34,7 @@ from ess_portal.csv_export import (
     code_column,
     french_boolean,
 )
+from ess_portal.response_cache import kept_for_anonymous
 
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
@@ -58,8 +59,9 @@ def _facet_groups(request, filterset):
 
 
 @require_GET
+@kept_for_anonymous
 def actor_list(request):
-    filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
+    filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published(), request=request)
     results = filterset.qs if filterset.is_valid() else Actor.objects.none()
     page, page_range, page_notice = pages.paginate(request, results.for_list())
     groups, active = _facet_groups(request, filterset)
@@ -196,7 +198,7 @@ CSV_COLUMNS = [(column.key, column.name) for column in DIRECTORY_EXPORT.columns]
 @require_GET
 def actor_export(request):
     """The current results of the directory as CSV (UTF-8 with BOM, `;`), streamed row by row."""
-    filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published())
+    filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published(), request=request)
     # Invalid criteria export nothing rather than everything (the page says which are invalid).
     actors = (filterset.qs if filterset.is_valid() else Actor.objects.none()).for_list()
     base_url = request.build_absolute_uri("/").rstrip("/")
@@ -258,6 +260,7 @@ def _actor_json_ld(request, actor) -> dict:
 
 
 @require_GET
+@kept_for_anonymous
 def actor_detail(request, slug):
     try:
         return _actor_page(request, slug)
@@ -359,6 +362,7 @@ def _chain(commune):
 
 
 @require_GET
+@kept_for_anonymous
 def support_finder(request):
     filterset = SupportOfferFilterSet(
         request.GET,

@@ -273,6 +273,20 @@ else:
         }
     }
 
+# Answers to anonymous reads, kept per data version (ess_portal.response_cache): in Redis when it is
+# there (shared by every app server), else in each process's memory (entries × size bounded).
+RESPONSE_CACHE_SECONDS = env_int("RESPONSE_CACHE_SECONDS", 300)
+RESPONSE_CACHE_MAX_BYTES = env_int("RESPONSE_CACHE_MAX_BYTES", 256 * 1024)
+CACHES["responses"] = (
+    {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "responses"}
+    if REDIS_URL
+    else {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "responses",
+        "OPTIONS": {"MAX_ENTRIES": env_int("RESPONSE_CACHE_ENTRIES", 500)},
+    }
+)
+
 # E-mail
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

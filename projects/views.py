@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from directory.models import Actor, Commune, Neighbourhood, Stage, SupportOffer, Typology
 from ess_portal import pages
+from ess_portal.response_cache import kept_for_anonymous
 from projects import rollups
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
@@ -43,6 +44,7 @@ STATUS_CLASSES = {status: f"status-{status}" for status in Initiative.Status.val
 
 
 @require_GET
+@kept_for_anonymous
 def initiative_list(request):
     filterset = InitiativeFilterSet(request.GET, queryset=Initiative.objects.published())
     results = filterset.qs if filterset.is_valid() else Initiative.objects.none()
@@ -155,6 +157,7 @@ def _funding_chart(totals) -> dict:
 
 
 @require_GET
+@kept_for_anonymous
 def initiative_detail(request, slug):
     published_actors = Actor.objects.published()
     initiative = get_object_or_404(
@@ -407,6 +410,7 @@ def strategy(request):
 
 
 @require_GET
+@kept_for_anonymous
 def site_list(request):
     filterset = SiteFilterSet(request.GET, queryset=Site.objects.published())
     results = filterset.qs if filterset.is_valid() else Site.objects.none()

@@ -7,7 +7,7 @@ pyproject.toml); tests of Django's own admin templates opt out with
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 
 @pytest.fixture(autouse=True)
@@ -28,7 +28,10 @@ def _web_test_settings(settings, tmp_path_factory):
     }
     # Query counts pin the application's own queries: the cache (the database in production, whose
     # reads and writes would be counted) is process memory here; tests of the shared cache set it.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "responses": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "responses"},
+    }
     root = tmp_path_factory.getbasetemp() / "staticfiles"
     root.mkdir(exist_ok=True)
     settings.STATIC_ROOT = root
@@ -40,9 +43,13 @@ def _empty_cache(_web_test_settings):
 
     After the test settings, so that the cache cleared is the in-memory one, never the database's.
     """
-    cache.clear()
+    # Kept answers too: on SQLite the data version rolls back with each test's transaction, and the
+    # next test would find the answers made at the same version number.
+    for alias in ("default", "responses"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in ("default", "responses"):
+        caches[alias].clear()
 
 
 def is_postgres() -> bool:

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from directory.filters import sanitize_query
 from directory.history import Origin, provenance
 from directory.models import ApiToken
+from ess_portal import response_cache
 from ess_portal.api.auth import BearerTokenAuthentication, StaffSessionAuthentication, api_token
 from ess_portal.api.conditional import ConditionalMixin
 from ess_portal.api.errors import exception_handler
@@ -65,6 +66,12 @@ class ApiViewMixin(ConditionalMixin):
             self._provenance = provenance(Origin.API, detail=f"{token.organisation.name} ({token.prefix})")
             self._provenance.__enter__()
         self.check_query_parameters(request)
+        # After authentication and throttles: a kept answer still counts against the caller's rate.
+        streamed = request.query_params.get("format") in ("csv", "geojson")
+        self._cache_key, cached = (None, None) if streamed else response_cache.lookup(request)
+        if cached is not None:
+            self._cache_key = None
+            setattr(self, request.method.lower(), lambda *args, **kwargs: cached)
 
     def check_query_parameters(self, request) -> None:
         """Empty values and repeated single-valued parameters are 400s, not silently ignored."""
@@ -107,7 +114,12 @@ class ApiViewMixin(ConditionalMixin):
         if getattr(self, "_provenance", None) is not None:
             self._provenance.__exit__(None, None, None)
             self._provenance = None
-        return super().finalize_response(request, response, *args, **kwargs)
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = getattr(self, "_cache_key", None)
+        if key is not None and response.status_code == 200 and not response.streaming:
+            response.render()
+            response_cache.store(key, request, response)
+        return response
 
     def can_write_object(self, token: ApiToken, obj) -> bool:
         return False
