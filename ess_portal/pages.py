@@ -3,11 +3,29 @@
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import QuerySet
 from django.forms import ModelChoiceField
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from ess_portal.response_cache import counted
+
 # Results per page of the public lists.
 PAGE_SIZE = 20
+
+
+class CountedPaginator(Paginator):
+    """A paginator whose count of a queryset is kept for the data version (see `response_cache.counted`)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    @cached_property
+    def count(self):
+        items = self.object_list
+        if not isinstance(items, QuerySet):
+            return super().count
+        return counted(items, self.request)
 
 
 def paginate(request, items, per_page: int = PAGE_SIZE):
@@ -15,7 +33,7 @@ def paginate(request, items, per_page: int = PAGE_SIZE):
 
     Returns (page, elided page range, notice).
     """
-    paginator = Paginator(items, per_page)
+    paginator = CountedPaginator(items, per_page, request=request)
     requested = request.GET.get("page")
     notice = ""
     if requested not in (None, ""):

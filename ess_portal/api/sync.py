@@ -143,4 +143,4 @@ class WithdrawnListMixin:
 
     @staticmethod
     def is_first_page(request) -> bool:
-        return request.query_params.get("page", "1") == "1"
+        return "cursor" not in request.query_params and request.query_params.get("page", "1") == "1"

@@ -232,7 +232,7 @@ def test_page_size_above_the_cap_is_a_400_naming_the_cap(api, settings):
     assert response.json()["errors"] == {"page_size": ["Indiquez un nombre entier entre 1 et 3."]}
     body = api.get("/api/v1/actors/?page_size=3").json()
     assert (body["count"], len(body["results"])) == (5, 3)
-    assert body["next"].endswith("page=2&page_size=3")
+    assert "page_size=3" in body["next"] and "cursor=" in body["next"]
     assert len(api.get("/api/v1/actors/?page_size=2").json()["results"]) == 2
 
 
