@@ -719,13 +719,15 @@ class DirectoryFaker:
     def _normalised(self, values: dict) -> dict:
         """What `Actor.normalise()` derives, for a row drawn already tidy (compact SIRET, SIREN, phone).
 
-        The search text is `Actor.build_search_text()`'s, word by word through a cache (normalising a
-        text is normalising each of its space-separated pieces); completeness is `quality.completeness`.
+        The search text is `Actor.build_search_text()`'s and the name's words `normalize_search_text`'s, word
+        by word through a cache (normalising a text is normalising each of its space-separated pieces);
+        completeness is `quality.completeness`.
         """
         values["siren"] = values["siret"][:9] if values.get("siret") else values.get("siren", "")
         values["search_text"] = " ".join(
             self.normal.text(values[field]) for field in SEARCHED_FIELDS_ORDER if values.get(field)
         )
+        values["name_words"] = self.normal.text(values["name"])
         values["completeness"] = completeness(SimpleNamespace(**values))
         return values
 

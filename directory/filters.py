@@ -4,6 +4,7 @@ from collections import defaultdict
 
 import django_filters
 from django import forms
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
@@ -22,6 +23,7 @@ from directory.models import (
     SupportOffer,
     Typology,
 )
+from ess_portal.response_cache import remembered
 
 # Bounds on what a query string may carry: longer values or more repetitions say nothing useful
 # and only cost work. NUL characters are refused by PostgreSQL in text parameters.
@@ -163,20 +165,18 @@ class ActorFilterSet(PortalFilterSet):
         choices=Actor._meta.get_field("typology").choices, label=_("Typologie"), help_text=_("Typologie (répétable).")
     )
     label = CodeMultipleChoiceFilter(
-        field_name="labels__slug",
+        method="filter_label",
         to_field_name="slug",
         queryset=Label.objects.all(),
         label=_("Label ou agrément"),
         help_text=_("Identifiant du label (répétable)."),
-        distinct=True,
     )
     role = CodeMultipleChoiceFilter(
-        field_name="roles__slug",
+        method="filter_role",
         to_field_name="slug",
         queryset=Role.objects.all(),
         label=_("Rôle"),
         help_text=_("Rôle dans l'écosystème (répétable)."),
-        distinct=True,
     )
     support = django_filters.MultipleChoiceFilter(
         method="filter_support",
@@ -189,7 +189,9 @@ class ActorFilterSet(PortalFilterSet):
     )
     updated_since = updated_since_filter()
 
-    distinct = True
+    # Many-valued criteria (sectors, labels, roles, offers) are subqueries on their link tables, never
+    # joins: each actor comes once without DISTINCT, whose cost grows with the width of the rows.
+    distinct = False
 
     class Meta:
         model = Actor
@@ -198,11 +200,26 @@ class ActorFilterSet(PortalFilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.search(value)
 
+    @staticmethod
+    def linked_to(queryset, relation: str, ids):
+        """Actors with at least one link of the many-to-many `relation` to one of `ids`."""
+        through = Actor._meta.get_field(relation).remote_field.through
+        target = f"{Actor._meta.get_field(relation).related_model._meta.model_name}_id__in"
+        return queryset.filter(pk__in=through.objects.filter(**{target: ids}).values("actor_id"))
+
     def filter_sector(self, queryset, name, value):
         if not value:
             return queryset
-        ids = {sector.pk for sector in value}
-        return queryset.filter(sectors__in=Sector.objects.filter(pk__in=ids) | Sector.objects.filter(parent__in=ids))
+        ids = sorted({sector.pk for sector in value})
+        # A main sector includes its sub-sectors.
+        links = Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids))
+        return queryset.filter(pk__in=links.values("actor_id"))
+
+    def filter_label(self, queryset, name, value):
+        return self.linked_to(queryset, "labels", sorted(label.pk for label in value)) if value else queryset
+
+    def filter_role(self, queryset, name, value):
+        return self.linked_to(queryset, "roles", sorted(role.pk for role in value)) if value else queryset
 
     def filter_support(self, queryset, name, value):
         if not value:
@@ -227,42 +244,66 @@ class ActorFilterSet(PortalFilterSet):
 
         The count of an option is the number of results with every criterion applied except the
         option's own group, so that ticking Montreuil leaves the other communes with the results
-        they would add (« Montreuil ou Bagnolet »). One aggregate query per group (eight in all),
-        whatever the number of options or results; rows are counted by id, never made distinct.
+        they would add (« Montreuil ou Bagnolet »). One aggregate query per group, whatever the
+        number of options or results, grouping the actor table (communes, neighbourhoods, legal
+        forms, typologies) or the link tables (sectors, labels, roles, offers) restricted to the
+        results: rows are counted, never made distinct. Counts are exact; they are kept for the
+        data version (`ess_portal.response_cache.remembered`), so the next write recounts them.
         Keys are the filter names; values map an option's public code (INSEE code, slug, choice
         value) to the number of matching actors. Invalid criteria count nothing.
         """
         if not self.is_valid():
             return {name: {} for name in self.FACETS}
+        criteria = sorted((name, repr(value)) for name, value in self.form.cleaned_data.items() if value)
+        try:
+            visible_sql = self.queryset.order_by().query.sql_with_params()
+        except EmptyResultSet:
+            return {name: {} for name in self.FACETS}
+        return remembered("facets", (visible_sql, criteria), self._count_facets, request=self.request)
 
+    def _count_facets(self) -> dict[str, dict]:
         def results(name):
-            ids = self.filter_queryset(self.queryset.all(), ignore=name).order_by().values("pk")
-            return Actor.objects.filter(pk__in=ids).order_by()
-
-        def rows(queryset, option):
-            return queryset.values(option).annotate(n=Count("pk", distinct=True)).order_by()
+            return self.filter_queryset(self.queryset.all(), ignore=name).order_by().values("pk")
 
         def count_by(name, option):
-            return {row[option]: row["n"] for row in rows(results(name), option) if row[option] is not None}
+            # The criteria are subqueries, never joins: each actor is one row, counted as it is.
+            rows = (
+                self.filter_queryset(self.queryset.all(), ignore=name).values(option).annotate(n=Count("pk")).order_by()
+            )
+            return {row[option]: row["n"] for row in rows if row[option] is not None}
 
-        # A main sector counts the actors filed under it or under any of its sub-sectors, once each;
-        # a sub-sector its own. Both in one query.
-        sectors = results("sector")
-        main_sectors = rows(sectors.annotate(option=Coalesce("sectors__parent__slug", "sectors__slug")), "option")
-        sub_sectors = rows(sectors.filter(sectors__parent__isnull=False).annotate(option=F("sectors__slug")), "option")
-        providers = SupportOffer.objects.published().filter(provider__in=results("support").values("pk"))
+        def count_links(name, relation, code):
+            through = Actor._meta.get_field(relation).remote_field.through
+            rows = (
+                through.objects.filter(actor_id__in=results(name)).values(code).annotate(n=Count("actor_id")).order_by()
+            )
+            return {row[code]: row["n"] for row in rows}
+
+        # A main sector counts the actors filed under it or under any of its sub-sectors, once each
+        # (an actor may have two sub-sectors of one sector); a sub-sector its own. One query.
+        sector_links = Actor.sectors.through.objects.filter(actor_id__in=results("sector"))
+        main_sectors = (
+            sector_links.annotate(option=Coalesce("sector__parent__slug", "sector__slug"))
+            .values("option")
+            .annotate(n=Count("actor_id", distinct=True))
+            .order_by()
+        )
+        sub_sectors = (
+            sector_links.filter(sector__parent__isnull=False)
+            .annotate(option=F("sector__slug"))
+            .values("option")
+            .annotate(n=Count("actor_id"))
+            .order_by()
+        )
+        providers = SupportOffer.objects.published().filter(provider__in=results("support"))
         return {
             "commune": count_by("commune", "commune__insee_code"),
             "neighbourhood": count_by("neighbourhood", "neighbourhood__slug"),
-            "sector": {
-                row["option"]: row["n"]
-                for row in main_sectors.union(sub_sectors, all=True)
-                if row["option"] is not None
-            },
+            "sector": {row["option"]: row["n"] for row in main_sectors.union(sub_sectors, all=True)},
             "legal_form": count_by("legal_form", "legal_form"),
             "typology": count_by("typology", "typology"),
-            "label": count_by("label", "labels__slug"),
-            "role": count_by("role", "roles__slug"),
+            "label": count_links("label", "labels", "label__slug"),
+            "role": count_links("role", "roles", "role__slug"),
             "support": {
                 row["kind"]: row["n"]
                 for row in providers.values("kind").annotate(n=Count("provider", distinct=True)).order_by()

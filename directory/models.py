@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
-from django.db.models.functions import Concat, Length, Lower
+from django.db.models.functions import Concat, Length
 from django.db.models.lookups import Contains, Exact, GreaterThanOrEqual, LessThanOrEqual, StartsWith
 from django.urls import reverse
 from django.utils import timezone
@@ -297,30 +297,28 @@ class ImmutableUnaccent(models.Func):
 
 
 class ActorSearchName(models.Func):
-    """`directory_search_name(name)` (migration 0016): the unaccented lower-case name, then its words joined.
+    """`directory_search_key(name_words)` (migration 0021): the name's words, then the same words joined.
 
-    « Inser'Eco 93 » → « inser'eco 93 insereco93 »: trigram word similarity finds a word of the name
-    with a typo, and a query that joins the name's words (« insereco »). A GIN trigram index covers it.
+    « Inser'Eco 93 » → « inser eco 93 insereco93 »: trigram word similarity finds a word of the name
+    with a typo, and a query that joins the name's words (« insereco »). A GIN trigram index covers it;
+    it reads the stored `name_words`, so that no row is unaccented at query time.
     """
 
-    function = "directory_search_name"
+    function = "directory_search_key"
     output_field = models.TextField()
+
+    def __init__(self, **extra):
+        super().__init__(models.F("name_words"), **extra)
 
 
 class ActorJoinedName(models.Func):
-    """The name's letters and digits only, unaccented and lower-case (« insereco93 »): the rank's name bonus."""
+    """The name's letters and digits only (« insereco93 »): the rank's name bonus."""
 
-    function = "regexp_replace"
+    function = "REPLACE"
     output_field = models.TextField()
 
-    def __init__(self, expression, **extra):
-        super().__init__(
-            ImmutableUnaccent(Lower(expression)),
-            models.Value("[^a-z0-9]+"),
-            models.Value(""),
-            models.Value("g"),
-            **extra,
-        )
+    def __init__(self, **extra):
+        super().__init__(models.F("name_words"), models.Value(" "), models.Value(""), **extra)
 
 
 class ActorSearchVector(models.Expression):
@@ -417,6 +415,45 @@ class ActorQuerySet(models.QuerySet):
             output_field=models.IntegerField(),
         )
 
+    def common_words(self, words: set[str]) -> frozenset[str]:
+        """The words that begin a word of at least `TYPO_FREE_MATCHES` actors' searched text (one query).
+
+        Kept per data version (`ess_portal.response_cache.remembered`). On SQLite, the normalised
+        `search_text`; on PostgreSQL, the full-text vector (index-backed, each count capped).
+        """
+        from ess_portal.response_cache import remembered
+
+        words = sorted(word for word in words if len(word) >= 2)
+        if not words:
+            return frozenset()
+        limit = search_plan.TYPO_FREE_MATCHES
+        model = self.model
+        postgres = connections[self.db].vendor == "postgresql"
+
+        def candidates(word):
+            if postgres:
+                from django.contrib.postgres.search import SearchQuery
+
+                return model.objects.alias(search_vector=ActorSearchVector()).filter(
+                    search_vector=SearchQuery(f"{word}:*", search_type="raw", config="simple")
+                )
+            return model.objects.filter(
+                Contains(Concat(models.Value(" "), "search_text", output_field=models.TextField()), f" {word}")
+            )
+
+        def compute():
+            selects, params = [], []
+            for index, word in enumerate(words):
+                sql, word_params = candidates(word).order_by().values("pk")[:limit].query.sql_with_params()
+                selects.append(f"(SELECT COUNT(*) FROM ({sql}) AS capped_{index})")
+                params.extend(word_params)
+            with connections[self.db].cursor() as cursor:
+                cursor.execute("SELECT " + ", ".join(selects), params)
+                counts = cursor.fetchone()
+            return frozenset(word for word, count in zip(words, counts, strict=True) if count >= limit)
+
+        return remembered("common-words", (self.db, words), compute, self.db)
+
     def _search_postgres(self, words: list[str], terms: list[search_plan.Term]):
         from django.contrib.postgres.search import SearchQuery, TrigramWordSimilarity
 
@@ -430,25 +467,22 @@ class ActorQuerySet(models.QuerySet):
                 match &= condition(word)
             return match
 
-        name_words = Concat(
-            models.Value(" "),
-            models.Func(
-                ImmutableUnaccent(Lower("name")),
-                models.Value("[^a-z0-9]+"),
-                models.Value(" "),
-                models.Value("g"),
-                function="regexp_replace",
-                output_field=models.TextField(),
-            ),
-            output_field=models.TextField(),
-        )
+        name_words = Concat(models.Value(" "), "name_words", output_field=models.TextField())
+        # A word found as it is typed in very many records is not a typo: it is matched as it is, and the
+        # costly similarity of names (computed on each candidate row) is left out for it.
+        common = self.common_words({word for term in terms for variant in term.text_variants for word in variant})
         match = Q()
         rank = []
         for term in terms:
             text = Q()
             for variant in term.text_variants:
                 text |= words_match(
-                    variant, lambda w: Q(search_vector=text_match(w)) | Q(search_name__trigram_word_similar=w)
+                    variant,
+                    lambda w: (
+                        Q(search_vector=text_match(w))
+                        if w in common
+                        else Q(search_vector=text_match(w)) | Q(search_name__trigram_word_similar=w)
+                    ),
                 )
             named = self._named_relations(term)
             match &= text | named if named is not None else text
@@ -469,12 +503,17 @@ class ActorQuerySet(models.QuerySet):
                 rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
 
         def close_in_name(word: str) -> Q:
+            if word in common:
+                return Q(Contains(name_words, f" {word}"))
             # A word of the name within a typo: the index-backed similarity, or a looser one for a name
             # word with the same first letters (« epicrie » is « epicerie »; « reemploi » is not « emploi »).
-            looser = Q(GreaterThanOrEqual(TrigramWordSimilarity(word, "search_name"), 0.5)) & Q(
-                Contains(name_words, f" {word[:2]}")
+            # A name word that begins with the word is similar enough already (from two letters on, its
+            # word similarity is at least 2/3): that cheap test comes first and spares the others.
+            looser = Q(Contains(name_words, f" {word[:2]}")) & Q(
+                GreaterThanOrEqual(TrigramWordSimilarity(word, "search_name"), 0.5)
             )
-            return Q(search_name__trigram_word_similar=word) | looser
+            similar = Q(search_name__trigram_word_similar=word) | looser
+            return Q(Contains(name_words, f" {word}")) | similar if len(word) >= 2 else similar
 
         joined = "".join(words)
         typo = words_match(words, close_in_name)
@@ -482,7 +521,7 @@ class ActorQuerySet(models.QuerySet):
         if len(words) > 1 and not any(term.targets for term in terms):
             typo |= Q(search_name__trigram_word_similar=joined)
             match |= Q(search_name__trigram_word_similar=joined)
-        joined_name = ActorJoinedName("name")
+        joined_name = ActorJoinedName()
         rank += [
             self._points(typo, search_plan.POINTS_NAME_TYPO),
             models.Case(
@@ -493,7 +532,7 @@ class ActorQuerySet(models.QuerySet):
             ),
         ]
         return (
-            self.alias(search_vector=ActorSearchVector(), search_name=ActorSearchName("name"))
+            self.alias(search_vector=ActorSearchVector(), search_name=ActorSearchName())
             .filter(match)
             .annotate(search_rank=sum(rank[1:], rank[0]))
             .order_by("-search_rank", "name", "pk")
@@ -756,6 +795,12 @@ class Actor(models.Model):
         # No maximum of its own: it is made from bounded fields and never typed.
         help_text=_("Nom, descriptions et offre sans accents ni majuscules, tenu à jour à l'enregistrement."),
     )
+    name_words = models.TextField(
+        _("mots du nom"),
+        blank=True,
+        editable=False,
+        help_text=_("Le nom sans accents, majuscules ni ponctuation, tenu à jour à l'enregistrement (recherche)."),
+    )
     created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
     published_at = models.DateTimeField(
@@ -769,7 +814,7 @@ class Actor(models.Model):
 
     history = HistoricalRecords(
         m2m_fields=[sectors, labels, roles],
-        excluded_fields=["search_text"],
+        excluded_fields=["search_text", "name_words"],
         verbose_name=_("historique de l'acteur"),
         bases=[ProvenanceHistoricalModel],
     )
@@ -812,6 +857,13 @@ class Actor(models.Model):
         indexes = [
             models.Index(fields=["status", "name"], name="actor_status_name_idx"),
             models.Index(fields=["siren"], name="actor_siren_idx"),
+            # The directory's facet counts and the lists' subqueries read the published actors' ids and
+            # single-valued facets from this index alone (PostgreSQL; elsewhere an index on status).
+            models.Index(
+                fields=["status"],
+                include=["id", "commune", "neighbourhood", "legal_form", "typology"],
+                name="actor_facets_idx",
+            ),
         ]
 
     def __str__(self):
@@ -826,6 +878,8 @@ class Actor(models.Model):
             kwargs["update_fields"] = {*update_fields, "completeness", "published_at"}
             if set(update_fields) & SEARCHED_FIELDS:
                 kwargs["update_fields"].add("search_text")
+            if "name" in update_fields:
+                kwargs["update_fields"].add("name_words")
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
@@ -853,6 +907,7 @@ class Actor(models.Model):
             with contextlib.suppress(ValidationError):
                 self.phone = validators.normalize_phone(self.phone)
         self.search_text = self.build_search_text()
+        self.name_words = normalize_search_text(self.name)
         self.completeness = quality.completeness(self)
         if self.status == PublicationStatus.PUBLISHED and self.published_at is None:
             self.published_at = timezone.now()

@@ -106,6 +106,11 @@ POINTS_NAME_TYPO = 8  # the name matches the query within small typos
 POINTS_WORD_IN_SUMMARY = 4  # a term's words in the name, short description or offer
 POINTS_WORD_IN_TEXT = 2  # a term's words anywhere in the searched text
 
+# A word that begins a word of at least this many actors' text is taken as typed: it is not also
+# looked for with typos in names (at national scale, the similarity of every candidate name costs
+# seconds, and a word that common is no typo).
+TYPO_FREE_MATCHES = 1000
+
 # ---------------------------------------------------------------------------
 # Vocabulary
 

@@ -53,46 +53,48 @@ def consume(response) -> bytes:
 
 # (path, queries) — the queries are written out next to each count.
 ENDPOINTS = [
+    # Every JSON answer also reads the data version first (ess_portal.dataversion): the kept answer,
+    # and the list's count, are keyed by it. Streamed formats (CSV, GeoJSON) are never kept.
     # count, page (with commune and neighbourhood), sectors, roles, labels, communes served, Last-Modified
-    ("/api/v1/actors/", 7),
+    ("/api/v1/actors/", 8),
     # actors (with commune and neighbourhood), sectors, roles, labels, communes served: one chunk
     ("/api/v1/actors/?format=csv", 5),
     ("/api/v1/actors/?format=geojson", 5),
     # actor, sectors, roles, labels, communes served, its version (latest history row, for the ETag)
-    ("/api/v1/actors/{actor}/", 6),
+    ("/api/v1/actors/{actor}/", 7),
     # count; one aggregate per facet (commune, neighbourhood, sector, legal form, typology, label,
     # role, support); options: sectors, communes, neighbourhoods, labels, roles
-    ("/api/v1/actors/facets/", 14),
+    ("/api/v1/actors/facets/", 15),
     # the same, and the communes asked for (one query for both codes)
-    ("/api/v1/actors/facets/?commune=93048&commune=93006&legal_form=association", 15),
+    ("/api/v1/actors/facets/?commune=93048&commune=93006&legal_form=association", 16),
     # count, page (with parent)
-    ("/api/v1/sectors/", 2),
+    ("/api/v1/sectors/", 3),
     # count, page
-    ("/api/v1/communes/", 2),
+    ("/api/v1/communes/", 3),
     # commune
-    ("/api/v1/communes/93048/", 1),
+    ("/api/v1/communes/93048/", 2),
     # count, page, communes
-    ("/api/v1/neighbourhoods/", 3),
+    ("/api/v1/neighbourhoods/", 4),
     # count, page (with provider), stages, sectors, communes, Last-Modified
-    ("/api/v1/support-offers/", 6),
+    ("/api/v1/support-offers/", 7),
     # offer (with provider), stages, sectors, communes, its version
-    ("/api/v1/support-offers/{offer}/", 5),
+    ("/api/v1/support-offers/{offer}/", 6),
     # count, page (with commune), Last-Modified
-    ("/api/v1/exports/data-inclusion/structures/", 3),
+    ("/api/v1/exports/data-inclusion/structures/", 4),
     # count, page (with provider), stages, sectors, communes, Last-Modified
-    ("/api/v1/exports/data-inclusion/services/", 6),
+    ("/api/v1/exports/data-inclusion/services/", 7),
     # count, page (with axis, lead, review, progress and money as subqueries), communes, Last-Modified
-    ("/api/v1/initiatives/", 4),
+    ("/api/v1/initiatives/", 5),
     # initiative, communes, neighbourhoods, sites, milestones, indicators, their measurements,
     # involvements (with actor), funding lines (with funder), its version
-    ("/api/v1/initiatives/{initiative}/", 10),
+    ("/api/v1/initiatives/{initiative}/", 11),
     # count, page (with commune, neighbourhood, owner), occupants, Last-Modified
-    ("/api/v1/sites/", 4),
+    ("/api/v1/sites/", 5),
     # sites (with commune, neighbourhood, owner), occupants: one chunk
     ("/api/v1/sites/?format=csv", 2),
     ("/api/v1/sites/?format=geojson", 2),
     # site, occupants, its version
-    ("/api/v1/sites/{site}/", 3),
+    ("/api/v1/sites/{site}/", 4),
 ]
 
 
@@ -109,12 +111,12 @@ def test_anonymous_query_counts(api, django_assert_num_queries, path, queries, s
 
 # With `updated_since`, the first page adds one query: the tombstones of the withdrawn records.
 SYNC_ENDPOINTS = [
-    ("/api/v1/actors/", 8),
-    ("/api/v1/initiatives/", 5),
-    ("/api/v1/sites/", 5),
-    ("/api/v1/support-offers/", 7),
-    ("/api/v1/exports/data-inclusion/structures/", 4),
-    ("/api/v1/exports/data-inclusion/services/", 7),
+    ("/api/v1/actors/", 9),
+    ("/api/v1/initiatives/", 6),
+    ("/api/v1/sites/", 6),
+    ("/api/v1/support-offers/", 8),
+    ("/api/v1/exports/data-inclusion/structures/", 5),
+    ("/api/v1/exports/data-inclusion/services/", 8),
 ]
 
 
@@ -144,10 +146,10 @@ def test_incremental_sync_query_counts(api, django_assert_num_queries, path, que
 def test_token_adds_one_query_to_find_the_token_and_one_to_stamp_its_use(api, django_assert_num_queries, size):
     populate(size)
     _token, raw = factories.api_token(scopes=[ApiToken.Scope.READ_UNPUBLISHED])
-    # token (with organisation), last use; then the 7 of the anonymous list
-    with django_assert_num_queries(9):
+    # token (with organisation), last use; then the anonymous list's (the data version for its count)
+    with django_assert_num_queries(10):
         assert api.get("/api/v1/actors/", **bearer(raw)).status_code == 200
-    # within a minute the use is not stamped again
+    # within a minute the use is not stamped again, and the list's count is the one kept for the version
     with django_assert_num_queries(8):
         assert api.get("/api/v1/actors/", **bearer(raw)).status_code == 200
 
@@ -238,8 +240,9 @@ def queue_requests(n: int):
 def test_change_request_query_counts(api, django_assert_num_queries, size):
     _token, raw = queue_requests(size)
     first = ChangeRequest.objects.order_by("pk").first()
-    # token (with organisation); Last-Modified over the organisation's requests; count; page (with actor)
-    with django_assert_num_queries(4):
+    # token (with organisation); Last-Modified over the organisation's requests; data version; count;
+    # page (with actor)
+    with django_assert_num_queries(5):
         response = api.get("/api/v1/change-requests/", **bearer(raw))
     assert response.status_code == 200
     assert response.json()["count"] == size
@@ -247,7 +250,7 @@ def test_change_request_query_counts(api, django_assert_num_queries, size):
     with django_assert_num_queries(2):
         assert api.get(f"/api/v1/change-requests/{first.pk}/", **bearer(raw)).status_code == 200
     api.force_login(factories.staff_user())
-    # session, user; Last-Modified; count; page (with actor): every organisation's requests
-    with django_assert_num_queries(5):
+    # session, user; Last-Modified; data version; count; page (with actor): every organisation's requests
+    with django_assert_num_queries(6):
         response = api.get("/api/v1/change-requests/")
     assert response.json()["count"] == size + 1

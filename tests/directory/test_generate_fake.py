@@ -106,9 +106,9 @@ def test_derived_columns_are_the_applications():
     for actor in fake_actors().select_related("commune"):
         assert actor.search_text == actor.build_search_text()
         assert actor.completeness == quality.completeness(actor)
-        siren, search_text = actor.siren, actor.search_text
+        siren, search_text, name_words = actor.siren, actor.search_text, actor.name_words
         actor.normalise()
-        assert (actor.siren, actor.search_text) == (siren, search_text)
+        assert (actor.siren, actor.search_text, actor.name_words) == (siren, search_text, name_words)
 
 
 def test_each_actor_has_one_creation_record_with_its_links():

@@ -34,28 +34,29 @@ def test_home_queries_do_not_grow(client, directory, django_assert_num_queries):
 
 
 def test_directory_list_queries_do_not_grow(client, directory, django_assert_num_queries):
-    with django_assert_num_queries(16):
+    # Pages kept for anonymous visitors read the data version first (ess_portal.response_cache): +1.
+    with django_assert_num_queries(17):
         assert client.get("/annuaire/").status_code == 200
 
 
 def test_directory_filtered_list_queries_do_not_grow(client, directory, django_assert_num_queries):
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(17):
         response = client.get("/annuaire/", {"commune": "93048", "sector": "alimentation", "typology": "militant"})
     assert response.status_code == 200
 
 
 def test_directory_map_queries_do_not_grow(client, directory, django_assert_num_queries):
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         assert client.get("/annuaire/", {"view": "map"}).status_code == 200
 
 
 def test_actor_page_queries_do_not_grow(client, directory, django_assert_num_queries):
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         assert client.get(directory[0].get_absolute_url()).status_code == 200
 
 
 def test_support_finder_queries_do_not_grow(client, directory, django_assert_num_queries):
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         assert client.get("/accompagnement/").status_code == 200
 
 
@@ -63,7 +64,7 @@ def test_support_finder_with_criteria_and_chain_for_a_commune_queries_do_not_gro
     client, directory, django_assert_num_queries
 ):
     # + the commune and the stage looked up to validate the criteria
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get("/accompagnement/", {"commune": "93048", "stage": "emergence"})
     assert response.status_code == 200
 

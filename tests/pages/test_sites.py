@@ -83,6 +83,7 @@ def test_hostile_query_strings_never_fail_and_are_escaped(client, query):
 @pytest.mark.parametrize("size", [2, 8])
 def test_page_queries_do_not_grow(client, django_assert_num_queries, size):
     _sites(size)
-    # count, page rows, occupants, initiatives, counts per stage, map markers, communes, neighbourhoods
-    with django_assert_num_queries(8):
+    # data version (kept page), count, page rows, occupants, initiatives, counts per stage, map markers,
+    # communes, neighbourhoods
+    with django_assert_num_queries(9):
         assert client.get("/lieux/").status_code == 200
