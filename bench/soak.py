@@ -145,10 +145,9 @@ def start_gunicorn(env: dict, port: int, workers: int, log_path: Path) -> subpro
             "ess_portal.wsgi",
             "--bind",
             f"127.0.0.1:{port}",
+            # The rest (gthread, threads, timeouts, recycling) from gunicorn.conf.py, as in production.
             "--workers",
             str(workers),
-            "--timeout",
-            "60",
             "--log-level",
             "warning",
         ],
