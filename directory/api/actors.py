@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from directory import moderation
 from directory.api.change_requests import ChangeRequestSerializer
 from directory.api.refs import CommuneRefSerializer, public_url
+from directory.exports import ActorRows
 from directory.filters import ActorFilterSet
 from directory.merge import merged_survivor
 from directory.models import (
@@ -488,6 +489,9 @@ class ActorViewSet(
 
     def csv_row(self, data):
         return actor_csv_row(data)
+
+    def serialized_rows(self, queryset):
+        return ActorRows(queryset, self.get_serializer())
 
     def withdrawn_tombstones(self, since):
         return actor_tombstones(since)
