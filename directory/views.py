@@ -34,6 +34,7 @@ from ess_portal.csv_export import (
     code_column,
     french_boolean,
 )
+from ess_portal.streams import server_side_rows
 
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
@@ -202,7 +203,7 @@ def actor_export(request):
     base_url = request.build_absolute_uri("/").rstrip("/")
     rows = (
         [column.value(actor, base_url) for column in DIRECTORY_EXPORT.columns]
-        for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        for actor in server_side_rows(actors, chunk_size=EXPORT_CHUNK_SIZE)
     )
     stamp = timezone.localdate().isoformat()
     return DIRECTORY_EXPORT.response(rows, filename=f"annuaire-ess-est-ensemble-{stamp}.csv")
