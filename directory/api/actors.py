@@ -302,10 +302,13 @@ ACTOR_CSV = CsvTable(
 )
 
 
+_ACTOR_CSV_HEADER = tuple(ACTOR_CSV.header())
+
+
 def actor_csv_row(data: dict) -> dict:
     """A serialized actor as CSV cells (commune split in two columns, lists joined with « | »)."""
     commune = data.get("commune") or {}
-    row = {column: csv_value(data.get(column)) for column in ACTOR_CSV.header()}
+    row = {column: csv_value(data.get(column)) for column in _ACTOR_CSV_HEADER}
     row["commune_insee_code"] = commune.get("insee_code", "")
     row["commune_name"] = commune.get("name", "")
     return row

@@ -90,6 +90,8 @@ def geojson_feature(properties: dict, latitude, longitude) -> dict:
 
 def csv_value(value) -> str:
     """A JSON value as one CSV cell: lists joined with « | », None empty, booleans true/false."""
+    if type(value) is str:  # most cells: first, as exports call this for every cell
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
