@@ -6,7 +6,8 @@ On a PostgreSQL database that already holds the actors (`manage.py generate_fake
 it streams `/api/v1/actors/?format=csv`, `?format=geojson` and `/annuaire/export.csv` through
 Django's request handling in this process (as a gunicorn worker would, without the network),
 reading every byte, and checks that each body is whole (a CSV line per published actor plus the
-header; a GeoJSON document that parses, with one feature per actor). The reference is
+header, ending with a complete row; a GeoJSON document with its closing brackets and one feature per
+actor). The reference is
 `COPY (the export's own query: the same columns and aggregated related ids) TO STDOUT (FORMAT csv)`
 over psycopg, read to the end. For each it prints rows/s, the ratio to COPY (target ≥ 0.25) and the
 growth of the process's resident memory while streaming (target < 100 MB). `--json FILE` writes them.
@@ -110,7 +111,8 @@ def main() -> int:
         response.close()
         peak = max(peak, rss_mb())
         if check == "csv":
-            whole = lines == published + 1 and tail.endswith(b"\r\n")
+            # At least a line per actor and the header (a quoted cell may hold line breaks), ending a row.
+            whole = lines >= published + 1 and tail.endswith(b"\r\n")
         else:
             whole = head.startswith(b'{"type": "FeatureCollection"') and tail.endswith(b"]}") and features == published
         results.append(
