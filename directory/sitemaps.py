@@ -4,18 +4,14 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from directory.models import Actor
+from ess_portal.sitemaps import PublishedRecordSitemap
 
 
-class ActorSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.6
-    limit = 5000
+class ActorSitemap(PublishedRecordSitemap):
+    url_name = "directory:actor_detail"
 
-    def items(self):
-        return Actor.objects.published().only("slug", "updated_at").order_by("pk")
-
-    def lastmod(self, actor):
-        return actor.updated_at
+    def published(self):
+        return Actor.objects.published()
 
 
 class DirectoryPagesSitemap(Sitemap):

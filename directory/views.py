@@ -35,6 +35,7 @@ from ess_portal.csv_export import (
     french_boolean,
 )
 from ess_portal.response_cache import kept_for_anonymous
+from ess_portal.streams import server_side_rows
 
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
@@ -204,7 +205,7 @@ def actor_export(request):
     base_url = request.build_absolute_uri("/").rstrip("/")
     rows = (
         [column.value(actor, base_url) for column in DIRECTORY_EXPORT.columns]
-        for actor in actors.iterator(chunk_size=EXPORT_CHUNK_SIZE)
+        for actor in server_side_rows(actors, chunk_size=EXPORT_CHUNK_SIZE)
     )
     stamp = timezone.localdate().isoformat()
     return DIRECTORY_EXPORT.response(rows, filename=f"annuaire-ess-est-ensemble-{stamp}.csv")

@@ -22,6 +22,8 @@ from django.conf import settings
 from django.http import StreamingHttpResponse
 from django.urls import reverse
 
+from ess_portal.streams import logged_if_interrupted
+
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?")
 # Rows are sent in chunks of about this many characters.
@@ -77,7 +79,8 @@ def csv_response(
 ) -> StreamingHttpResponse:
     """A CSV download, streamed row by row (rows may be a lazy iterator over a large queryset)."""
     response = StreamingHttpResponse(
-        csv_chunks(header, rows, csv_format=csv_format), content_type="text/csv; charset=utf-8"
+        logged_if_interrupted(csv_chunks(header, rows, csv_format=csv_format), filename),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

@@ -96,6 +96,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that the queries of every later middleware (sessions, accounts) are bounded too.
+    "ess_portal.statement_timeout.StatementTimeoutMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "ess_portal.middleware.ContentSecurityPolicyMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -160,6 +162,12 @@ for number, url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
     DATABASES[alias]["TEST"] = {"MIRROR": "default"}
     DATABASE_REPLICAS.append(alias)
 DATABASE_ROUTERS = ["ess_portal.replicas.ReplicaRouter"]
+# Longest SQL statement a request may run on PostgreSQL, in milliseconds (0: no limit); a statement
+# cut by it answers a 503 with Retry-After. Requests only: commands and migrations keep the server's
+# limit (ess_portal/statement_timeout.py). Off by default under DEBUG, where a debugger may pause.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 0 if DEBUG else 20_000)
+if DATABASE_STATEMENT_TIMEOUT_MS < 0:
+    raise ImproperlyConfigured("DATABASE_STATEMENT_TIMEOUT_MS must be 0 (no limit) or a number of milliseconds.")
 # How long a caller who wrote reads from the primary, longer than the replicas' lag.
 REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -13,7 +13,8 @@ admin.site.site_header = _("ESS Portal — administration")
 admin.site.site_title = _("ESS Portal")
 admin.site.index_title = _("Annuaire et stratégie ESS d'Est Ensemble")
 
-# Each app adds its sitemap here (published records only, through their `.published()`).
+# Each app adds its sitemap here (published records only, through their `.published()`). `/sitemap.xml`
+# is the index: it lists every page of every section (`/sitemap-actors.xml?p=2`…).
 SITEMAPS = {
     "pages": DirectoryPagesSitemap,
     "actors": ActorSitemap,
@@ -27,7 +28,13 @@ handler500 = "ess_portal.errors.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("sitemap.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
+        name="sitemap",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap_section"),
     path("admin/moderation/revendications/", include("directory.admin_claims")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("ess_portal.api_urls")),

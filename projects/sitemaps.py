@@ -1,21 +1,20 @@
-"""Sitemaps of the tracker's public pages (published initiatives only, through `.published()`)."""
+"""Sitemaps of the tracker's public pages (published initiatives only, through `.published()`).
+
+Sites and premises have no page of their own (one list page for all), so they add no section.
+"""
 
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
+from ess_portal.sitemaps import PublishedRecordSitemap
 from projects.models import Initiative
 
 
-class InitiativeSitemap(Sitemap):
-    changefreq = "weekly"
-    priority = 0.6
-    limit = 5000
+class InitiativeSitemap(PublishedRecordSitemap):
+    url_name = "projects:initiative_detail"
 
-    def items(self):
-        return Initiative.objects.published().only("slug", "updated_at").order_by("pk")
-
-    def lastmod(self, initiative):
-        return initiative.updated_at
+    def published(self):
+        return Initiative.objects.published()
 
 
 class TrackerPagesSitemap(Sitemap):

@@ -5,6 +5,8 @@ pyproject.toml); tests of Django's own admin templates opt out with
 `@pytest.mark.ignore_template_errors`, as those templates rely on empty defaults.
 """
 
+import re
+
 import pytest
 from django.conf import settings
 from django.core.cache import caches
@@ -54,3 +56,20 @@ def _empty_cache(_web_test_settings):
 
 def is_postgres() -> bool:
     return settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+
+@pytest.fixture
+def read_sitemap():
+    """Return a function reading the whole sitemap: the index at /sitemap.xml, then every page it lists."""
+
+    def read(client) -> str:
+        index = client.get("/sitemap.xml")
+        assert index.status_code == 200
+        pages = []
+        for location in re.findall(r"<loc>([^<]+)</loc>", index.content.decode()):
+            response = client.get(location.replace("&amp;", "&"))
+            assert response.status_code == 200, location
+            pages.append(response.content.decode())
+        return "\n".join(pages)
+
+    return read

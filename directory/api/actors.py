@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from directory import moderation
 from directory.api.change_requests import ChangeRequestSerializer
 from directory.api.refs import CommuneRefSerializer, public_url
+from directory.exports import ActorRows
 from directory.filters import ActorFilterSet
 from directory.merge import merged_survivor
 from directory.models import (
@@ -301,10 +302,13 @@ ACTOR_CSV = CsvTable(
 )
 
 
+_ACTOR_CSV_HEADER = tuple(ACTOR_CSV.header())
+
+
 def actor_csv_row(data: dict) -> dict:
     """A serialized actor as CSV cells (commune split in two columns, lists joined with « | »)."""
     commune = data.get("commune") or {}
-    row = {column: csv_value(data.get(column)) for column in ACTOR_CSV.header()}
+    row = {column: csv_value(data.get(column)) for column in _ACTOR_CSV_HEADER}
     row["commune_insee_code"] = commune.get("insee_code", "")
     row["commune_name"] = commune.get("name", "")
     return row
@@ -488,6 +492,9 @@ class ActorViewSet(
 
     def csv_row(self, data):
         return actor_csv_row(data)
+
+    def serialized_rows(self, queryset):
+        return ActorRows(queryset, self.get_serializer())
 
     def withdrawn_tombstones(self, since):
         return actor_tombstones(since)

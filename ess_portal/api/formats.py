@@ -13,9 +13,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 from ess_portal.api.auth import visible
 from ess_portal.api.errors import not_found
 from ess_portal.csv_export import CsvTable
-
-# Rows read from the database per round trip while streaming.
-STREAM_CHUNK_SIZE = 500
+from ess_portal.streams import logged_if_interrupted, server_side_rows
 
 
 class FormatFirstNegotiation(DefaultContentNegotiation):
@@ -80,7 +78,7 @@ def stream_geojson(rows: Iterable, feature: Callable[[object], dict]) -> Streami
             yield (b"," if index else b"") + JSONRenderer().render(feature(row))
         yield b"]}"
 
-    return StreamingHttpResponse(chunks(), content_type="application/geo+json")
+    return StreamingHttpResponse(logged_if_interrupted(chunks(), "GeoJSON"), content_type="application/geo+json")
 
 
 def geojson_feature(properties: dict, latitude, longitude) -> dict:
@@ -92,6 +90,8 @@ def geojson_feature(properties: dict, latitude, longitude) -> dict:
 
 def csv_value(value) -> str:
     """A JSON value as one CSV cell: lists joined with « | », None empty, booleans true/false."""
+    if type(value) is str:  # most cells: first, as exports call this for every cell
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -136,22 +136,21 @@ class StreamedListMixin:
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    def serialized_rows(self, queryset) -> Iterable[dict]:
+        """The serialized records of `queryset`, one by one; views may read them faster in bulk."""
+        serializer_class = self.get_serializer_class()
+        context = self.get_serializer_context()
+        return (serializer_class(obj, context=context).data for obj in server_side_rows(queryset))
+
     def stream_if_asked(self, queryset):
         renderer_format = getattr(self.request.accepted_renderer, "format", "json")
         if renderer_format not in ("geojson", "csv"):
             return None
-        serializer_class = self.get_serializer_class()
-        context = self.get_serializer_context()
-        rows = queryset.iterator(chunk_size=STREAM_CHUNK_SIZE)
+        rows = self.serialized_rows(queryset)
         if renderer_format == "geojson":
-
-            def feature(obj):
-                data = serializer_class(obj, context=context).data
-                return geojson_feature(data, obj.latitude, obj.longitude)
-
-            return stream_geojson(rows, feature)
+            return stream_geojson(rows, lambda data: geojson_feature(data, data["latitude"], data["longitude"]))
         columns = self.csv_table.header()
-        cells = (self.csv_row(serializer_class(obj, context=context).data) for obj in rows)
+        cells = (self.csv_row(data) for data in rows)
         return self.csv_table.response(
             ([row[column] for column in columns] for row in cells), filename=self.csv_filename
         )

@@ -494,8 +494,8 @@ def test_every_footer_links_to_the_privacy_page(client, path):
     assert 'href="/mentions-legales/">Mentions légales</a>' in footer
 
 
-def test_privacy_page_is_in_the_sitemap(client):
-    assert "/confidentialite/</loc>" in client.get("/sitemap.xml").content.decode()
+def test_privacy_page_is_in_the_sitemap(client, read_sitemap):
+    assert "/confidentialite/</loc>" in read_sitemap(client)
 
 
 @pytest.mark.parametrize("raw", ["0", "un an"])

@@ -163,10 +163,10 @@ def test_actor_page_lists_the_initiatives_it_takes_part_in_with_its_role(client)
     assert initiative.title in content and "porteur" in content
 
 
-def test_sitemap_lists_published_initiatives_and_tracker_pages(client):
+def test_sitemap_lists_published_initiatives_and_tracker_pages(client, read_sitemap):
     shown = project_factories.initiative(title="Projet du plan fictif")
     hidden = project_factories.initiative(title="Brouillon du plan", publication_status=PublicationStatus.DRAFT)
-    content = client.get("/sitemap.xml").content.decode()
+    content = read_sitemap(client)
     assert shown.get_absolute_url() in content and hidden.get_absolute_url() not in content
     for path in ("/projets/", "/strategie/", "/lieux/"):
         assert path in content

@@ -76,7 +76,14 @@ def test_csv_export_queries_do_not_grow(client, directory, django_assert_num_que
     assert content.count(b"\n") == len(directory) + 1
 
 
-def test_sitemap_queries_do_not_grow(client, directory, django_assert_num_queries):
-    # published actors (count, then the page), the projects app's sitemaps
-    with django_assert_num_queries(3):
+def test_sitemap_index_queries_do_not_grow(client, directory, django_assert_num_queries):
+    # per section of records (actors, initiatives): its latest change, its count
+    with django_assert_num_queries(4):
         assert client.get("/sitemap.xml").status_code == 200
+
+
+def test_sitemap_section_queries_do_not_grow(client, directory, django_assert_num_queries):
+    # the count (for the page number), then the page's rows
+    with django_assert_num_queries(2):
+        response = client.get("/sitemap-actors.xml")
+    assert response.content.count(b"<url>") == len(directory)

@@ -82,11 +82,9 @@ def test_legal_page_explains_personal_data_and_maps(client):
     assert "Données personnelles" in content and "RGPD" in content and "OpenStreetMap" in content
 
 
-def test_sitemap_lists_published_actors_only(client, draft_actor):
+def test_sitemap_lists_published_actors_only(client, draft_actor, read_sitemap):
     published = factories.actor(name="Publiée")
-    response = client.get("/sitemap.xml")
-    assert response.status_code == 200
-    content = response.content.decode()
+    content = read_sitemap(client)
     assert f"http://testserver{published.get_absolute_url()}" in content
     assert draft_actor.get_absolute_url() not in content
     assert "<loc>http://testserver/annuaire/</loc>" in content
