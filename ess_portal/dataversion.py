@@ -25,6 +25,7 @@ import re
 from functools import lru_cache
 
 from django.apps import apps
+from django.conf import settings
 from django.db import connections, transaction
 
 CONTENT_APPS = ("directory", "projects")
@@ -54,7 +55,13 @@ def current(using: str = "default", request=None) -> int:
 
     Given the request being answered, the version is read once for it: what the answer is made of and
     kept under is labelled with the version its request started at.
+
+    A read replica's alias reads the primary's version: a sequence is replicated in steps of 32 values,
+    a replica's would lag behind writes. (A kept answer made from a replica that had not replayed a
+    write yet may then trail it until the next write, or `RESPONSE_CACHE_SECONDS` at most.)
     """
+    if using != "default" and settings.DATABASES.get(using, {}).get("TEST", {}).get("MIRROR") == "default":
+        using = "default"
     if request is not None:
         versions = request.__dict__.setdefault("_data_versions", {})
         if using not in versions:
