@@ -92,8 +92,24 @@ def _trigger_name(table: str) -> str:
     return f"{TRIGGER_PREFIX}{table}"[:63]
 
 
+# While `migrate` runs, the version's storage may not exist yet (a new database): Django's writes then
+# leave it alone, and `install_triggers` makes it (and its triggers) once every migration is applied.
+_migrating = False
+
+
+def pause_during_migrate(**kwargs) -> None:
+    """`pre_migrate`: writes of the migrations do not advance the version (see `install_triggers`)."""
+    global _migrating
+    _migrating = True
+
+
 def install_triggers(using: str = "default", **kwargs) -> None:
-    """Create the version's storage if needed, and a trigger on every content table (idempotent)."""
+    """Create the version's storage if needed, and a trigger on every content table (idempotent).
+
+    Connected to `post_migrate`; it also ends the pause of `pause_during_migrate`.
+    """
+    global _migrating
+    _migrating = False
     connection = connections[using]
     existing = set(connection.introspection.table_names())
     tables = [table for table in content_tables() if table in existing]
@@ -148,7 +164,7 @@ class VersionAfterCommit:
 
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if _write_statement().match(sql):
+        if not _migrating and _write_statement().match(sql):
             connection = context["connection"]
             if not connection.in_atomic_block:
                 bump(connection.alias)  # autocommit: the statement is already committed

@@ -10,6 +10,7 @@ from directory.models import Actor, ApiToken, ChangeRequest, PublicationStatus, 
 from ess_portal import dataversion, response_cache
 from tests import factories
 from tests.api.conftest import bearer
+from tests.conftest import is_postgres
 from tests.directory.test_imports import edit, export_file, run_file
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,40 @@ def test_the_list_count_follows_writes():
     assert api.get("/api/v1/actors/", {"page_size": 1}).json()["count"] == 1
     factories.actor()
     assert api.get("/api/v1/actors/", {"page_size": 1}).json()["count"] == 2
+
+
+@pytest.mark.skipif(not is_postgres(), reason="Django advances the version after commits on PostgreSQL only")
+def test_migrating_a_new_database_writes_no_error(tmp_path):
+    """The migrations' own writes come before the version's storage exists: they leave it alone."""
+    import os
+    import subprocess
+    import sys
+    import uuid
+    from pathlib import Path
+
+    from django.conf import settings
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "SECRET_KEY": "x"}
+    import psycopg
+
+    default = settings.DATABASES["default"]
+    created = f"ess_migrate_{uuid.uuid4().hex[:8]}"
+    admin = f"postgres://{default['USER'] or 'postgres'}@{default['HOST'] or '127.0.0.1'}:{default['PORT'] or 5432}"
+    with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {created}")
+    env["DATABASE_URL"] = f"{admin}/{created}"
+    try:
+        result = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput"],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+    finally:
+        with psycopg.connect(f"{admin}/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {created}")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Traceback" not in result.stderr and "Error" not in result.stderr
