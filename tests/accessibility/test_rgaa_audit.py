@@ -255,5 +255,5 @@ def test_every_page_links_the_statement_with_the_conformity_state(client, url):
 
 
 @pytest.mark.django_db
-def test_the_sitemap_lists_the_statement(client):
-    assert "<loc>http://testserver/accessibilite/</loc>" in client.get("/sitemap.xml").content.decode()
+def test_the_sitemap_lists_the_statement(client, read_sitemap):
+    assert "<loc>http://testserver/accessibilite/</loc>" in read_sitemap(client)

@@ -62,7 +62,8 @@ def test_anonymous_pages_and_api_read_from_the_replica(client, published):
         response, primary, replica = queries_per_alias(client, "get", path)
         assert response.status_code == 200, path
         assert replica > 0, path
-        assert primary == 0, path
+        # Only the data version, which is the primary's (a replica's sequence lags behind in steps).
+        assert primary == 1, path
 
 
 def test_a_signed_in_caller_and_a_token_read_from_the_primary(client, published):
