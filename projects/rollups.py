@@ -143,7 +143,24 @@ def rolled_up_progress(sums: ProgressSums, *, abandoned: int, unknown: int) -> R
     return RolledUpProgress(int(percent), weighting, sums.known, abandoned, unknown)
 
 
-def _progress_sums(initiatives: QuerySet) -> dict[int, ProgressSums]:
+def _grouped(queryset: QuerySet, group_by: str, aggregates: str) -> list[tuple]:
+    """`SELECT group_by, aggregates FROM (queryset) GROUP BY group_by`: aggregates over per-row values.
+
+    For sums of values the inner query computes per row with aggregates or subqueries of its own
+    (an initiative's progress, an indicator's latest value), which one ORM query cannot group again.
+    """
+    inner, params = queryset.query.sql_with_params()
+    connection = connections[queryset.db]
+    # Materialised, so that PostgreSQL computes each row's values once: merged into the outer query,
+    # a subquery's value used by several aggregates would run once for each.
+    materialized = "MATERIALIZED " if connection.vendor == "postgresql" else ""
+    sql = f"WITH per_row AS {materialized}({inner}) SELECT {group_by}, {aggregates} FROM per_row GROUP BY {group_by}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _progress_sums(counted: QuerySet) -> dict[int, ProgressSums]:
     """Per axis, the progress sums of the counted initiatives (one query).
 
     Each initiative's progress is computed in an inner query (its milestones' weights grouped by
@@ -153,14 +170,14 @@ def _progress_sums(initiatives: QuerySet) -> dict[int, ProgressSums]:
     total = Coalesce(Sum("milestones__weight"), 0)
     done = Coalesce(Sum("milestones__weight", filter=Q(milestones__done_on__isnull=False)), 0)
     per_initiative = (
-        initiatives.exclude(status=ABANDONED)
-        .order_by()
+        counted.order_by()
         .annotate(weight_total=total, weight_done=done)
         .annotate(
             quotient=F("weight_done") * 100 / F("weight_total"),
             twice_remainder=Mod(F("weight_done") * 100, F("weight_total")) * 2,
         )
         .annotate(
+            axis_ref=F("axis"),
             progress_value=Case(
                 When(progress_is_manual=True, then=F("manual_progress")),
                 When(weight_total__lte=0, then=Value(None)),
@@ -168,22 +185,19 @@ def _progress_sums(initiatives: QuerySet) -> dict[int, ProgressSums]:
                 When(twice_remainder__lt=F("weight_total"), then=F("quotient")),
                 default=F("quotient") + Mod(F("quotient"), 2),
                 output_field=IntegerField(),
-            )
+            ),
         )
-        .values("axis_id", "target_budget", "progress_value")
+        .values("axis_ref", "target_budget", "progress_value")
     )
-    inner, params = per_initiative.query.sql_with_params()
-    sql = (
-        "SELECT axis_id, COUNT(progress_value), "
+    rows = _grouped(
+        per_initiative,
+        "axis_ref",
+        "COUNT(progress_value), "
         "COUNT(CASE WHEN progress_value IS NOT NULL AND target_budget > 0 THEN 1 END), "
         "SUM(progress_value), "
         "SUM(CASE WHEN progress_value IS NOT NULL THEN progress_value * target_budget END), "
-        "SUM(CASE WHEN progress_value IS NOT NULL THEN target_budget END) "
-        f"FROM ({inner}) per_initiative GROUP BY axis_id"
+        "SUM(CASE WHEN progress_value IS NOT NULL THEN target_budget END)",
     )
-    with connections[initiatives.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
     return {
         axis_id: ProgressSums(
             known=known,
@@ -203,34 +217,36 @@ def _decimal(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _indicator_counts(initiatives: QuerySet) -> dict[int, RolledUpIndicators]:
-    """Per axis, the counted initiatives' indicators, measured ones and those at their target (one query)."""
+def _indicator_counts(counted: QuerySet) -> dict[int, RolledUpIndicators]:
+    """Per axis, the counted initiatives' indicators, measured ones and those at their target (one query).
+
+    The latest value is read once per indicator (inner query); reaching the target is
+    `Indicator.is_target_reached` (at or below it when the target is below the baseline).
+    """
     latest = Measurement.objects.filter(indicator=OuterRef("pk")).order_by("-measured_on", "-pk").values("value")[:1]
-    aims_lower = Q(baseline__isnull=False, target__lt=F("baseline"))
-    aims_higher = Q(baseline__isnull=True) | Q(target__gte=F("baseline"))
-    reached = Q(target__isnull=False, latest_value__isnull=False) & (
-        (aims_lower & Q(latest_value__lte=F("target"))) | (aims_higher & Q(latest_value__gte=F("target")))
-    )
-    rows = (
-        Indicator.objects.filter(initiative__in=initiatives.exclude(status=ABANDONED).values("pk"))
-        .alias(latest_value=Subquery(latest))
-        .values("initiative__axis")
-        .annotate(
-            total=Count("pk"),
-            measured=Count("pk", filter=Q(latest_value__isnull=False)),
-            reached=Count("pk", filter=reached),
-        )
+    per_indicator = (
+        Indicator.objects.filter(initiative__in=counted.values("pk"))
         .order_by()
+        .annotate(axis_ref=F("initiative__axis"), latest_value=Subquery(latest))
+        .values("axis_ref", "baseline", "target", "latest_value")
     )
-    return {row["initiative__axis"]: RolledUpIndicators(row["total"], row["measured"], row["reached"]) for row in rows}
+    rows = _grouped(
+        per_indicator,
+        "axis_ref",
+        "COUNT(*), COUNT(latest_value), "
+        "COUNT(CASE WHEN target IS NOT NULL AND latest_value IS NOT NULL AND ("
+        "(baseline IS NOT NULL AND target < baseline AND latest_value <= target) "
+        "OR ((baseline IS NULL OR target >= baseline) AND latest_value >= target)) THEN 1 END)",
+    )
+    return {axis_id: RolledUpIndicators(total, measured, reached) for axis_id, total, measured, reached in rows}
 
 
 def _funding_rows(initiatives: QuerySet) -> list[dict]:
-    """Funding lines' sums by axis, initiative state and lead typology (one query)."""
+    """Funding lines' sums by axis and initiative state (one query)."""
     S = FundingLine.Status
     return list(
         FundingLine.objects.filter(initiative__in=initiatives.values("pk"))
-        .values("initiative__axis", "initiative__status", "initiative__lead_actor__typology")
+        .values("initiative__axis", "initiative__status")
         .annotate(
             requested=Sum("amount", filter=Q(status=S.REQUESTED)),
             secured=Sum("amount", filter=Q(status__in=[S.SECURED, S.PAID])),
@@ -240,10 +256,25 @@ def _funding_rows(initiatives: QuerySet) -> list[dict]:
     )
 
 
+def _led_by_typology(initiatives: QuerySet) -> dict[str, LedByTypology]:
+    """Initiatives by their lead's typology, with the money they secured (one query)."""
+    S = FundingLine.Status
+    rows = (
+        initiatives.filter(lead_actor__isnull=False)
+        .values("lead_actor__typology")
+        .annotate(
+            initiatives=Count("pk", distinct=True),
+            secured=Sum("funding_lines__amount", filter=Q(funding_lines__status__in=[S.SECURED, S.PAID])),
+        )
+        .order_by()
+    )
+    return {row["lead_actor__typology"]: LedByTypology(row["initiatives"], _decimal(row["secured"])) for row in rows}
+
+
 def _initiative_rows(initiatives: QuerySet) -> list[dict]:
-    """Initiatives counted by axis, objective, state and lead typology, with their target budgets (one query)."""
+    """Initiatives counted by axis, objective and state, with their target budgets (one query)."""
     return list(
-        initiatives.values("axis", "objective", "status", "lead_actor__typology")
+        initiatives.values("axis", "objective", "status")
         .annotate(
             n=Count("pk"),
             target=Sum("target_budget"),
@@ -257,29 +288,29 @@ def _initiative_rows(initiatives: QuerySet) -> list[dict]:
 def strategy_rollup(initiatives: QuerySet) -> StrategyRollup:
     """Every axis with its roll-ups, and the strategy's, from the initiatives the caller may show.
 
-    Queries: axes, objectives, initiatives grouped, progress sums, funding sums, indicator counts.
+    Queries: axes, objectives, initiatives grouped, progress sums, funding sums, initiatives by lead
+    typology, indicator counts.
     """
     axes = list(StrategyAxis.objects.all())
     objectives = defaultdict(list)
     for objective in Objective.objects.order_by("position", "title", "pk"):
         objectives[objective.axis_id].append(objective)
     initiative_rows = _initiative_rows(initiatives)
-    progress_sums = _progress_sums(initiatives)
+    counted = initiatives.exclude(status=ABANDONED)
+    progress_sums = _progress_sums(counted)
     funding_rows = _funding_rows(initiatives)
-    indicators = _indicator_counts(initiatives)
+    led = _led_by_typology(initiatives)
+    indicators = _indicator_counts(counted)
 
     statuses = defaultdict(lambda: defaultdict(int))
     by_objective = defaultdict(lambda: defaultdict(int))
     targets = defaultdict(lambda: [ZERO, 0])
-    led = defaultdict(lambda: [0, ZERO])
     for row in initiative_rows:
         statuses[row["axis"]][row["status"]] += row["n"]
         by_objective[row["axis"]][row["objective"]] += row["n"]
         if row["status"] != ABANDONED:
             targets[row["axis"]][0] += _decimal(row["target"])
             targets[row["axis"]][1] += row["with_target"]
-        if row["lead_actor__typology"] is not None:
-            led[row["lead_actor__typology"]][0] += row["n"]
     money = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for row in funding_rows:
         if row["initiative__status"] != ABANDONED:
@@ -287,8 +318,6 @@ def strategy_rollup(initiatives: QuerySet) -> StrategyRollup:
             sums[0] += _decimal(row["requested"])
             sums[1] += _decimal(row["secured"])
             sums[2] += _decimal(row["paid"])
-        if row["initiative__lead_actor__typology"] is not None:
-            led[row["initiative__lead_actor__typology"]][1] += _decimal(row["secured"])
 
     rollups = []
     overall_sums, overall_abandoned, overall_unknown = ProgressSums(), 0, 0
@@ -332,6 +361,6 @@ def strategy_rollup(initiatives: QuerySet) -> StrategyRollup:
         axes=rollups,
         initiative_count=sum(row["n"] for row in initiative_rows),
         progress=rolled_up_progress(overall_sums, abandoned=overall_abandoned, unknown=overall_unknown),
-        led_by_typology={typology: LedByTypology(n, secured) for typology, (n, secured) in led.items()},
+        led_by_typology=led,
         has_fictional=any(row["fictional"] for row in initiative_rows),
     )

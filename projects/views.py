@@ -3,7 +3,7 @@
 from collections import defaultdict
 from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Case, Count, F, Prefetch, Q, Sum, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -247,38 +247,34 @@ def _strategy_figures() -> dict:
     """Every figure of the strategy page, as SQL aggregates: numbers and records, no translated text.
 
     Kept per data version by the view (`remembered`): the words around them are the visitor's language.
-    Queries: the strategy's roll-up (see `rollups.strategy_rollup`), communes, actors by commune,
-    offers by stage, actors by typology, offers by typology.
+    Queries: the strategy's roll-up (see `rollups.strategy_rollup`), communes, actors by typology and
+    commune, offers by stage, offers by typology.
     """
     communes = list(Commune.objects.in_territory())
-    actors = Actor.objects.published()
     offers = SupportOffer.objects.published()
-    by_commune = {
-        row["commune"]: row
-        for row in actors.filter(commune__in=communes)
-        .values("commune")
+    # One pass over the published actors for both charts: grouped by typology and by commune of the
+    # territory (the others together).
+    actor_rows = list(
+        Actor.objects.published()
+        .annotate(territory_commune=Case(When(commune__in=communes, then=F("commune")), default=None))
+        .values("typology", "territory_commune")
         .annotate(actors=Count("pk"), employees=Sum("employees"))
         .order_by()
-    }
+    )
+    by_commune, by_typology = defaultdict(lambda: [0, 0]), defaultdict(lambda: {"actors": 0, "employees": 0})
+    for row in actor_rows:
+        by_commune[row["territory_commune"]][0] += row["actors"]
+        by_commune[row["territory_commune"]][1] += row["employees"] or 0
+        by_typology[row["typology"]]["actors"] += row["actors"]
+        by_typology[row["typology"]]["employees"] += row["employees"] or 0
     stages = Stage.objects.annotate(
         offers=Count("support_offers", filter=Q(support_offers__in=offers), distinct=True)
     ).order_by("position")
-    by_typology = {
-        row["typology"]: row
-        for row in actors.values("typology").annotate(actors=Count("pk"), employees=Sum("employees")).order_by()
-    }
     return {
         "rollup": rollups.strategy_rollup(Initiative.objects.published()),
-        "communes": [
-            (
-                commune.name,
-                by_commune.get(commune.pk, {}).get("actors", 0),
-                by_commune.get(commune.pk, {}).get("employees") or 0,
-            )
-            for commune in communes
-        ],
+        "communes": [(commune.name, *by_commune.get(commune.pk, (0, 0))) for commune in communes],
         "stages": [(stage.name, stage.offers) for stage in stages],
-        "actors_by_typology": by_typology,
+        "actors_by_typology": dict(by_typology),
         "offers_by_typology": dict(offers.values_list("target_typology").annotate(n=Count("pk")).order_by()),
     }
 
