@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from directory.models import Actor
+from ess_portal.response_cache import kept_for_anonymous, remembered
 from projects.models import Initiative, JournalEntry
 
 # Reference figures of the ESS, with their source (../shared/reference/est-ensemble.md).
@@ -25,10 +26,9 @@ REFERENCE_FIGURES = {
 LATEST_COUNT = 6
 
 
-@require_GET
-def home(request):
-    actors = Actor.objects.published()
-    totals = actors.aggregate(actors=Count("pk"), employees=Sum("employees"))
+def _home_figures() -> dict:
+    """The home page's figures: actors and their employees, initiatives by state (two aggregates)."""
+    totals = Actor.objects.published().aggregate(actors=Count("pk"), employees=Sum("employees"))
     by_status = dict(
         Initiative.objects.published()
         .values_list("status")
@@ -36,10 +36,20 @@ def home(request):
         .order_by()
         .values_list("status", "n")
     )
+    return {"actors": totals["actors"], "employees": totals["employees"] or 0, "by_status": by_status}
+
+
+@require_GET
+@kept_for_anonymous
+def home(request):
+    # Whole-table aggregates, kept for the data version: the next write recounts them.
+    figures = remembered("home", (), _home_figures, request=request)
+    by_status = figures["by_status"]
     initiatives_by_status = [
         {"status": value, "label": label, "count": by_status.get(value, 0)}
         for value, label in Initiative.Status.choices
     ]
+    actors = Actor.objects.published()
     latest_actors = list(actors.for_list().order_by("-updated_at", "pk")[:LATEST_COUNT])
     latest_initiatives = list(
         Initiative.objects.published().select_related("axis").order_by("-updated_at", "pk")[:LATEST_COUNT]
@@ -51,8 +61,8 @@ def home(request):
         request,
         "home.html",
         {
-            "actor_count": totals["actors"],
-            "employee_count": totals["employees"] or 0,
+            "actor_count": figures["actors"],
+            "employee_count": figures["employees"],
             "initiative_count": sum(by_status.values()),
             "initiatives_by_status": initiatives_by_status,
             "latest_actors": latest_actors,

@@ -1,9 +1,9 @@
 """Public pages of the strategy tracker: initiatives, the strategy dashboard, sites and premises."""
 
 from collections import defaultdict
-from decimal import Decimal
+from urllib.parse import urlencode
 
-from django.db.models import Count, Prefetch, Q, Sum
+from django.db.models import Case, Count, F, Prefetch, Q, Sum, When
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET
 
 from directory.models import Actor, Commune, Neighbourhood, Stage, SupportOffer, Typology
 from ess_portal import pages
-from ess_portal.response_cache import kept_for_anonymous
+from ess_portal.response_cache import kept_for_anonymous, remembered
 from projects import rollups
 from projects.filters import InitiativeFilterSet, SiteFilterSet
 from projects.models import (
@@ -27,7 +27,6 @@ from projects.models import (
     Initiative,
     Involvement,
     JournalEntry,
-    Objective,
     Site,
     StatusChange,
     StrategyAxis,
@@ -244,65 +243,77 @@ def _status_series() -> list[dict]:
     ]
 
 
-def _commune_charts() -> tuple[dict, dict]:
+def _strategy_figures() -> dict:
+    """Every figure of the strategy page, as SQL aggregates: numbers and records, no translated text.
+
+    Kept per data version by the view (`remembered`): the words around them are the visitor's language.
+    Queries: the strategy's roll-up (see `rollups.strategy_rollup`), communes, actors by typology and
+    commune, offers by stage, offers by typology.
+    """
     communes = list(Commune.objects.in_territory())
-    rows = {
-        row["commune"]: row
-        for row in Actor.objects.published()
-        .filter(commune__in=communes)
-        .values("commune")
+    offers = SupportOffer.objects.published()
+    # One pass over the published actors for both charts: grouped by typology and by commune of the
+    # territory (the others together).
+    actor_rows = list(
+        Actor.objects.published()
+        .annotate(territory_commune=Case(When(commune__in=communes, then=F("commune")), default=None))
+        .values("typology", "territory_commune")
         .annotate(actors=Count("pk"), employees=Sum("employees"))
         .order_by()
+    )
+    by_commune, by_typology = defaultdict(lambda: [0, 0]), defaultdict(lambda: {"actors": 0, "employees": 0})
+    for row in actor_rows:
+        by_commune[row["territory_commune"]][0] += row["actors"]
+        by_commune[row["territory_commune"]][1] += row["employees"] or 0
+        by_typology[row["typology"]]["actors"] += row["actors"]
+        by_typology[row["typology"]]["employees"] += row["employees"] or 0
+    stages = Stage.objects.annotate(
+        offers=Count("support_offers", filter=Q(support_offers__in=offers), distinct=True)
+    ).order_by("position")
+    return {
+        "rollup": rollups.strategy_rollup(Initiative.objects.published()),
+        "communes": [(commune.name, *by_commune.get(commune.pk, (0, 0))) for commune in communes],
+        "stages": [(stage.name, stage.offers) for stage in stages],
+        "actors_by_typology": dict(by_typology),
+        "offers_by_typology": dict(offers.values_list("target_typology").annotate(n=Count("pk")).order_by()),
     }
+
+
+def _commune_charts(communes) -> tuple[dict, dict]:
     actors_chart = {
         "id": "acteurs-communes",
         "title": _("Acteurs publiés par commune"),
         "summary": _("Nombre d'acteurs de l'ESS publiés dans l'annuaire, pour chacune des 9 communes."),
         "series": [{"key": "actors", "label": _("acteurs"), "css_class": "chart-s1"}],
-        "rows": [{"label": c.name, "values": [rows.get(c.pk, {}).get("actors", 0)]} for c in communes],
+        "rows": [{"label": name, "values": [actors]} for name, actors, _employees in communes],
     }
     employees_chart = {
         "id": "salaries-communes",
         "title": _("Salariés déclarés par commune"),
         "summary": _("Somme des salariés déclarés par les acteurs publiés de chaque commune."),
         "series": [{"key": "employees", "label": _("salariés"), "css_class": "chart-s2"}],
-        "rows": [{"label": c.name, "values": [rows.get(c.pk, {}).get("employees") or 0]} for c in communes],
+        "rows": [{"label": name, "values": [employees]} for name, _actors, employees in communes],
     }
     return actors_chart, employees_chart
 
 
-def _stage_chart() -> dict:
-    offers = SupportOffer.objects.published()
-    stages = Stage.objects.annotate(
-        offers=Count("support_offers", filter=Q(support_offers__in=offers), distinct=True)
-    ).order_by("position")
+def _stage_chart(stages) -> dict:
     return {
         "id": "offres-etapes",
         "title": _("Offres d'accompagnement par étape"),
         "summary": _("Nombre d'offres d'accompagnement publiées qui visent chaque étape de la vie d'une structure."),
         "series": [{"key": "offers", "label": _("offres"), "css_class": "chart-s3"}],
-        "rows": [{"label": stage.name, "values": [stage.offers]} for stage in stages],
+        "rows": [{"label": name, "values": [offers]} for name, offers in stages],
     }
 
 
-def _typology_comparison(initiatives) -> dict:
+def _typology_comparison(figures: dict) -> dict:
     """The audit's two kinds of actors side by side: how many, how many jobs, what support they get."""
     kinds = [Typology.ENTREPRENEURIAL, Typology.MILITANT]
-    actors = {
-        row["typology"]: row
-        for row in Actor.objects.published()
-        .values("typology")
-        .annotate(actors=Count("pk"), employees=Sum("employees"))
-        .order_by()
-    }
-    offers = dict(SupportOffer.objects.published().values_list("target_typology").annotate(n=Count("pk")).order_by())
+    actors = figures["actors_by_typology"]
+    offers = figures["offers_by_typology"]
+    led = figures["rollup"].led_by_typology
     open_to_all = offers.get(SupportOffer.TargetTypology.ALL, 0)
-    led = defaultdict(lambda: {"initiatives": 0, "secured": Decimal("0")})
-    for initiative in initiatives:
-        if initiative.lead_actor is not None:
-            entry = led[initiative.lead_actor.typology]
-            entry["initiatives"] += 1
-            entry["secured"] += initiative.funding_secured
     rows = [
         {
             "label": kind.label,
@@ -310,8 +321,8 @@ def _typology_comparison(initiatives) -> dict:
             "employees": actors.get(kind.value, {}).get("employees") or 0,
             "offers_targeted": offers.get(kind.value, 0),
             "offers_open": open_to_all + offers.get(kind.value, 0),
-            "initiatives": led[kind.value]["initiatives"],
-            "secured": led[kind.value]["secured"],
+            "initiatives": led.get(kind.value, rollups.LedByTypology()).initiatives,
+            "secured": led.get(kind.value, rollups.LedByTypology()).secured,
         }
         for kind in kinds
     ]
@@ -345,36 +356,36 @@ def _typology_comparison(initiatives) -> dict:
 
 
 @require_GET
+@kept_for_anonymous
 def strategy(request):
-    published = Initiative.objects.published()
-    initiatives = list(
-        published.select_related("axis", "lead_actor")
-        .with_progress()
-        .with_funding()
-        .order_by("axis__number", "title", "pk")
-    )
-    axis_rollups = rollups.axis_rollups(
-        axes=StrategyAxis.objects.all(),
-        objectives=Objective.objects.order_by("position", "title", "pk"),
-        initiatives=initiatives,
-        indicators=Indicator.objects.filter(initiative__in=published).with_latest_measurement(),
-    )
-    statuses = Initiative.Status.choices
+    """The strategy dashboard: per axis, its initiatives counted by state and objective, progress, money, indicators.
+
+    Every figure is an aggregate (no initiative is listed here: each axis and state links to the
+    initiatives list, filtered), kept for the data version so that a write shows at once.
+    """
+    figures = remembered("strategy", (), _strategy_figures, request=request)
+    rollup = figures["rollup"]
+    list_url = reverse("projects:initiative_list")
     axis_rows = []
-    for rollup in axis_rollups:
-        counts = defaultdict(int)
-        for initiative in rollup.initiatives:
-            counts[initiative.status] += 1
+    for axis_rollup in rollup.axes:
+        axis = axis_rollup.axis
+        counts = axis_rollup.status_counts
         axis_rows.append(
             {
-                "axis": rollup.axis,
-                "rollup": rollup,
+                "axis": axis,
+                "rollup": axis_rollup,
+                "url": f"{list_url}?{urlencode({'axis': axis.slug})}",
                 "status_counts": [
-                    {"label": label, "count": counts[value], "css_class": STATUS_CLASSES[value]}
-                    for value, label in statuses
-                    if counts[value]
+                    {
+                        "label": label,
+                        "count": counts[value],
+                        "css_class": STATUS_CLASSES[value],
+                        "url": f"{list_url}?{urlencode({'axis': axis.slug, 'status': value})}",
+                    }
+                    for value, label in Initiative.Status.choices
+                    if counts.get(value)
                 ],
-                "counts": [counts[value] for value, _label in statuses],
+                "counts": [counts.get(value, 0) for value in Initiative.Status.values],
             }
         )
     status_chart = {
@@ -386,20 +397,20 @@ def strategy(request):
             {"label": str(row["axis"]), "values": row["counts"], "url": f"#axe-{row['axis'].slug}"} for row in axis_rows
         ],
     }
-    actors_chart, employees_chart = _commune_charts()
+    actors_chart, employees_chart = _commune_charts(figures["communes"])
     return render(
         request,
         "projects/strategy.html",
         {
             "axis_rows": axis_rows,
-            "initiative_count": len(initiatives),
-            "overall_progress": rollups.rolled_up_progress(initiatives),
+            "initiative_count": rollup.initiative_count,
+            "overall_progress": rollup.progress,
             "status_chart": status_chart,
             "actors_chart": actors_chart,
             "employees_chart": employees_chart,
-            "stage_chart": _stage_chart(),
-            "typologies": _typology_comparison(initiatives),
-            "has_fictional": any(initiative.is_fictional for initiative in initiatives),
+            "stage_chart": _stage_chart(figures["stages"]),
+            "typologies": _typology_comparison(figures),
+            "has_fictional": rollup.has_fictional,
             "crumbs": [(_("Stratégie"), "")],
         },
     )

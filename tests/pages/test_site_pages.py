@@ -38,6 +38,30 @@ def test_home_counts_initiatives_by_state(client):
     assert "Projet publié" in content and "Projet brouillon" not in content
 
 
+def test_home_figures_follow_a_write_at_once(client, populate):
+    from projects.models import Initiative
+    from tests.projects import factories as project_factories
+
+    actors = populate(2)  # employees 0 and 1
+    initiative = project_factories.initiative_in("in_progress")
+    first = client.get("/")
+    assert (first.context["actor_count"], first.context["employee_count"]) == (2, 1)
+    assert client.get("/").content == first.content  # kept for the data version
+
+    initiative.status = Initiative.Status.COMPLETED
+    initiative.save()
+    actors[0].employees = 40
+    actors[0].save()
+    response = client.get("/")
+    by_status = {row["status"]: row["count"] for row in response.context["initiatives_by_status"]}
+    assert (by_status[Initiative.Status.IN_PROGRESS], by_status[Initiative.Status.COMPLETED]) == (0, 1)
+    assert response.context["employee_count"] == 41
+
+    actors[1].status = PublicationStatus.DRAFT
+    actors[1].save()
+    assert client.get("/").context["actor_count"] == 1
+
+
 def test_home_shows_the_latest_public_news_of_published_initiatives(client):
     import datetime
 
