@@ -23,7 +23,6 @@ from directory.search import (
     SEARCH_MAX_LENGTH,
     SEARCHED_FIELDS,
     SEARCHED_FIELDS_ORDER,
-    name_match_bonus,
     names_match_with_typos,
     normalize_search_text,
     search_words,
@@ -539,9 +538,30 @@ class ActorQuerySet(models.QuerySet):
         )
 
     def _search_fallback(self, words: list[str], terms: list[search_plan.Term]):
-        def starts_word(word: str) -> Q:
-            # `search_text` is words joined by spaces: a word start follows a space.
-            return Q(Contains(Concat(models.Value(" "), "search_text", output_field=models.TextField()), f" {word}"))
+        """The search without PostgreSQL's indexes: word starts in SQL, typos in names over a bounded set.
+
+        Every prefix match is a LIKE on the stored normalised columns (`search_text`, `name_words`) or on
+        the normalised summary (`directory_normalize()`, `directory.search.register_sqlite_functions`).
+        Names are compared with typos in Python only for the names that may hold a close word and do not
+        begin one with the query word (`directory.search.typo_candidates`, at most `TYPO_CANDIDATES_MAX`
+        per query word), and not at all for a word typed in very many records (`common_words`).
+        """
+        name_words = search_plan.spaced("name_words")
+        searched = search_plan.spaced("search_text")
+        summary = Concat(
+            models.Value(" "),
+            search_plan.NormalizedText(
+                Concat(
+                    "name",
+                    models.Value(" "),
+                    "short_description",
+                    models.Value(" "),
+                    "offer",
+                    output_field=models.TextField(),
+                )
+            ),
+            output_field=models.TextField(),
+        )
 
         def all_words(sequence, condition) -> Q:
             match = Q()
@@ -549,64 +569,72 @@ class ActorQuerySet(models.QuerySet):
                 match &= condition(word)
             return match
 
-        # Names and summaries are compared in Python: one query over them (the fallback serves small
-        # databases; PostgreSQL uses its indexes). Typos in names are tolerated the same way.
-        rows = [
-            (pk, normalize_search_text(name).split(), name, normalize_search_text(f"{name} {short} {offer}").split())
-            for pk, name, short, offer in self.model.objects.values_list(
-                "pk", "name", "short_description", "offer"
-            ).iterator()
-        ]
+        common = self.common_words({word for term in terms for variant in term.text_variants for word in variant})
 
-        def prefixes(sequence, candidates) -> bool:
-            return all(any(candidate.startswith(word) for candidate in candidates) for word in sequence)
+        def candidates(condition: Q) -> list[tuple[int, list[str]]]:
+            rows = self.filter(condition).order_by("pk").values_list("pk", "name_words")
+            return [(pk, stored.split()) for pk, stored in rows[: search_plan.TYPO_CANDIDATES_MAX]]
 
         def close_in_name(word: str) -> Q:
-            return Q(pk__in=[pk for pk, name_words, _name, _summary in rows if word_in_name(word, name_words)])
+            in_name = search_plan.starts_a_word(name_words, word)
+            if word in common:
+                return in_name
+            rows = candidates(search_plan.typo_candidates(name_words, word) & ~in_name)
+            return in_name | Q(pk__in=[pk for pk, stored in rows if word_in_name(word, stored)])
 
         match = Q()
         rank = []
         for term in terms:
-            text = all_words(term.words, lambda w: starts_word(w) | close_in_name(w))
+            text = all_words(term.words, lambda w: search_plan.starts_a_word(searched, w) | close_in_name(w))
             in_text = Q()
             for variant in term.text_variants:
-                in_text |= all_words(variant, starts_word)
+                in_text |= all_words(variant, lambda w: search_plan.starts_a_word(searched, w))
             text |= in_text
             named = self._named_relations(term)
             match &= text | named if named is not None else text
-            in_name = [pk for pk, name_words, _name, _summary in rows if prefixes(term.words, name_words)]
-            in_summary = [pk for pk, _words, _name, summary in rows if prefixes(term.words, summary)]
+            in_name = all_words(term.words, lambda w: search_plan.starts_a_word(name_words, w))
+            in_summary = all_words(term.words, lambda w: search_plan.starts_a_word(summary, w))
             rank += [
-                self._points(Q(pk__in=in_name), search_plan.POINTS_WORD_IN_NAME),
-                self._points(Q(pk__in=in_summary), search_plan.POINTS_WORD_IN_SUMMARY),
+                self._points(in_name, search_plan.POINTS_WORD_IN_NAME),
+                self._points(in_summary, search_plan.POINTS_WORD_IN_SUMMARY),
                 self._points(in_text, search_plan.POINTS_WORD_IN_TEXT),
             ]
             if named is not None:
                 rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
+        # The name within typos: every word begins a word of the name (SQL), or the Python comparison over
+        # the names that may match; a common word must begin a word of the name as typed.
         joined = not any(term.targets for term in terms)
+        prefixes = all_words(words, lambda w: search_plan.starts_a_word(name_words, w))
+        possible = all_words(
+            words,
+            lambda w: (
+                search_plan.starts_a_word(name_words, w) if w in common else search_plan.typo_candidates(name_words, w)
+            ),
+        )
+        if joined and len(words) > 1:
+            possible |= search_plan.typo_candidates(name_words, "".join(words))
         typo_ids = [
-            pk for pk, name_words, _name, _summary in rows if names_match_with_typos(words, name_words, joined=joined)
+            pk
+            for pk, stored in candidates(possible & ~prefixes)
+            if names_match_with_typos(words, stored, joined=joined)
         ]
-        bonus: dict[int, list[int]] = {}
-        typo_set = set(typo_ids)
-        for pk, _words, name, _summary in rows:
-            if pk in typo_set:
-                bonus.setdefault(name_match_bonus(words, name), []).append(pk)
-        points = {2: search_plan.POINTS_NAME_EXACT, 1: search_plan.POINTS_NAME_START}
+        typo = prefixes | Q(pk__in=typo_ids)
+        joined_query, joined_name = "".join(words), ActorJoinedName()
         rank += [
-            self._points(Q(pk__in=typo_ids), search_plan.POINTS_NAME_TYPO),
+            self._points(typo, search_plan.POINTS_NAME_TYPO),
             models.Case(
-                *(
-                    models.When(pk__in=ids, then=models.Value(points[level]))
-                    for level, ids in sorted(bonus.items(), reverse=True)
-                    if level
+                models.When(
+                    typo & Q(Exact(joined_name, joined_query)), then=models.Value(search_plan.POINTS_NAME_EXACT)
+                ),
+                models.When(
+                    typo & Q(StartsWith(joined_name, joined_query)), then=models.Value(search_plan.POINTS_NAME_START)
                 ),
                 default=models.Value(0),
                 output_field=models.IntegerField(),
             ),
         ]
         return (
-            self.filter(match | Q(pk__in=typo_ids))
+            self.filter(match | typo)
             .annotate(search_rank=sum(rank[1:], rank[0]))
             .order_by("-search_rank", "name", "pk")
         )

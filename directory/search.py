@@ -14,6 +14,9 @@ from difflib import SequenceMatcher
 
 from django.apps import apps
 from django.core.cache import cache
+from django.db import models
+from django.db.models.functions import Concat
+from django.db.models.lookups import Contains
 
 SEARCH_MAX_LENGTH = 200
 # The actor fields that `search_text` (SQLite) and `search_vector` (PostgreSQL) are made from.
@@ -84,15 +87,77 @@ def names_match_with_typos(words: list[str], name_words: list[str], *, joined: b
     return joined and len(words) > 1 and word_in_name("".join(words), name_words)
 
 
-def name_match_bonus(words: list[str], name: str) -> int:
-    """2 when the query is the name (spaces and punctuation aside), 1 when it is the name's beginning, else 0.
+# ---------------------------------------------------------------------------
+# The same normalisation in SQL (searches without a stored search column)
 
-    Both databases add it to the rank, so that a search for an organisation's name lists it first.
+SQLITE_NORMALIZE_FUNCTION = "directory_normalize"
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """`connection_created`: give SQLite `directory_normalize(text)`, i.e. `normalize_search_text`.
+
+    SQLite folds neither accents nor punctuation; with it, a query compares normalised text in SQL
+    instead of reading every row into Python (PostgreSQL has `directory_unaccent`, migration 0005).
     """
-    joined_query, joined_name = "".join(words), "".join(normalize_search_text(name).split())
-    if joined_name == joined_query:
-        return 2
-    return 1 if joined_name.startswith(joined_query) else 0
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(
+            SQLITE_NORMALIZE_FUNCTION, 1, lambda text: normalize_search_text(text or ""), deterministic=True
+        )
+
+
+class NormalizedText(models.Func):
+    """`expression` lower-cased and without accents: `normalize_search_text` in SQL.
+
+    On SQLite the registered `directory_normalize()` (punctuation becomes spaces too); on PostgreSQL
+    `directory_unaccent(lower(…))`. Both give the same answer to a test on a query word, which holds
+    letters and digits only.
+    """
+
+    function = SQLITE_NORMALIZE_FUNCTION
+    output_field = models.TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template="directory_unaccent(lower(%(expressions)s))")
+
+
+def contains_words(words: list[str], *fields: str) -> models.Q:
+    """Rows whose `fields` together contain every one of `words` (normalised query words), in SQL."""
+    parts = []
+    for name in fields:
+        parts += [models.functions.Coalesce(name, models.Value(""), output_field=models.TextField()), models.Value(" ")]
+    text = NormalizedText(Concat(*parts[:-1], output_field=models.TextField()) if len(fields) > 1 else parts[0])
+    condition = models.Q()
+    for word in words:
+        condition &= models.Q(Contains(text, word))
+    return condition
+
+
+def spaced(field_name: str) -> Concat:
+    """`' ' || field`: in a column of words joined by spaces, a word start follows a space."""
+    return Concat(models.Value(" "), field_name, output_field=models.TextField())
+
+
+def starts_a_word(expression, word: str) -> models.Q:
+    """`expression` (a `spaced()` column) has a word beginning with `word`."""
+    return models.Q(Contains(expression, f" {word}"))
+
+
+def typo_candidates(expression, word: str) -> models.Q:
+    """Names (`spaced()` name words) where `word_in_name(word, …)` may hold, if its first two letters are right.
+
+    A close word, or a run of joined words, begins as the query word does: with its first two letters,
+    or with its first letter as a one-letter word followed by a word beginning with its second letter.
+    A typo in the first two letters is not looked for (as PostgreSQL's looser similarity does not).
+    """
+    if len(word) < 2:
+        return starts_a_word(expression, word)
+    return starts_a_word(expression, word[:2]) | starts_a_word(expression, f"{word[0]} {word[1]}")
+
+
+# At most this many names are compared with typos in Python for one query word on SQLite (those
+# matched by prefix in SQL are not candidates); beyond, the first ones by id are compared. A word with
+# that many candidates is rarely a typo, and PostgreSQL, which has indexes for it, is the national database.
+TYPO_CANDIDATES_MAX = 5000
 
 
 # ---------------------------------------------------------------------------
