@@ -1,5 +1,7 @@
 """Public pages of the directory: search and filters, actor pages, CSV export, support finder."""
 
+from operator import itemgetter
+
 from django.conf import settings
 from django.db.models import Count, Prefetch
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -11,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from directory import personal_data, validators
+from directory.exports import DirectoryExportRows
 from directory.filters import ActorFilterSet, SupportOfferFilterSet
 from directory.hours import schema_org_opening_hours
 from directory.merge import merged_survivor
@@ -33,14 +36,13 @@ from ess_portal.csv_export import (
     CsvTable,
     code_column,
     french_boolean,
+    number_cell,
+    text_cell,
 )
 from ess_portal.response_cache import kept_for_anonymous
-from ess_portal.streams import server_side_rows
 
 # The map shows every current result with coordinates, up to this many (the list pages through all).
 MAP_MARKER_LIMIT = 2000
-# Rows fetched (and sectors prefetched) per database round trip when streaming the CSV export.
-EXPORT_CHUNK_SIZE = 2000
 # A cell of the chain view with fewer offers than this is "thin" (one provider away from a gap).
 THIN_CELL_THRESHOLD = 2
 
@@ -112,16 +114,8 @@ def actor_list(request):
     )
 
 
-def _commune_name(actor) -> str:
-    return actor.commune.name if actor.commune else ""
-
-
-def _insee_code(actor) -> str:
-    return actor.commune.insee_code if actor.commune else ""
-
-
 # The public export of the directory: French spreadsheets (`;`, BOM), one row per published actor.
-# Each column is written by its `value` from the actor and the site's address.
+# Each column's cell is read in bulk by its `key` (directory.exports.DirectoryExportRows).
 DIRECTORY_EXPORT = CsvTable(
     name="directory-export",
     title=_("Export de l'annuaire de l'ESS"),
@@ -131,69 +125,33 @@ DIRECTORY_EXPORT = CsvTable(
     ),
     csv_format=SPREADSHEET,
     columns=(
-        Column(_("nom"), value=lambda actor, base: actor.name, key="name"),
-        Column(
-            _("identifiant"), description=_("Identifiant public."), value=lambda actor, base: actor.slug, key="slug"
-        ),
-        code_column(_("SIRET"), SIRET_PATTERN, _("14 chiffres."), value=lambda actor, base: actor.siret, key="siret"),
-        Column(_("forme juridique"), value=lambda actor, base: actor.get_legal_form_display(), key="legal_form"),
-        Column(_("typologie"), value=lambda actor, base: actor.get_typology_display(), key="typology"),
-        Column(
-            _("secteurs"),
-            description=_("Séparés par des virgules."),
-            value=lambda actor, base: ", ".join(sector.name for sector in actor.sectors.all()),
-            key="sectors",
-        ),
-        Column(_("adresse"), value=lambda actor, base: actor.address, key="address"),
-        code_column(
-            _("code postal"), POSTAL_CODE_PATTERN, value=lambda actor, base: actor.postal_code, key="postal_code"
-        ),
-        Column(_("commune"), value=lambda actor, base: _commune_name(actor), key="commune"),
-        code_column(
-            _("code INSEE"), INSEE_CODE_PATTERN, value=lambda actor, base: _insee_code(actor), key="insee_code"
-        ),
-        Column(
-            _("quartier prioritaire"),
-            value=lambda actor, base: actor.neighbourhood.name if actor.neighbourhood else "",
-            key="neighbourhood",
-        ),
-        Column(
-            _("latitude"),
-            "number",
-            _("WGS 84, point décimal."),
-            value=lambda actor, base: actor.latitude,
-            key="latitude",
-        ),
-        Column(
-            _("longitude"),
-            "number",
-            _("WGS 84, point décimal."),
-            value=lambda actor, base: actor.longitude,
-            key="longitude",
-        ),
-        Column(_("site web"), value=lambda actor, base: actor.website, key="website"),
-        Column(_("e-mail"), format="email", value=lambda actor, base: actor.email, key="email"),
-        Column(_("téléphone"), value=lambda actor, base: actor.phone, key="phone"),
-        Column(_("description courte"), value=lambda actor, base: actor.short_description, key="short_description"),
-        french_boolean(
-            _("fictif"),
-            _("Fiche de démonstration."),
-            value=lambda actor, base: _("oui") if actor.is_fictional else _("non"),
-            key="is_fictional",
-        ),
-        Column(
-            _("modifié le"),
-            "datetime",
-            _("ISO 8601, heure de Paris."),
-            value=lambda actor, base: timezone.localtime(actor.updated_at).isoformat(timespec="seconds"),
-            key="updated_at",
-        ),
-        Column(_("page"), format="uri", value=lambda actor, base: base + actor.get_absolute_url(), key="url"),
+        Column(_("nom"), key="name"),
+        Column(_("identifiant"), description=_("Identifiant public."), key="slug"),
+        code_column(_("SIRET"), SIRET_PATTERN, _("14 chiffres."), key="siret"),
+        Column(_("forme juridique"), key="legal_form"),
+        Column(_("typologie"), key="typology"),
+        Column(_("secteurs"), description=_("Séparés par des virgules."), key="sectors"),
+        Column(_("adresse"), key="address"),
+        code_column(_("code postal"), POSTAL_CODE_PATTERN, key="postal_code"),
+        Column(_("commune"), key="commune"),
+        code_column(_("code INSEE"), INSEE_CODE_PATTERN, key="insee_code"),
+        Column(_("quartier prioritaire"), key="neighbourhood"),
+        Column(_("latitude"), "number", _("WGS 84, point décimal."), key="latitude"),
+        Column(_("longitude"), "number", _("WGS 84, point décimal."), key="longitude"),
+        Column(_("site web"), key="website"),
+        Column(_("e-mail"), format="email", key="email"),
+        Column(_("téléphone"), key="phone"),
+        Column(_("description courte"), key="short_description"),
+        french_boolean(_("fictif"), _("Fiche de démonstration."), key="is_fictional"),
+        Column(_("modifié le"), "datetime", _("ISO 8601, heure de Paris."), key="updated_at"),
+        Column(_("page"), format="uri", key="url"),
     ),
 )
 
 # The export's columns as (key, header): the actor imports read the export back by these keys.
 CSV_COLUMNS = [(column.key, column.name) for column in DIRECTORY_EXPORT.columns]
+# Each cell through `safe_cell`: numbers as stored (never a formula), any text checked.
+_EXPORT_CONVERTERS = [number_cell if column.type == "number" else text_cell for column in DIRECTORY_EXPORT.columns]
 
 
 @require_GET
@@ -201,14 +159,14 @@ def actor_export(request):
     """The current results of the directory as CSV (UTF-8 with BOM, `;`), streamed row by row."""
     filterset = ActorFilterSet(request.GET, queryset=Actor.objects.published(), request=request)
     # Invalid criteria export nothing rather than everything (the page says which are invalid).
-    actors = (filterset.qs if filterset.is_valid() else Actor.objects.none()).for_list()
+    actors = filterset.qs if filterset.is_valid() else Actor.objects.none()
     base_url = request.build_absolute_uri("/").rstrip("/")
-    rows = (
-        [column.value(actor, base_url) for column in DIRECTORY_EXPORT.columns]
-        for actor in server_side_rows(actors, chunk_size=EXPORT_CHUNK_SIZE)
-    )
+    pick = itemgetter(*(column.key for column in DIRECTORY_EXPORT.columns))
+    rows = (pick(cells) for cells in DirectoryExportRows(actors, base_url))
     stamp = timezone.localdate().isoformat()
-    return DIRECTORY_EXPORT.response(rows, filename=f"annuaire-ess-est-ensemble-{stamp}.csv")
+    return DIRECTORY_EXPORT.response(
+        rows, filename=f"annuaire-ess-est-ensemble-{stamp}.csv", converters=_EXPORT_CONVERTERS
+    )
 
 
 def _actor_json_ld(request, actor) -> dict:

@@ -44,7 +44,7 @@ from ess_portal.api.conditional import GuardedUpdateMixin, etag_for
 from ess_portal.api.errors import django_validation_error_to_drf
 from ess_portal.api.filters import SlugRelatedField as SafeSlugRelatedField
 from ess_portal.api.filters import bbox_filter
-from ess_portal.api.formats import StreamedListMixin, csv_value
+from ess_portal.api.formats import StreamedListMixin, csv_converter, csv_value
 from ess_portal.api.schema import (
     LIST_RESPONSES,
     WRITE_ERRORS,
@@ -65,6 +65,7 @@ from ess_portal.csv_export import (
     Column,
     CsvTable,
     code_column,
+    text_cell,
 )
 
 
@@ -314,6 +315,24 @@ def actor_csv_row(data: dict) -> dict:
     return row
 
 
+def _commune_insee_code(commune: dict | None) -> str:
+    return "" if commune is None else text_cell(commune["insee_code"])
+
+
+def _commune_name(commune: dict | None) -> str:
+    return "" if commune is None else text_cell(commune["name"])
+
+
+def actor_csv_columns(serializer: ActorSerializer) -> list[tuple[str, object]]:
+    """Per column of `ACTOR_CSV`, the key of the serialized actor it shows and its converter.
+
+    The cells are those of `actor_csv_row` through `safe_cell`, each converter chosen once for its column.
+    """
+    fields = serializer.fields
+    special = {"commune_insee_code": ("commune", _commune_insee_code), "commune_name": ("commune", _commune_name)}
+    return [special.get(column) or (column, csv_converter(fields[column])) for column in _ACTOR_CSV_HEADER]
+
+
 class FacetOptionSerializer(serializers.Serializer):
     value = serializers.CharField(help_text=_("Valeur du paramètre de filtre (code INSEE, identifiant, code)."))
     label = serializers.CharField(help_text=_("Libellé en français."))
@@ -493,8 +512,21 @@ class ActorViewSet(
     def csv_row(self, data):
         return actor_csv_row(data)
 
+    def csv_columns(self):
+        return actor_csv_columns(self.get_serializer())
+
     def serialized_rows(self, queryset):
         return ActorRows(queryset, self.get_serializer())
+
+    def page_queryset(self, queryset):
+        # The page's rows only carry what the cursor reads (the order's fields); the records are read in bulk.
+        ordering = queryset.query.order_by or Actor._meta.ordering
+        columns = {field.name for field in Actor._meta.concrete_fields}
+        read = ["pk", *(item.lstrip("-") for item in ordering if isinstance(item, str) and item.lstrip("-") in columns)]
+        return queryset.select_related(None).prefetch_related(None).only(*read)
+
+    def page_records(self, page):
+        return ActorRows.of_page(page, self.get_serializer())
 
     def withdrawn_tombstones(self, since):
         return actor_tombstones(since)
