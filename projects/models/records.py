@@ -53,6 +53,10 @@ class JournalEntry(models.Model):
         verbose_name = _("entrée du journal")
         verbose_name_plural = _("journal")
         ordering = ["-entry_date", "-pk"]
+        indexes = [
+            # The latest public updates (home page, feeds) read backwards, without sorting every entry.
+            models.Index(fields=["entry_date", "id"], condition=Q(is_public=True), name="journalentry_public_date_idx"),
+        ]
 
     def __str__(self):
         return self.title
