@@ -47,10 +47,8 @@ def main() -> None:
         "/admin/directory/actor/?o=11",
         "/admin/directory/actor/?p=500",
         "/admin/directory/changerequest/",
-        "/admin/directory/historicalactor/",
         "/admin/projects/initiative/",
         "/admin/projects/initiative/?q=" + fake.COMMON_TERM,
-        "/admin/projects/historicalinitiative/",
     ]
     setup_test_environment()  # the test client's host, and templates' context kept for nothing else
     with transaction.atomic():

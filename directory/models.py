@@ -23,7 +23,7 @@ from directory.search import (
     SEARCH_MAX_LENGTH,
     SEARCHED_FIELDS,
     SEARCHED_FIELDS_ORDER,
-    names_match_with_typos,
+    names_match_with_typos,  # noqa: F401  (the typo rule, imported from here by its tests)
     normalize_search_text,
     search_words,
     word_in_name,
@@ -575,12 +575,17 @@ class ActorQuerySet(models.QuerySet):
             rows = self.filter(condition).order_by("pk").values_list("pk", "name_words")
             return [(pk, stored.split()) for pk, stored in rows[: search_plan.TYPO_CANDIDATES_MAX]]
 
+        close_ids: dict[str, list[int]] = {}
+
         def close_in_name(word: str) -> Q:
+            """`word_in_name(word, …)`: a name word begins with it (SQL), or a candidate name is close (Python)."""
             in_name = search_plan.starts_a_word(name_words, word)
             if word in common:
                 return in_name
-            rows = candidates(search_plan.typo_candidates(name_words, word) & ~in_name)
-            return in_name | Q(pk__in=[pk for pk, stored in rows if word_in_name(word, stored)])
+            if word not in close_ids:
+                rows = candidates(search_plan.typo_candidates(name_words, word) & ~in_name)
+                close_ids[word] = [pk for pk, stored in rows if word_in_name(word, stored)]
+            return in_name | Q(pk__in=close_ids[word])
 
         match = Q()
         rank = []
@@ -601,24 +606,11 @@ class ActorQuerySet(models.QuerySet):
             ]
             if named is not None:
                 rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
-        # The name within typos: every word begins a word of the name (SQL), or the Python comparison over
-        # the names that may match; a common word must begin a word of the name as typed.
+        # The name within typos (`names_match_with_typos`): each word is in the name, or the words joined are.
         joined = not any(term.targets for term in terms)
-        prefixes = all_words(words, lambda w: search_plan.starts_a_word(name_words, w))
-        possible = all_words(
-            words,
-            lambda w: (
-                search_plan.starts_a_word(name_words, w) if w in common else search_plan.typo_candidates(name_words, w)
-            ),
-        )
+        typo = all_words(words, close_in_name)
         if joined and len(words) > 1:
-            possible |= search_plan.typo_candidates(name_words, "".join(words))
-        typo_ids = [
-            pk
-            for pk, stored in candidates(possible & ~prefixes)
-            if names_match_with_typos(words, stored, joined=joined)
-        ]
-        typo = prefixes | Q(pk__in=typo_ids)
+            typo |= close_in_name("".join(words))
         joined_query, joined_name = "".join(words), ActorJoinedName()
         rank += [
             self._points(typo, search_plan.POINTS_NAME_TYPO),

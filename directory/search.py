@@ -7,6 +7,7 @@ other words stay text matches. Every term must match (AND). `ActorQuerySet.searc
 PostgreSQL (full text, trigrams) or on the SQLite fallback, with the same integer ranking points.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ def _similar(a: str, b: str, threshold: float) -> bool:
     )
 
 
+# Names repeat their words (« atelier », « solidaire »): a pair compared once is answered from memory.
+@functools.lru_cache(maxsize=100_000)
 def _word_close(word: str, candidate: str) -> bool:
     if candidate.startswith(word):
         return True
@@ -142,21 +145,40 @@ def starts_a_word(expression, word: str) -> models.Q:
     return models.Q(Contains(expression, f" {word}"))
 
 
-def typo_candidates(expression, word: str) -> models.Q:
-    """Names (`spaced()` name words) where `word_in_name(word, …)` may hold, if its first two letters are right.
+class Like(models.lookups.Lookup):
+    """`lhs LIKE pattern`, the pattern as given (`_` is any one letter), for the typo candidates."""
 
-    A close word, or a run of joined words, begins as the query word does: with its first two letters,
-    or with its first letter as a one-letter word followed by a word beginning with its second letter.
-    A typo in the first two letters is not looked for (as PostgreSQL's looser similarity does not).
+    lookup_name = "like_pattern"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} LIKE {rhs}", [*lhs_params, *rhs_params]
+
+
+def typo_candidates(expression, word: str) -> models.Q:
+    """Names (`spaced()` name words) where `word_in_name(word, …)` may hold, within one typo in its first letters.
+
+    A close word, or a run of joined words, begins as the query word does: with its first two letters
+    (or its first letter as a one-letter word, then a word beginning with the second), or with them
+    after one typo among the first letters: one letter left out (« euvres » for « oeuvres »), one
+    letter too many, or one letter replaced. Each is a LIKE on the stored name words.
     """
     if len(word) < 2:
         return starts_a_word(expression, word)
-    return starts_a_word(expression, word[:2]) | starts_a_word(expression, f"{word[0]} {word[1]}")
+    patterns = [f"% {word[:2]}%", f"% {word[0]} {word[1]}%", f"% _{word[:2]}%"]
+    if len(word) >= 3:
+        patterns += [f"% {word[1:3]}%", f"% _{word[1:3]}%", f"% {word[0]}_{word[2]}%"]
+    condition = models.Q()
+    for pattern in patterns:
+        condition |= models.Q(Like(expression, pattern))
+    return condition
 
 
 # At most this many names are compared with typos in Python for one query word on SQLite (those
-# matched by prefix in SQL are not candidates); beyond, the first ones by id are compared. A word with
-# that many candidates is rarely a typo, and PostgreSQL, which has indexes for it, is the national database.
+# matched by prefix in SQL are not candidates, nor names whose words begin with two typos); beyond,
+# the first ones by id are compared. A word with that many candidates is rarely a typo, and
+# PostgreSQL, which has indexes for it, is the national database.
 TYPO_CANDIDATES_MAX = 5000
 
 
