@@ -5,7 +5,7 @@ from collections import defaultdict
 import django_filters
 from django import forms
 from django.core.exceptions import EmptyResultSet
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
@@ -254,7 +254,19 @@ class ActorFilterSet(PortalFilterSet):
         """
         if not self.is_valid():
             return {name: {} for name in self.FACETS}
-        criteria = sorted((name, repr(value)) for name, value in self.form.cleaned_data.items() if value)
+        # Records by their ids (a model's repr is its name, which two records may share).
+        criteria = sorted(
+            (
+                name,
+                repr(
+                    sorted(getattr(item, "pk", item) for item in value)
+                    if isinstance(value, list | QuerySet)
+                    else getattr(value, "pk", value)
+                ),
+            )
+            for name, value in self.form.cleaned_data.items()
+            if value
+        )
         try:
             visible_sql = self.queryset.order_by().query.sql_with_params()
         except EmptyResultSet:

@@ -77,6 +77,8 @@ def _decode(value):
             return decimal.Decimal(value["d"])
         except decimal.InvalidOperation:
             raise InvalidCursor() from None
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidCursor()  # never in a record's value; PostgreSQL refuses it in a parameter
     if value is None or isinstance(value, str | int | float | bool):
         return value
     raise InvalidCursor()

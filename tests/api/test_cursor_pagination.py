@@ -72,9 +72,18 @@ def test_a_forged_or_foreign_cursor_is_a_400(api, cursor):
     assert list(response.json()["errors"]) == ["cursor"]
 
 
-def test_a_cursor_of_the_right_shape_with_a_bad_value_is_a_400(api):
+@pytest.mark.parametrize("values", [["Nom", "pas un id"], ["Nom\x00", 1]])
+def test_a_cursor_of_the_right_shape_with_a_bad_value_is_a_400(api, values):
     factories.actor()
-    response = api.get("/api/v1/actors/", {"cursor": encode_cursor(["name", "pk"], ["Nom", "pas un id"], False)})
+    response = api.get("/api/v1/actors/", {"cursor": encode_cursor(["name", "pk"], values, False)})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("values", [["pas une date", 1], [12, 1], [{"t": "2026-13-45T00:00"}, 1]])
+def test_a_cursor_with_a_bad_date_is_a_400(api, values):
+    factories.actor()
+    cursor = encode_cursor(["-updated_at", "pk"], values, False)
+    response = api.get("/api/v1/actors/", {"ordering": "-updated_at", "cursor": cursor})
     assert response.status_code == 400
 
 
