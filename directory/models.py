@@ -470,6 +470,8 @@ class ActorQuerySet(models.QuerySet):
         # A word found as it is typed in very many records is not a typo: it is matched as it is, and the
         # costly similarity of names (computed on each candidate row) is left out for it.
         common = self.common_words({word for term in terms for variant in term.text_variants for word in variant})
+        # Words typed together (« insereco ») are a name's words joined, unless they name something.
+        joined_words = len(words) > 1 and not any(term.targets for term in terms)
         match = Q()
         rank = []
         for term in terms:
@@ -493,10 +495,18 @@ class ActorQuerySet(models.QuerySet):
             in_text = Q()
             for variant in term.text_variants:
                 in_text |= words_match(variant, lambda w: Q(search_vector=text_match(w)))
+            # A term of common words only, naming nothing, is in the text of every actor the search keeps
+            # (unless the words joined may match a name instead): its points are a constant, not a second
+            # reading of each kept row's full-text vector.
+            in_every_match = (
+                not joined_words and named is None and all(w in common for v in term.text_variants for w in v)
+            )
             rank += [
                 self._points(in_name, search_plan.POINTS_WORD_IN_NAME),
                 self._points(in_summary, search_plan.POINTS_WORD_IN_SUMMARY),
-                self._points(in_text, search_plan.POINTS_WORD_IN_TEXT),
+                models.Value(search_plan.POINTS_WORD_IN_TEXT, output_field=models.IntegerField())
+                if in_every_match
+                else self._points(in_text, search_plan.POINTS_WORD_IN_TEXT),
             ]
             if named is not None:
                 rank.append(self._points(named, search_plan.POINTS_NAMED_RELATION))
@@ -516,8 +526,7 @@ class ActorQuerySet(models.QuerySet):
 
         joined = "".join(words)
         typo = words_match(words, close_in_name)
-        # Words typed together (« insereco ») are a name's words joined, unless they name something.
-        if len(words) > 1 and not any(term.targets for term in terms):
+        if joined_words:
             typo |= Q(search_name__trigram_word_similar=joined)
             match |= Q(search_name__trigram_word_similar=joined)
         joined_name = ActorJoinedName()

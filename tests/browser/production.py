@@ -2,8 +2,9 @@
 
 pytest-django's live server runs in the test process with plain static storage (no manifest, files
 found where they lie), so a fault that only hashed names or WhiteNoise reveal cannot show there.
-`ProductionSite` builds a throwaway copy of the site instead: a file SQLite database migrated and
-filled with the demo data set (`load_demo`, which needs DEBUG=1 for itself only), `collectstatic`
+`ProductionSite` builds a throwaway copy of the site instead: a database migrated and filled with the
+demo data set (`load_demo`, which needs DEBUG=1 for itself only) — a new PostgreSQL database on the
+server of DATABASE_URL when it names one (dropped afterwards), a file SQLite database otherwise —, `collectstatic`
 into a temporary STATIC_ROOT, and gunicorn on a free port with the production settings. Only two of
 those are bent, both as a deployment behind a proxy would have them: the host is 127.0.0.1, and the
 browser sends `X-Forwarded-Proto: https` (SECURE_PROXY_SSL_HEADER) since the test speaks plain HTTP;
@@ -20,6 +21,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parents[2]
 # What the browser sends so that Django sees the HTTPS that a proxy in front of it would terminate.
@@ -38,6 +40,27 @@ print(json.dumps({"actor": actor.get_absolute_url(), "initiative": initiative.ge
 """
 
 
+def throwaway_database_url(url: str) -> str | None:
+    """A new, empty PostgreSQL database on the server of `url` (None when `url` is not PostgreSQL)."""
+    parts = urlsplit(url)
+    if not parts.scheme.startswith("postgres"):
+        return None
+    import psycopg
+
+    name = f"ess_portal_production_{secrets.token_hex(4)}"
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def drop_database(url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{parts.path.lstrip("/")}" WITH (FORCE)')
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -54,11 +77,12 @@ class ProductionSite:
         self.log = directory / "gunicorn.log"
         self.records: dict[str, str] = {}
         self._server = None
+        self.postgresql_url = throwaway_database_url(os.environ.get("DATABASE_URL", ""))
         self.env = {
             **{name: value for name, value in os.environ.items() if not name.startswith("DJANGO_ALLOW")},
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
-            "DATABASE_URL": f"sqlite:///{directory / 'portal.sqlite3'}",
+            "DATABASE_URL": self.postgresql_url or f"sqlite:///{directory / 'portal.sqlite3'}",
             "STATIC_ROOT": str(directory / "staticfiles"),
             "MEDIA_ROOT": str(directory / "media"),
             "ALLOWED_HOSTS": "127.0.0.1",
@@ -123,3 +147,6 @@ class ProductionSite:
             except subprocess.TimeoutExpired:
                 self._server.kill()
                 self._server.wait()
+        if self.postgresql_url:
+            drop_database(self.postgresql_url)
+            self.postgresql_url = None
