@@ -145,7 +145,7 @@ def parse_config(argv=None) -> Config:
 
 
 def has_generator() -> bool:
-    return (ROOT / "directory" / "management" / "commands" / "generate_fake.py").exists()
+    return any(ROOT.glob("*/management/commands/generate_fake.py"))
 
 
 def search_terms(env: dict) -> tuple[str, str, str]:
