@@ -11,8 +11,10 @@
 - A field is updated when nobody changed it since the source last said it: `SourceRecord.values` for the
   source (for an export row, the record as it was at the row's « modifié le », from the history). A field
   changed since is kept and reported as a conflict; an empty field is always filled.
-- Every actor written goes through `Actor.full_clean()`. Creations and updates are written in bulk,
-  each with one history record stamped as coming from the import (`directory.history.provenance`).
+- Every actor written goes through `Actor.full_clean()` (a new one on the fields its row sets, the others
+  holding valid defaults). Creations are written by `directory.bulk.BulkWriter` (COPY on PostgreSQL, keys
+  from the tables' sequences, no lock), updates by `bulk_update`; each with one history record stamped as
+  coming from the import (`directory.history.provenance`).
   New actors are « à valider »; the publication state of existing ones is never touched.
 - A real run is all or nothing unless `skip_invalid`: one refused line and nothing is written. A dry run
   writes nothing but its `ImportRun`, which every run leaves.
