@@ -6,6 +6,11 @@ that memory stays flat whatever the number of rows. Nothing here bypasses the da
 constraints, foreign keys (checked at commit, as Django declares them deferred) and triggers all
 apply — the per-row search trigger of actors and any statement trigger fire on COPY too.
 
+Primary keys are handed out before the rows are written (so that rows can point to each other):
+`IdRange` counts from the table's largest key, for a writer that locks the tables (`generate_fake`);
+`SequenceIds` draws them from the table's own sequence, a block per query, for a writer that runs
+while the site is live (`directory.imports`).
+
 `deferred_search_indexes` drops the GIN and GiST indexes of the tables written (costly to keep up
 row by row) and builds them again from their own definitions once the rows are in; both happen in
 the caller's transaction, so an error or an interruption rolls the drop back with the rows.
@@ -17,7 +22,9 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from django.core.management.color import no_style
-from django.db import connections, models
+from django.db import connections, models, transaction
+
+from ess_portal import dataversion
 
 BATCH_SIZE = 5_000
 
@@ -70,9 +77,29 @@ class BulkWriter:
 
     def close(self) -> None:
         """Write every buffered row and wait until the database has them all."""
+        self.flush()
+        self._stop(drop=False)
+
+    def flush(self) -> None:
+        """Send every buffered row to the database (on PostgreSQL, queue it for the thread: no waiting)."""
         for key in list(self._buffers):
             self._flush(key)
-        self._stop(drop=False)
+
+    def sync(self) -> None:
+        """Send every buffered row and wait until the database has them: queries from here on see them.
+
+        Raises what the database refused (as Django's `DatabaseError`s), whichever batch it was.
+        """
+        self.flush()
+        if self._queue is not None:
+            self._queue.join()
+        self._raise_failure()
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            with self.connection.wrap_database_errors:
+                raise failure
 
     def _statement(self, table: str, columns: tuple[str, ...]) -> str:
         quote = self.connection.ops.quote_name
@@ -92,10 +119,13 @@ class BulkWriter:
             with self.connection.cursor() as cursor:
                 cursor.executemany(self._statements[key], rows)
             return
-        if self._failure is not None:
-            raise self._failure
+        self._raise_failure()
         if self._thread is None:
             self.connection.ensure_connection()
+            # COPY goes round Django's cursors, whose wrapper advances the data version after the commit.
+            alias = self.connection.alias
+            if self.connection.in_atomic_block:
+                transaction.on_commit(lambda: dataversion.bump(alias), using=alias, robust=True)
             self._queue = queue.Queue(maxsize=self.QUEUED_BATCHES)
             self._thread = threading.Thread(target=self._copy_batches, args=(self.connection.connection,), daemon=True)
             self._thread.start()
@@ -124,9 +154,12 @@ class BulkWriter:
             self._queue.put(None)
             self._thread.join()
             self._thread = self._queue = None
-        if self._failure is not None and not drop:
-            failure, self._failure = self._failure, None
-            raise failure
+            if not drop and not self.connection.in_atomic_block:
+                dataversion.bump(self.connection.alias)
+        if drop:
+            self._failure = None
+        else:
+            self._raise_failure()
 
 
 class IdRange:
@@ -144,6 +177,57 @@ class IdRange:
         value = self.next
         self.next += 1
         return value
+
+
+class SequenceIds:
+    """Primary keys drawn from the table's own sequence, one query per block: no lock, other writers go on.
+
+    `reserve(n)` draws at least `n` keys in one query; `take()` hands them out in turn (and draws a
+    block of `block` when none is left). On SQLite, which has no sequence and one writer at a time, the
+    keys follow the table's largest key and its AUTOINCREMENT counter (read in the writer's transaction).
+    """
+
+    def __init__(self, model: type[models.Model], *, using: str = "default", block: int = 500):
+        self.connection = connections[using]
+        self.table = model._meta.db_table
+        self.column = model._meta.pk.column
+        self.block = block
+        self.available: list[int] = []
+        self.position = 0
+        self.sqlite_next = 0
+
+    def reserve(self, n: int) -> None:
+        missing = n - (len(self.available) - self.position)
+        if missing <= 0:
+            return
+        self.available = self.available[self.position :] + self._draw(missing)
+        self.position = 0
+
+    def take(self) -> int:
+        if self.position >= len(self.available):
+            self.reserve(self.block)
+        value = self.available[self.position]
+        self.position += 1
+        return value
+
+    def _draw(self, n: int) -> list[int]:
+        quote = self.connection.ops.quote_name
+        with self.connection.cursor() as cursor:
+            if self.connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [quote(self.table), self.column, n],
+                )
+                return sorted(row[0] for row in cursor.fetchall())
+            cursor.execute(
+                f"SELECT MAX({quote(self.column)}), (SELECT seq FROM sqlite_sequence WHERE name = %s) "
+                f"FROM {quote(self.table)}",
+                [self.table],
+            )
+            top, counter = cursor.fetchone()
+        start = max(self.sqlite_next, (top or 0) + 1, (counter or 0) + 1)
+        self.sqlite_next = start + n
+        return list(range(start, start + n))
 
 
 def lock_tables(models_: Iterable[type[models.Model]], *, using: str = "default") -> None:
@@ -225,11 +309,11 @@ def analyze(tables: Iterable[str], *, using: str = "default") -> None:
 class HistoryStamp:
     """What the creation record of each row written in bulk says (django-simple-history's « + » record)."""
 
-    def __init__(self, *, reason: str, source: str, detail: str):
+    def __init__(self, *, reason: str, source: str, detail: str, user_id: int | None = None):
         self.values = {
             "history_type": "+",
             "history_change_reason": reason,
-            "history_user_id": None,
+            "history_user_id": user_id,
             "history_source": source,
             "history_source_detail": detail,
             "history_batch": None,
@@ -244,9 +328,18 @@ class ModelRows:
     many-to-many link, and — when the model keeps a history and a `HistoryStamp` is given — its
     creation record with the links that record tracks, as `directory.reference.create_with_history`
     leaves them. Returns the row's primary key.
+
+    `ids`: how primary keys are handed out, `IdRange` (tables locked) or `SequenceIds` (see `reserve`).
     """
 
-    def __init__(self, writer: BulkWriter, model: type[models.Model], *, stamp: HistoryStamp | None = None):
+    def __init__(
+        self,
+        writer: BulkWriter,
+        model: type[models.Model],
+        *,
+        stamp: HistoryStamp | None = None,
+        ids: type[IdRange] | type[SequenceIds] = IdRange,
+    ):
         from simple_history.models import HistoricalRecords
 
         self.writer, self.model = writer, model
@@ -255,7 +348,7 @@ class ModelRows:
         self.columns = [field.attname for field in fields]
         # Django's defaults: the field's own, else "" for a text and None for the rest.
         self.defaults = {field.attname: field.get_default() for field in fields if not field.primary_key}
-        self.ids = IdRange(model, using=using)
+        self.ids = ids(model, using=using)
         self.prepared = self._preparers(model)
         self.links: dict[str, tuple] = {}
         for field in model._meta.many_to_many:
@@ -265,7 +358,7 @@ class ModelRows:
                 [f.attname for f in through._meta.concrete_fields],
                 field.m2m_field_name() + "_id",
                 field.m2m_reverse_field_name() + "_id",
-                IdRange(through, using=using),
+                ids(through, using=using),
             )
         manager = getattr(model, "history", None) if stamp is not None else None
         self.history_model = manager.model if manager is not None else None
@@ -274,15 +367,29 @@ class ModelRows:
         if self.history_model is not None:
             self.history_columns = [f.attname for f in self.history_model._meta.concrete_fields]
             self.history_prepared = self._preparers(self.history_model)
-            self.history_ids = IdRange(self.history_model, using=using)
+            self.history_ids = ids(self.history_model, using=using)
             for field in getattr(self.history_model, "_history_m2m_fields", []):
                 m2m_model = HistoricalRecords.m2m_models[field]
                 columns = [f.attname for f in m2m_model._meta.concrete_fields if not f.primary_key]
                 self.history_m2m[field.name] = (m2m_model, columns)
 
+    def reserve(self, count: int, *, links: dict[str, int] | None = None) -> None:
+        """With `SequenceIds`: draw now the keys of `count` rows and of their links (a query per table).
+
+        On PostgreSQL a `BulkWriter` copies on the connection from another thread: drawing every key
+        before the rows are queued keeps the writer's queries together, ahead of its COPYs.
+        """
+        self.ids.reserve(count)
+        if self.history_model is not None:
+            self.history_ids.reserve(count)
+        for name, n in (links or {}).items():
+            if n:
+                self.links[name][4].reserve(n)
+
     def _preparers(self, model: type[models.Model]) -> list[tuple[int, models.Field]]:
-        """The columns whose values the database driver cannot take as they are: JSON, and datetimes on SQLite."""
-        kinds = {"JSONField"} if self.writer.postgresql else {"JSONField", "DateTimeField"}
+        """The columns whose values the database driver cannot take as they are: JSON; on SQLite, dates and
+        decimals too (as Django's own writes prepare them)."""
+        kinds = {"JSONField"} if self.writer.postgresql else {"JSONField", "DateTimeField", "DateField", "DecimalField"}
         return [
             (position, field)
             for position, field in enumerate(model._meta.concrete_fields)

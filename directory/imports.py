@@ -11,8 +11,10 @@
 - A field is updated when nobody changed it since the source last said it: `SourceRecord.values` for the
   source (for an export row, the record as it was at the row's « modifié le », from the history). A field
   changed since is kept and reported as a conflict; an empty field is always filled.
-- Every actor written goes through `Actor.full_clean()`. Creations and updates are written in bulk,
-  each with one history record stamped as coming from the import (`directory.history.provenance`).
+- Every actor written goes through `Actor.full_clean()` (a new one on the fields its row sets, the others
+  holding valid defaults). Creations are written by `directory.bulk.BulkWriter` (COPY on PostgreSQL, keys
+  from the tables' sequences, no lock), updates by `bulk_update`; each with one history record stamped as
+  coming from the import (`directory.history.provenance`).
   New actors are « à valider »; the publication state of existing ones is never touched.
 - A real run is all or nothing unless `skip_invalid`: one refused line and nothing is written. A dry run
   writes nothing but its `ImportRun`, which every run leaves.
@@ -47,6 +49,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from simple_history.models import HistoricalRecords
 
 from directory import validators
+from directory.bulk import BulkWriter, HistoryStamp, ModelRows, SequenceIds
 from directory.history import Origin, provenance, provenance_attrs
 from directory.models import (
     Actor,
@@ -332,7 +335,8 @@ class Vocabulary:
     @classmethod
     def load(cls) -> "Vocabulary":
         communes = list(Commune.objects.all())
-        neighbourhoods = list(Neighbourhood.objects.all())
+        # With their communes: Actor.clean() checks a neighbourhood's commune without a query per row.
+        neighbourhoods = list(Neighbourhood.objects.prefetch_related("communes"))
         sectors = list(Sector.objects.all())
         by_name = defaultdict(list)
         for sector in sectors:
@@ -1017,6 +1021,10 @@ class _Importer:
         self.seen_sirets: dict[int, int] = {}
         self.seen_source_ids: dict[str, int] = {}
         self.seen_actors: dict[int, int] = {}
+        # New actors, their links, history and source records go through a BulkWriter (COPY on PostgreSQL).
+        self.writer: BulkWriter | None = None
+        self._new_rows: dict[type, ModelRows] = {}
+        self._exclusions: dict[frozenset, list[str]] = {}
 
     # -- reporting
 
@@ -1063,6 +1071,9 @@ class _Importer:
     # -- one batch
 
     def process(self, rows: list[ParsedRow]) -> None:
+        if self.writer is not None:
+            # The previous batch's new actors are in the database before this batch looks for its own.
+            self.writer.sync()
         rows = [row for row in rows if self._first_mention(row)]
         actors, records, sector_ids = self._lookup(rows)
         creates, updates, new_sectors, record_writes, created_entries = [], [], {}, [], []
@@ -1086,7 +1097,7 @@ class _Importer:
             if actor is None:
                 actor = self._new_actor(row)
                 try:
-                    self._validate(actor)
+                    self._validate_new(actor, row)
                 except ValidationError as exc:
                     self.refuse(row, exc.message_dict)
                     continue
@@ -1235,6 +1246,7 @@ class _Importer:
         return _loaded(record.values) if record is not None else None
 
     def _new_actor(self, row: ParsedRow) -> Actor:
+        # Every field set here is in NEW_ACTOR_FIELDS (checked by _validate_new).
         fields = {"ess_status": Actor.EssStatus.UNKNOWN, **row.defaults}
         actor = Actor(status=PublicationStatus.PENDING, source=Actor.Source.IMPORT, source_id=row.source_id, **fields)
         self._apply(actor, row.values)
@@ -1251,21 +1263,32 @@ class _Importer:
             elif name != "sectors":
                 setattr(actor, name, value)
 
-    def _validate(self, actor: Actor) -> None:
+    def _validate(self, actor: Actor, exclude: Iterable[str] = ()) -> None:
         # Without a query per row: the commune and neighbourhood come from the vocabulary (they exist);
         # uniqueness (SIRET, slug) is settled by the batch's lookups and the slugs given at writing; the
         # check constraints repeat clean()'s rules. The database still enforces all of them.
-        actor.full_clean(exclude=["commune", "neighbourhood"], validate_unique=False, validate_constraints=False)
+        actor.full_clean(
+            exclude=["commune", "neighbourhood", *exclude], validate_unique=False, validate_constraints=False
+        )
+
+    def _validate_new(self, actor: Actor, row: ParsedRow) -> None:
+        """`_validate` of a new actor: its fields the row leaves at their defaults (valid) are not checked again.
+
+        `clean()` runs in full; the fields checked are those the row and `_new_actor` set, so that the
+        errors and their order are those of a full check (tests/directory/test_imports.py pins it).
+        """
+        keys = frozenset((*row.values, *row.defaults))
+        exclude = self._exclusions.get(keys)
+        if exclude is None:
+            given = {*keys, *NEW_ACTOR_FIELDS}
+            exclude = self._exclusions[keys] = [f.name for f in Actor._meta.concrete_fields if f.name not in given]
+        self._validate(actor, exclude)
 
     # -- writing a batch
 
     def _write(self, creates, updates, new_sectors, record_writes, now) -> None:
+        # Updates first, with Django's queries; then the new actors, queued for the BulkWriter.
         through = Actor.sectors.through
-        if creates:
-            self._give_slugs(creates)
-            for actor in creates:
-                actor.normalise()
-            Actor.objects.bulk_create(creates)
         if updates:
             # What normalise() derives, and auto_now's field (bulk_update does not set it), besides the changes.
             fields = {"siren", "search_text", "completeness", "published_at", "updated_at"}
@@ -1277,16 +1300,17 @@ class _Importer:
         changed_sectors = [actor for actor, changed in updates if "sectors" in changed]
         if changed_sectors:
             through.objects.filter(actor_id__in=[actor.pk for actor in changed_sectors]).delete()
-        links = [
-            through(actor_id=actor.pk, sector_id=self.vocabulary.sectors[slug].pk)
-            for actor in [*creates, *changed_sectors]
-            for slug in new_sectors.get(id(actor), ())
-        ]
-        through.objects.bulk_create(links)
-        self._history(creates, update=False, now=now)
+            links = [
+                through(actor_id=actor.pk, sector_id=self.vocabulary.sectors[slug].pk)
+                for actor in changed_sectors
+                for slug in new_sectors.get(id(actor), ())
+            ]
+            through.objects.bulk_create(links)
         self._history([actor for actor, _changed in updates], update=True, now=now)
         new_records, changed_records = [], []
         for actor, row, record in record_writes:
+            if actor.pk is None:  # a new actor: written with it below
+                continue
             said = _stored({**row.values, **row.extra})
             if record is None:
                 new_records.append(
@@ -1297,6 +1321,61 @@ class _Importer:
                 changed_records.append(record)
         SourceRecord.objects.bulk_create(new_records)
         SourceRecord.objects.bulk_update(changed_records, ["values", "source_id", "imported_at"])
+        if creates:
+            self._create(creates, new_sectors, [(a, row) for a, row, record in record_writes if a.pk is None], now)
+
+    def _create(self, creates: list[Actor], new_sectors, records: list[tuple[Actor, ParsedRow]], now) -> None:
+        """New actors, their sector links, creation records (as `_history` writes them) and source records.
+
+        Written by the BulkWriter (COPY on PostgreSQL), with keys drawn from the tables' sequences: the
+        rows are queued here and sent while the next batch is read; `process()` waits for them.
+        """
+        self._give_slugs(creates)
+        actor_rows, record_rows = self._rows(Actor, history=True), self._rows(SourceRecord)
+        sectors = {
+            id(actor): [self.vocabulary.sectors[slug].pk for slug in new_sectors.get(id(actor), ())]
+            for actor in creates
+        }
+        # Every key first: the queries all come before this batch's COPYs (see ModelRows.reserve).
+        actor_rows.reserve(len(creates), links={"sectors": sum(len(ids) for ids in sectors.values())})
+        record_rows.reserve(len(records))
+        columns = actor_rows.columns
+        for actor in creates:
+            actor.normalise()
+            actor.created_at = actor.updated_at = now
+            actor.pk = actor_rows.write(
+                {column: getattr(actor, column) for column in columns},
+                m2m={"sectors": sectors[id(actor)]},
+                history_date=now,
+            )
+        for actor, row in records:
+            record_rows.write(
+                {
+                    "actor_id": actor.pk,
+                    "source": self.source,
+                    "source_id": row.source_id,
+                    "values": _stored({**row.values, **row.extra}),
+                    "imported_at": now,
+                }
+            )
+        self.writer.flush()
+
+    def _rows(self, model, *, history: bool = False) -> ModelRows:
+        rows = self._new_rows.get(model)
+        if rows is None:
+            stamp = None
+            if history and getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
+                # What bulk_history_create would stamp (`_history`): the run's user, reason and provenance.
+                attrs = provenance_attrs(Actor.history.model)
+                user = self.user or Actor.history.model.get_default_history_user(Actor())
+                stamp = HistoryStamp(
+                    reason=self.reason,
+                    source=attrs.get("history_source", ""),
+                    detail=attrs.get("history_source_detail", ""),
+                    user_id=user.pk if user is not None else None,
+                )
+            rows = self._new_rows[model] = ModelRows(self.writer, model, stamp=stamp, ids=SequenceIds)
+        return rows
 
     def _give_slugs(self, actors: list[Actor]) -> None:
         """Unique slugs for new actors, in two queries for the batch (`unique_slug`'s suffixes -2, -3…)."""
@@ -1341,6 +1420,10 @@ class _Importer:
             m2m_history_model.objects.bulk_create(
                 m2m_history_model(history=by_actor[row[source_attr]], **row) for row in rows
             )
+
+
+# What `_new_actor` sets on every new actor besides the row's values and defaults.
+NEW_ACTOR_FIELDS = ("status", "source", "source_id", "ess_status")
 
 
 def default_source(fmt: str) -> str:
@@ -1423,7 +1506,11 @@ def import_actors(
                 reason=(_("Import « %(source)s » : %(file)s") % {"source": source, "file": file_name})[:100],
             )
             # A dry run writes nothing: no transaction, which on SQLite would take the write lock.
-            with contextlib.nullcontext() if dry_run else transaction.atomic():
+            with (
+                contextlib.nullcontext() if dry_run else transaction.atomic(),
+                contextlib.nullcontext() if dry_run else BulkWriter() as writer,
+            ):
+                importer.writer = writer
                 with open_table(path, file_name=file_name, label=_("Le fichier")) as table:
                     positions = fmt.index(table.header, label=_("Le fichier"))
                     width = len(table.header)
@@ -1454,6 +1541,7 @@ def import_actors(
                 refused = importer.counts[Outcome.REFUSED]
                 if dry_run or (refused and not skip_invalid):
                     raise _Rollback
+                writer.sync()
                 written = True
         except _Rollback:
             pass

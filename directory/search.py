@@ -26,11 +26,23 @@ SEARCHED_FIELDS = set(SEARCHED_FIELDS_ORDER)
 _WORD_RE = re.compile(r"[a-z0-9]+")
 
 
+class _CombiningMarks(dict):
+    """`str.translate` table deleting the combining marks (accents once decomposed), filled as met."""
+
+    def __missing__(self, code: int) -> int | None:
+        value = self[code] = None if unicodedata.combining(chr(code)) else code
+        return value
+
+
+_COMBINING_MARKS = _CombiningMarks()
+
+
 def normalize_search_text(text: str) -> str:
     """Lower-case `text` and strip its accents and punctuation: « Épicerie l'Été » → « epicerie l ete »."""
-    decomposed = unicodedata.normalize("NFKD", (text or "").replace("œ", "oe").replace("Œ", "oe").lower())
-    ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(_WORD_RE.findall(ascii_text))
+    lowered = (text or "").replace("œ", "oe").replace("Œ", "oe").lower()
+    if not lowered.isascii():  # ASCII has nothing to decompose (imports normalise thousands of rows)
+        lowered = unicodedata.normalize("NFKD", lowered).translate(_COMBINING_MARKS)
+    return " ".join(_WORD_RE.findall(lowered))
 
 
 def search_words(text: str) -> list[str]:

@@ -166,7 +166,13 @@ def validate_neighbourhood_in_commune(neighbourhood, commune) -> None:
     """A priority neighbourhood must lie in the chosen commune (actors and sites alike)."""
     if neighbourhood is None or commune is None:
         return
-    if not neighbourhood.communes.filter(pk=commune.pk).exists():
+    # Read from the communes prefetched with the neighbourhood when they are (an import's vocabulary).
+    prefetched = getattr(neighbourhood, "_prefetched_objects_cache", {}).get("communes")
+    if prefetched is not None:
+        inside = any(candidate.pk == commune.pk for candidate in prefetched)
+    else:
+        inside = neighbourhood.communes.filter(pk=commune.pk).exists()
+    if not inside:
         raise ValidationError(
             {
                 "neighbourhood": ValidationError(

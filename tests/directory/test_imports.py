@@ -269,10 +269,12 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(tmp_path):
         Actor.objects.all().delete()
         return len(captured)
 
-    # Vocabulary (4), the batch's lookups (2), slugs (1), actors, history, its three links, source records (6),
-    # the run (1), and the savepoint of the test's transaction (2). SQLite inserts at most 999 values per
-    # statement: 20 rows stay in one.
-    assert queries(2) == queries(20) == 16
+    # Vocabulary (5: communes, neighbourhoods and their communes, sectors, the territory's communes), the
+    # batch's lookups (2), slugs (1), the keys of actors, history records and source records drawn from
+    # their sequences (3), the run (1), and the savepoint of the test's transaction (2). The rows themselves:
+    # on PostgreSQL three COPYs, which go round Django's cursors (not counted); on SQLite three executemany.
+    expected = 14 if connection.vendor == "postgresql" else 17
+    assert queries(2) == queries(20) == expected
 
 
 # ---------------------------------------------------------------------------
@@ -590,3 +592,132 @@ def test_command_shows_progress_on_a_terminal(tmp_path):
     call_command("import_actors", str(stock), "--format", "sirene", "--legal-units", str(units), stdout=out)
     assert "\r100% — 1 lignes lues" in out.getvalue()
     assert "Import terminé" in out.getvalue()
+
+
+# ---------------------------------------------------------------------------
+# How new actors are written (a BulkWriter: COPY on PostgreSQL, executemany on SQLite)
+
+
+def new_rows_file(client, tmp_path, directory_actors):
+    """The export of `directory_actors`, as rows for new actors (no identifier, another SIRET and name)."""
+    path = export_file(client, tmp_path)
+    rows = read_export(path)
+    header = rows[0]
+    for n, row in enumerate(rows[1:], start=1):
+        row[header.index("identifiant")] = ""
+        row[header.index("SIRET")] = siret(7000 + n)
+        row[header.index("nom")] = f"{row[header.index('nom')]} (copie)"
+    return write_export(path, rows)
+
+
+def test_new_actors_are_written_with_their_history_links_and_source_records(client, tmp_path, directory_actors):
+    path = new_rows_file(client, tmp_path, directory_actors)
+    editor = factories.staff_user()
+
+    result = run_file(path, user=editor)
+
+    assert result.written and result.counts["created"] == 2
+    history = Actor.history.model
+    fields = [f.attname for f in history._meta.concrete_fields if f.attname in {f.attname for f in Actor._meta.fields}]
+    for original in directory_actors:
+        actor = Actor.objects.get(name=f"{original.name} (copie)")
+        assert by_name(result)[actor.name]["actor"] == actor.pk
+        assert (actor.status, actor.source, actor.source_id) == (PublicationStatus.PENDING, Actor.Source.IMPORT, "")
+        assert actor.slug == f"{original.slug}-copie"
+        assert actor.siren == actor.siret[:9]
+        # What normalise() derives, as save() would have it.
+        search_text, name_words, completeness = actor.search_text, actor.name_words, actor.completeness
+        actor.normalise()
+        assert (actor.search_text, actor.name_words, actor.completeness) == (search_text, name_words, completeness)
+        assert set(actor.sectors.all()) == set(original.sectors.all())
+        for name in ("address", "postal_code", "commune_id", "neighbourhood_id", "latitude", "longitude", "phone"):
+            assert getattr(actor, name) == getattr(original, name), name
+        # One creation record, stamped as bulk_history_create stamps an import's records.
+        record = actor.history.get()
+        assert record.history_type == "+"
+        assert record.history_user == editor
+        assert record.history_change_reason == "Import « export » : export.csv"
+        assert (record.history_source, record.history_source_detail) == (Origin.IMPORT, "export : export.csv")
+        assert record.history_batch is None
+        assert {name: getattr(record, name) for name in fields} == {name: getattr(actor, name) for name in fields}
+        assert actor.created_at == actor.updated_at == record.history_date
+        links = set(Actor.sectors.through.objects.filter(actor=actor).values_list("id", "actor_id", "sector_id"))
+        assert set(record.sectors.values_list("id", "actor_id", "sector_id")) == links
+        assert len(links) == original.sectors.count()
+        assert not record.labels.exists() and not record.roles.exists()
+        source_record = SourceRecord.objects.get(actor=actor)
+        assert (source_record.source, source_record.source_id) == ("export", "")
+        assert source_record.imported_at == record.history_date
+        assert source_record.values == {
+            "name": actor.name,
+            "siret": actor.siret,
+            "legal_form": actor.legal_form,
+            "typology": actor.typology,
+            "sectors": sorted(actor.sectors.values_list("slug", flat=True)),
+            "address": actor.address,
+            "postal_code": actor.postal_code,
+            "commune": actor.commune.insee_code,
+            "neighbourhood": actor.neighbourhood.slug if actor.neighbourhood else "",
+            "latitude": f"{actor.latitude:.6f}" if actor.latitude is not None else "",
+            "longitude": f"{actor.longitude:.6f}" if actor.longitude is not None else "",
+            "website": actor.website,
+            "email": actor.email,
+            "phone": actor.phone,
+            "short_description": actor.short_description,
+            "is_fictional": actor.is_fictional,
+        }
+    # The keys came from the tables' own sequences: what is written next does not collide with them.
+    later = factories.actor(name="Fiche créée après l'import")
+    later.sectors.set(Sector.objects.filter(parent__isnull=False)[:1])
+    assert later.pk > max(Actor.objects.exclude(pk=later.pk).values_list("pk", flat=True))
+    assert later.history.filter(history_type="+").count() == 1
+
+
+def test_a_second_import_of_new_rows_finds_the_actors_the_first_wrote(client, tmp_path, directory_actors):
+    path = new_rows_file(client, tmp_path, directory_actors)
+    run_file(path)
+
+    again = run_file(path)
+
+    assert set(outcomes(again).values()) == {"unchanged"}
+    assert Actor.objects.filter(name__endswith="(copie)").count() == 2
+
+
+def test_rows_naming_an_actor_created_by_an_earlier_batch_are_matched(client, tmp_path, directory_actors, monkeypatch):
+    # Batches of one row: the second row, without SIRET nor identifier, names (by name and commune) the actor
+    # the first row created, which the writer must have written before the second batch looks it up.
+    monkeypatch.setattr(imports, "BATCH_SIZE", 1)
+    path = new_rows_file(client, tmp_path, directory_actors)
+    rows = read_export(path)
+    header = rows[0]
+    rows[1][header.index("SIRET")] = ""
+    write_export(path, [header, rows[1], rows[1]])
+
+    result = run_file(path)
+
+    assert outcomes(result) == {2: "created", 3: "unchanged"}
+    assert Actor.objects.filter(name=rows[1][header.index("nom")]).count() == 1
+
+
+def test_a_refused_copy_cancels_the_import_with_a_french_message(client, tmp_path, directory_actors, monkeypatch):
+    # A slug taken between the batch's check and its writing (another writer): the database refuses the rows.
+    path = new_rows_file(client, tmp_path, directory_actors)
+
+    def same_slug(self, actors):
+        for actor in actors:
+            actor.slug = "meme-identifiant"
+
+    monkeypatch.setattr(imports._Importer, "_give_slugs", same_slug)
+
+    result = run_file(path)
+
+    assert not result.written
+    assert result.error.startswith("L'import a été annulé : la base de données a refusé une écriture")
+    assert not Actor.objects.filter(name__endswith="(copie)").exists()
+    assert result.run.state == ImportRun.State.REFUSED
+
+
+def test_new_actors_are_checked_on_the_fields_the_row_sets_and_the_rest_is_valid_by_default():
+    # _validate_new leaves out the fields a row does not set: at their defaults they must pass.
+    actor = Actor(name="Fiche fictive", legal_form=Actor.LegalForm.ASSOCIATION, status=PublicationStatus.PENDING)
+    actor.full_clean(exclude=["commune", "neighbourhood"], validate_unique=False, validate_constraints=False)

@@ -42,6 +42,21 @@ def test_normalised_text_has_no_accents_case_or_punctuation():
     assert search_words("  Théâtre, à Pantin !  ") == ["theatre", "a", "pantin"]
 
 
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", ""),
+        (None, ""),
+        ("plain ascii, 93100", "plain ascii 93100"),
+        ("ﬁlière Ⅻ ① Ｋ", "filiere xii 1 k"),  # compatibility forms are decomposed (NFKD)
+        ("straße øre", "stra e re"),  # letters with no decomposition split the word, as before
+        ("İle cœur", "ile coeur"),
+    ],
+)
+def test_normalised_text_of_unusual_letters(text, words):
+    assert normalize_search_text(text) == words
+
+
 def test_search_text_is_kept_up_to_date_on_save(actors):
     actor = actors["epicerie"]
     assert actor.search_text.startswith("epicerie solidaire les jardins alimentation durable")
