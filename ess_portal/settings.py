@@ -417,7 +417,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["ess_portal.api.permissions.DenyAll"],
     # JSON only by default; each list adds the formats it supports (GeoJSON, CSV).
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["ess_portal.api.renderers.JSONRenderer"],
     # JSON bodies, bounded in size and depth (ess_portal.api.parsers).
     "DEFAULT_PARSER_CLASSES": ["ess_portal.api.parsers.JSONParser"],
     # Filters are declared as django-filter FilterSets shared with the HTML pages.

@@ -8,12 +8,12 @@ from django.http import StreamingHttpResponse
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from rest_framework import serializers
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from directory.models import ApiToken
 from directory.versions import StaleEdit, check_version, current_version
 from ess_portal.api.errors import PreconditionFailed, PreconditionRequired
+from ess_portal.api.renderers import JSONRenderer
 
 
 def etag_for(data, version: int | None = None) -> str:

@@ -10,52 +10,19 @@ from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from operator import itemgetter
 
-import orjson
 from django.db.models import Max
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 from rest_framework import serializers
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.renderers import BaseRenderer
 from rest_framework.settings import api_settings
-from rest_framework.utils.encoders import JSONEncoder
 
 from ess_portal.api.auth import visible
 from ess_portal.api.errors import not_found
+from ess_portal.api.renderers import JSONRenderer, json_bytes, json_number
 from ess_portal.csv_export import CHUNK_SIZE, CsvTable, number_cell, safe_cell, text_cell
 from ess_portal.streams import logged_if_interrupted, server_side_rows
-
-_DRF_ENCODER = JSONEncoder()
-# JavaScript's line separators, which `JSONRenderer` escapes and orjson leaves as they are.
-_LINE_SEPARATORS = ((b"\xe2\x80\xa8", b"\\u2028"), (b"\xe2\x80\xa9", b"\\u2029"))
-
-
-def json_number(value: float):
-    """A float as `json.dumps` writes it: orjson writes 0.00005 where Python writes 5e-05 (below 1e-4)."""
-    if value and -1e-4 < value < 1e-4:
-        return orjson.Fragment(float.__repr__(value))
-    return value
-
-
-def _json_default(value):
-    """What orjson cannot write itself, as DRF's encoder writes it (a decimal as a float, lazy text…)."""
-    if isinstance(value, Decimal):
-        return json_number(float(value))
-    converted = _DRF_ENCODER.default(value)
-    return json_number(converted) if type(converted) is float else converted
-
-
-def json_bytes(data) -> bytes:
-    """`data` as DRF's `JSONRenderer` renders it (compact, UTF-8, U+2028 and U+2029 escaped), with orjson.
-
-    Numbers are decimals (as serializers give them) or floats made by `json_number`: orjson writes a
-    float itself, without the exponent Python gives one below 1e-4.
-    """
-    body = orjson.dumps(data, default=_json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
-    for raw, escaped in _LINE_SEPARATORS:
-        if raw in body:
-            body = body.replace(raw, escaped)
-    return body
 
 
 class FormatFirstNegotiation(DefaultContentNegotiation):

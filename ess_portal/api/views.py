@@ -4,7 +4,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import exceptions, mixins, viewsets
-from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from directory.filters import sanitize_query
@@ -18,6 +17,7 @@ from ess_portal.api.formats import FormatFirstNegotiation
 from ess_portal.api.pagination import Pagination, StableOrderingFilter
 from ess_portal.api.parsers import JSONParser
 from ess_portal.api.permissions import ReadOrTokenScope
+from ess_portal.api.renderers import JSONRenderer
 from ess_portal.api.schema import ApiAutoSchema
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
 

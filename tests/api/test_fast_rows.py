@@ -11,6 +11,7 @@ from rest_framework.renderers import JSONRenderer
 from directory.api.actors import ACTOR_CSV, ActorSerializer, actor_csv_row, actor_queryset
 from directory.exports import ActorRows
 from directory.models import Actor, Label, Neighbourhood, PublicationStatus, Role, Sector
+from ess_portal.api import renderers
 from ess_portal.api.formats import geojson_feature, json_bytes
 from ess_portal.csv_export import safe_cell
 from tests import factories
@@ -98,6 +99,27 @@ def test_json_bytes_are_drf_s_rendering():
             coordinates = [float(record["longitude"]), float(record["latitude"])]
             reference["geometry"] = {"type": "Point", "coordinates": coordinates}
         assert json_bytes(feature) == JSONRenderer().render(reference)
+
+
+def test_the_api_renders_with_orjson_and_falls_back_on_drf_for_what_orjson_refuses():
+    ours, drf = renderers.JSONRenderer(), JSONRenderer()
+    data = {"name": "Épicerie « fictive »\u2028", "n": Decimal("48.861234"), "list": [1, None, True]}
+    assert ours.render(data) == drf.render(data)
+    indented = "application/json; indent=2"
+    assert ours.render(data, indented) == drf.render(data, indented)
+    assert b"\n  " in ours.render(data, indented)
+    # Keys that are not text and integers beyond 64 bits: orjson refuses them, DRF's renderer writes them.
+    odd = {1: "un", "big": 2**70}
+    assert ours.render(odd) == drf.render(odd)
+    assert ours.render(None) == b""
+
+
+def test_every_api_answer_goes_through_the_orjson_renderer(client):
+    from rest_framework.settings import api_settings
+
+    assert [renderers.JSONRenderer] == api_settings.DEFAULT_RENDERER_CLASSES
+    response = client.get("/api/v1/actors/")
+    assert isinstance(response.accepted_renderer, renderers.JSONRenderer)
 
 
 def test_streamed_exports_are_the_serialized_records_cell_for_cell(api):
