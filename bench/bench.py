@@ -692,6 +692,15 @@ def admin_cookie(base: str, password: str) -> str:
 DATABASE_SETTINGS = {"jit": "off", "random_page_cost": "1.1"}
 
 
+def postgresql_settings(admin_url: str) -> dict:
+    """The server settings that bear on the figures (docs/performance.md, « Sizing »)."""
+    import psycopg
+
+    names = ["server_version", "shared_buffers", "effective_cache_size", "work_mem", "max_parallel_workers_per_gather"]
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        return {name: conn.execute(f"SHOW {name}").fetchone()[0] for name in names}
+
+
 def redis_answers(url: str) -> bool:
     parts = urlsplit(url)
     try:
@@ -1065,6 +1074,7 @@ def main(argv=None) -> int:
             if shutil.which("wrk") is None:
                 raise SetupError("wrk is missing (apt-get install wrk)")
         started = time.time()
+        load_at_start = os.getloadavg()
         sizes = []
         for size in cfg.sizes:
             sizes.append(run_size(cfg, size, tmp))
@@ -1077,7 +1087,14 @@ def main(argv=None) -> int:
             "duration_s": cfg.duration,
             "gunicorn": gunicorn_settings(),
             "gunicorn_conf": GUNICORN_CONF.name if GUNICORN_CONF.exists() else None,
-            "machine": {"cpus": os.cpu_count(), "wrk": "-t1, loopback"},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "wrk": "-t1, loopback",
+                # What else ran shows here: 1-, 5- and 15-minute load averages before and after the run.
+                "load_average_start": [round(x, 2) for x in load_at_start],
+                "load_average_end": [round(x, 2) for x in os.getloadavg()],
+                "postgresql": postgresql_settings(cfg.admin_url),
+            },
             "git": subprocess.run(
                 ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
             ).stdout.strip(),

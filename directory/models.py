@@ -4,7 +4,7 @@ import contextlib
 import re
 
 from django.contrib.postgres.search import SearchVectorField
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
@@ -335,6 +335,22 @@ class ActorSearchVector(models.Expression):
 
 
 class ActorQuerySet(models.QuerySet):
+    # A costly search's first results, kept per data version (`directory.search.KeptRanking`).
+    _kept_ranking = None
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._kept_ranking = self._kept_ranking
+        return clone
+
+    def _fetch_all(self):
+        if self._result_cache is None and self._kept_ranking is not None:
+            rows = self._kept_ranking.window(self)
+            if rows is not None:
+                self._result_cache = rows
+                self._prefetch_done = True
+        super()._fetch_all()
+
     def published(self):
         """What the public may see: the one visibility rule of pages, API, sitemap and exports."""
         return self.filter(status=PublicationStatus.PUBLISHED)
@@ -539,12 +555,16 @@ class ActorQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             ),
         ]
-        return (
+        found = (
             self.alias(search_vector=ActorSearchVector(), search_name=ActorSearchName())
             .filter(match)
             .annotate(search_rank=sum(rank[1:], rank[0]))
-            .order_by("-search_rank", "name", "pk")
+            .order_by(*search_plan.SEARCH_ORDERING)
         )
+        if set(words) <= common:  # very many matches: their first results are kept for the data version
+            with contextlib.suppress(EmptyResultSet):
+                found._kept_ranking = search_plan.KeptRanking(found._chain(), found.query.sql_with_params())
+        return found
 
     def _search_fallback(self, words: list[str], terms: list[search_plan.Term]):
         """The search without PostgreSQL's indexes: word starts in SQL, typos in names over a bounded set.

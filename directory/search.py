@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 from django.apps import apps
 from django.core.cache import cache
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Concat
 from django.db.models.lookups import Contains
 
@@ -245,6 +246,56 @@ GENERIC_WORDS = frozenset(
     ]
 )
 RELATIONS = ("sector", "label", "commune", "neighbourhood", "legal_form")
+
+
+# How many of a costly search's first results are kept per data version (`KeptRanking`): ten pages of 100.
+KEPT_RANKING_SIZE = 1000
+SEARCH_ORDERING = ("-search_rank", "name", "pk")
+
+
+class KeptRanking:
+    """The first results of a search that ranks very many rows, kept per data version.
+
+    A search whose every word is common (`TYPO_FREE_MATCHES`) matches a large share of the directory,
+    and ranking it means reading the full-text vector of every row it matches: about a second at
+    250,000 actors. Its first `KEPT_RANKING_SIZE` ids, in the search's order, are kept for the data
+    version (`ess_portal.response_cache.remembered`); a window of the search (a page, with more filters
+    or after a cursor) is then read among them: if they hold the whole window, it is exactly the window
+    of the full search (the kept ids are the first rows in the same order, and any row after them comes
+    after all of them); if not (a deep page, a narrow filter), the full search runs. Counts are not
+    affected (they are not windows).
+    """
+
+    def __init__(self, base, key):
+        self.base = base
+        self.key = key
+
+    def ids(self) -> list[int]:
+        from ess_portal.response_cache import remembered
+
+        def compute():
+            return list(self.base.order_by(*SEARCH_ORDERING).values_list("pk", flat=True)[:KEPT_RANKING_SIZE])
+
+        return remembered("search-ranking", self.key, compute, self.base.db)
+
+    def window(self, queryset) -> list | None:
+        """The rows of `queryset` (a window of the search) read among the kept ids, or None."""
+        query = queryset.query
+        if (
+            query.high_mark is None
+            or query.high_mark > KEPT_RANKING_SIZE
+            or tuple(query.order_by) != SEARCH_ORDERING
+            or query.combinator
+            or query.distinct
+            or query.select_for_update
+        ):
+            return None
+        wanted = query.high_mark - query.low_mark
+        restricted = queryset._chain()
+        restricted._kept_ranking = None
+        restricted.query.add_q(Q(pk__in=self.ids()))
+        rows = list(restricted)
+        return rows if len(rows) == wanted else None
 
 
 def vocabulary_stem(word: str) -> str:
