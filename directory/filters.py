@@ -469,6 +469,8 @@ class CooperationFilterSet(PortalFilterSet):
         ),
     )
     kind = django_filters.MultipleChoiceFilter(
+        # One value per link: no DISTINCT needed.
+        distinct=False,
         choices=Cooperation.Kind.choices,
         label=_("Nature du lien"),
         help_text=_("Nature de la coopération (répétable)."),

@@ -11,6 +11,7 @@ Only published actors are read: the links come from `Cooperation.objects.publish
 from `Actor.objects.published()`.
 """
 
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -97,6 +98,11 @@ class Link(NamedTuple):
 
     def other(self, node: Node) -> Node:
         return self.target if node.pk == self.source.pk else self.source
+
+
+def collation_key(text: str) -> str:
+    """`text` compared as a French reader would: without case or accents (« Épicerie » before « Jardin »)."""
+    return "".join(char for char in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(char))
 
 
 def _sort_key(node: Node):
@@ -302,7 +308,7 @@ _NODE_FIELDS = ("pk", "slug", "name", "typology", "commune_id", "commune__name")
 
 def _node(row) -> Node:
     pk, slug, name, typology, commune_id, commune_name = row
-    return Node(pk, slug, name, typology, commune_id, commune_name or "", (name.casefold(), pk))
+    return Node(pk, slug, name, typology, commune_id, commune_name or "", (collation_key(name), pk))
 
 
 def build_network(

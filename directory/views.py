@@ -149,12 +149,14 @@ def network(request):
     for sector in sectors:
         if sector.parent_id:
             children.setdefault(sector.parent_id, []).append(sector)
-    drawn = graph_network.drawn_nodes()
-    graph = graph_network.graph(
-        sectors=cooperation_network.main_sector_of([node.pk for node in drawn], main_sectors) if drawn else {},
-        colour_by="typology" if colour_by == "typologie" else "sector",
-        focus_base_url=reverse("directory:network"),
-    )
+    graph = {"nodes": [], "edges": []}
+    drawn = graph_network.drawn_nodes() if view == "graphe" else []
+    if drawn:
+        graph = graph_network.graph(
+            sectors=cooperation_network.main_sector_of([node.pk for node in drawn], main_sectors),
+            colour_by="typology" if colour_by == "typologie" else "sector",
+            focus_base_url=reverse("directory:network"),
+        )
     rows = graph_network.links if view == "graphe" else graph_network.sorted_nodes()
     page, page_range, page_notice = pages.paginate(request, rows, per_page=NETWORK_PAGE_SIZE)
     if view == "liste":
