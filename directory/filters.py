@@ -15,6 +15,7 @@ from directory.models import (
     Actor,
     ChangeRequest,
     Commune,
+    Cooperation,
     Label,
     Neighbourhood,
     Role,
@@ -440,3 +441,75 @@ class ChangeRequestFilterSet(PortalFilterSet):
 
     def filter_updated_since(self, queryset, name, value):
         return queryset.filter(Q(created_at__gte=value) | Q(decided_at__gte=value))
+
+
+class CooperationFilterSet(PortalFilterSet):
+    """The cooperation network's criteria: the page /annuaire/reseau/ and the API /api/v1/cooperations/.
+
+    Commune and sector choose actors (`scoped_actors`): a link is kept when one of its two ends is one
+    of them, so that a link from Montreuil to Bagnolet counts for both communes. Kind and formality
+    choose links. Callers give the queryset of published links (`Cooperation.objects.published()`).
+    """
+
+    commune = CodeMultipleChoiceFilter(
+        method="filter_actors",
+        to_field_name="insee_code",
+        queryset=Commune.objects.all(),
+        label=_("Commune"),
+        help_text=_("Code INSEE (répétable) : les liens dont au moins un des deux acteurs est dans la commune."),
+    )
+    sector = CodeMultipleChoiceFilter(
+        method="filter_actors",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        label=_("Secteur"),
+        help_text=_(
+            "Identifiant du secteur (répétable) ; un secteur principal inclut ses sous-secteurs : les liens dont "
+            "au moins un des deux acteurs est du secteur."
+        ),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        # One value per link: no DISTINCT needed.
+        distinct=False,
+        choices=Cooperation.Kind.choices,
+        label=_("Nature du lien"),
+        help_text=_("Nature de la coopération (répétable)."),
+    )
+    formal = StrictBooleanFilter(
+        field_name="is_formal",
+        label=_("Formalisée"),
+        help_text=_(
+            "true : seulement les coopérations formalisées (convention, contrat, adhésion écrite) ; "
+            "false : seulement les informelles."
+        ),
+    )
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Cooperation
+        fields = []
+
+    def scoped_actors(self, actors: QuerySet) -> QuerySet:
+        """`actors` in the chosen communes and sectors (all of them without either criterion)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        communes = data.get("commune")
+        if communes:
+            actors = actors.filter(commune__in=sorted(commune.pk for commune in communes))
+        sectors = data.get("sector")
+        if sectors:
+            ids = sorted(sector.pk for sector in sectors)
+            links = Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids))
+            actors = actors.filter(pk__in=links.values("actor_id"))
+        return actors
+
+    def has_actor_criteria(self) -> bool:
+        return self.is_valid() and bool(self.form.cleaned_data.get("commune") or self.form.cleaned_data.get("sector"))
+
+    def filter_actors(self, queryset, name, value):
+        # Both actor criteria are applied together, once (by the first one that has a value).
+        data = self.form.cleaned_data
+        first = "commune" if data.get("commune") else "sector"
+        if not value or name != first:
+            return queryset
+        scope = self.scoped_actors(Actor.objects.all()).values("pk")
+        return queryset.filter(Q(source__in=scope) | Q(target__in=scope))

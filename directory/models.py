@@ -1186,6 +1186,16 @@ class SupportOffer(models.Model):
         return self.title
 
 
+class CooperationQuerySet(models.QuerySet):
+    def published(self):
+        """Links the public may see: both ends published (the rule of `Actor.objects.published()`).
+
+        Joined rather than `source__in=<published actors>`: SQLite would then look every pair of
+        published actors up in the (source, target, kind) index, hundreds of millions at 20,000 actors.
+        """
+        return self.filter(source__status=PublicationStatus.PUBLISHED, target__status=PublicationStatus.PUBLISHED)
+
+
 class Cooperation(models.Model):
     class Kind(models.TextChoices):
         PARTNERSHIP = "partnership", _("partenariat")
@@ -1210,6 +1220,8 @@ class Cooperation(models.Model):
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
     history = HistoricalRecords(verbose_name=_("historique de la coopération"), bases=[ProvenanceHistoricalModel])
+
+    objects = CooperationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("coopération")

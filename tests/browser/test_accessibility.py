@@ -8,6 +8,7 @@ PAGES = {
     "home": lambda data: "/",
     "directory list": lambda data: "/annuaire/",
     "directory map": lambda data: "/annuaire/?view=map",
+    "cooperation network": lambda data: "/annuaire/reseau/",
     "actor": lambda data: data["actors"][0].get_absolute_url(),
     "initiatives": lambda data: "/projets/",
     "initiative": lambda data: data["initiative"].get_absolute_url(),
@@ -27,9 +28,12 @@ PAGES = {
 
 
 def wait_until_drawn(page):
-    """Let the page's scripts draw what axe must check: Leaflet's markers and controls, Swagger UI's operations."""
+    """Let the page's scripts draw what axe must check: Leaflet's markers and controls, the network's graph,
+    Swagger UI's operations."""
     if page.locator("[data-map]").count():
         page.wait_for_selector("[data-map][data-marker-count]")
+    if page.locator("[data-network]").count():
+        page.wait_for_selector("[data-network][data-node-count]")
     if page.locator("#swagger-ui").count():
         page.wait_for_selector("#swagger-ui .opblock-tag")
         page.wait_for_load_state("networkidle")

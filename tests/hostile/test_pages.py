@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import URLPattern
 
 from directory import urls as directory_urls
-from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from directory.filters import ActorFilterSet, CooperationFilterSet, SupportOfferFilterSet
 from ess_portal import urls as root_urls
 from projects import urls as projects_urls
 from projects.filters import InitiativeFilterSet, SiteFilterSet
@@ -28,6 +28,7 @@ pytestmark = pytest.mark.django_db
 LIST_PAGES = {
     "/annuaire/": ActorFilterSet,
     "/annuaire/export.csv": ActorFilterSet,
+    "/annuaire/reseau/": CooperationFilterSet,
     "/accompagnement/": SupportOfferFilterSet,
     "/projets/": InitiativeFilterSet,
     "/lieux/": SiteFilterSet,
