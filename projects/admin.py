@@ -368,23 +368,21 @@ class JournalEntryInline(VersionedInlineMixin, admin.StackedInline):
         return super().get_queryset(request).select_related("author")
 
 
-class ConsultationInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.StackedInline):
+class ConsultationInline(VersionedInlineMixin, admin.StackedInline):
+    """The initiative's consultations; who took part and what changed are edited on each consultation's page."""
+
     model = Consultation
     extra = 0
-    cached_autocomplete_fields = ("actors",)
+    show_change_link = True
     fields = [
         ("held_on", "format", "participation_level"),
         "title",
         ("participants_count", "is_public"),
-        "actors",
         "outcomes",
         "decisions",
         "changes",
     ]
     classes = ["collapse"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("actors")
 
 
 class DocumentInline(VersionedInlineMixin, TabularInline):
