@@ -9,6 +9,7 @@ urlpatterns = [
     path("annuaire/", views.actor_list, name="actor_list"),
     path("annuaire/export.csv", views.actor_export, name="actor_export"),
     path("annuaire/nouveautes.atom", NewActorsFeed(), name="actor_feed"),
+    path("annuaire/transactions/", views.deal_list, name="deal_list"),
     path("annuaire/proposer/", contribution_views.propose, name="propose"),
     path("annuaire/proposer/merci/", contribution_views.propose_thanks, name="propose_thanks"),
     path("annuaire/<slug:slug>/", views.actor_detail, name="actor_detail"),
