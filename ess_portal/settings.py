@@ -478,6 +478,12 @@ SPECTACULAR_SETTINGS = {
         "FundingLineStatusEnum": "projects.models.FundingLine.Status",
         "ChangeRequestKindEnum": "directory.models.ChangeRequest.Kind",
         "ChangeRequestStateEnum": "directory.models.ChangeRequest.State",
+        "DealKindEnum": "directory.models.Deal.Kind",
+        "DealPartnerKindEnum": "directory.models.Deal.PartnerKind",
+        "DealOutcomeEnum": "directory.models.Deal.Outcome",
+        "TypologyEnum": "directory.models.Typology",
+        "ConsultationParticipantKindEnum": "projects.models.ConsultationParticipant.Kind",
+        "ConsultationEffectKindEnum": "projects.models.ConsultationEffect.Kind",
     },
 }
 
