@@ -1388,6 +1388,11 @@ class Deal(models.Model):
         self.partner_name = self.partner_name.strip()
         super().save(*args, **kwargs)
 
+    def clean_fields(self, exclude=None):
+        # A SIRET typed with spaces or dots is 14 digits once compact: checked as such.
+        self.partner_siret = validators.digits_only(self.partner_siret)
+        super().clean_fields(exclude=exclude)
+
     @property
     def partner_display(self) -> str:
         return self.partner_actor.name if self.partner_actor_id else self.partner_name

@@ -451,6 +451,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "actors", "description": "Acteurs de l'annuaire de l'ESS (structures, associations, coopératives…)."},
         {"name": "change-requests", "description": "Demandes de modification des fiches publiées (avant décision)."},
         {"name": "communes", "description": "Communes du territoire (code INSEE)."},
+        {"name": "consultations", "description": "Consultations des projets : participants par type, effets."},
+        {"name": "deals", "description": "Transactions entre acteurs de l'ESS et entreprises ou acheteurs publics."},
         {"name": "exports", "description": "Exports au schéma data·inclusion (structures et services)."},
         {"name": "initiatives", "description": "Projets et initiatives, leurs jalons, financements et indicateurs."},
         {"name": "neighbourhoods", "description": "Quartiers (dont quartiers prioritaires de la ville)."},
