@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from directory import rollups
+from directory.merge import merge_actors
 from directory.models import Actor, Deal, Typology
 from directory.services import record_deal
 from tests import factories
@@ -195,3 +196,16 @@ def test_the_programme_changelist_query_count_does_not_grow(size, staff_client, 
     # session, user, count, total count, rows (with their deals counted)
     with django_assert_num_queries(5):
         assert staff_client.get("/admin/directory/dealprogramme/").status_code == 200
+
+
+def test_a_merge_moves_deals_to_the_survivor_and_drops_a_deal_between_the_two():
+    ess = factories.actor()
+    partner = factories.actor(ess_status=Actor.EssStatus.PARTNER)
+    duplicate = factories.actor(ess_status=Actor.EssStatus.PARTNER)
+    moved = factories.deal(ess_actor=ess, partner_actor=duplicate)
+    merge_actors(survivor=partner, merged=duplicate)
+    moved.refresh_from_db()
+    assert moved.partner_actor == partner
+    between = factories.deal(ess_actor=ess, partner_actor=partner, kind=Deal.Kind.MENTORING)
+    merge_actors(survivor=ess, merged=partner)
+    assert not Deal.objects.filter(pk=between.pk).exists()
