@@ -12,10 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.drainage import set_override
 
 from directory.models import (
+    DEAL_FIRST_YEAR,
     Actor,
     ChangeRequest,
     Commune,
     Cooperation,
+    Deal,
+    DealProgramme,
     Label,
     Neighbourhood,
     Role,
@@ -24,6 +27,7 @@ from directory.models import (
     SupportOffer,
     Typology,
 )
+from ess_portal.api.auth import visible
 from ess_portal.response_cache import remembered
 
 # Bounds on what a query string may carry: longer values or more repetitions say nothing useful
@@ -94,6 +98,12 @@ class TrueCheckbox(forms.CheckboxInput):
 
     def value_from_datadict(self, data, files, name):
         return data.get(name)
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A year: a whole number (« 2024 »), never a decimal."""
+
+    field_class = forms.IntegerField
 
 
 def updated_since_filter() -> django_filters.IsoDateTimeFilter:
@@ -513,3 +523,78 @@ class CooperationFilterSet(PortalFilterSet):
             return queryset
         scope = self.scoped_actors(Actor.objects.all()).values("pk")
         return queryset.filter(Q(source__in=scope) | Q(target__in=scope))
+
+
+def _readable_actors(request):
+    # An unpublished actor's slug answers as an unknown one, unless the caller may read unpublished records.
+    return visible(Actor.objects.all(), request)
+
+
+class DealFilterSet(PortalFilterSet):
+    """The deals ledger: the page `/annuaire/transactions/` and `/api/v1/deals/` (and its roll-up)."""
+
+    year = YearFilter(
+        field_name="year",
+        min_value=DEAL_FIRST_YEAR,
+        max_value=2100,
+        label=_("Année"),
+        help_text=_("Année de la transaction (par exemple 2024)."),
+    )
+    programme = CodeMultipleChoiceFilter(
+        field_name="programme__slug",
+        to_field_name="slug",
+        queryset=DealProgramme.objects.all(),
+        label=_("Programme ou événement"),
+        help_text=_("Identifiant du programme ou de l'événement (répétable)."),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Deal.Kind.choices, label=_("Nature"), help_text=_("Nature de la transaction (répétable).")
+    )
+    partner_kind = django_filters.MultipleChoiceFilter(
+        choices=Deal.PartnerKind.choices,
+        label=_("Type de partenaire"),
+        help_text=_("Entreprise ou acheteur public (répétable)."),
+    )
+    sector = CodeMultipleChoiceFilter(
+        method="filter_sector",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        label=_("Secteur"),
+        help_text=_("Identifiant d'un secteur de l'acteur de l'ESS, sous-secteurs compris (répétable)."),
+    )
+    commune = CodeMultipleChoiceFilter(
+        field_name="ess_actor__commune__insee_code",
+        to_field_name="insee_code",
+        queryset=Commune.objects.all(),
+        label=_("Commune"),
+        help_text=_("Code INSEE de la commune de l'acteur de l'ESS (répétable)."),
+    )
+    typology = django_filters.MultipleChoiceFilter(
+        field_name="ess_actor__typology",
+        choices=Typology.choices,
+        label=_("Typologie"),
+        help_text=_("Typologie de l'acteur de l'ESS (répétable)."),
+    )
+    actor = CodeMultipleChoiceFilter(
+        method="filter_actor",
+        to_field_name="slug",
+        queryset=_readable_actors,
+        label=_("Acteur"),
+        help_text=_("Identifiant d'un acteur, partie ESS ou partenaire (répétable)."),
+    )
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Deal
+        fields = []
+
+    def filter_sector(self, queryset, name, value):
+        if not value:
+            return queryset
+        sectors = Sector.objects.filter(Q(pk__in=[s.pk for s in value]) | Q(parent__in=value))
+        return queryset.filter(ess_actor__in=Actor.objects.filter(sectors__in=sectors).values("pk"))
+
+    def filter_actor(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(ess_actor__in=value) | Q(partner_actor__in=value))

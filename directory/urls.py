@@ -10,6 +10,7 @@ urlpatterns = [
     path("annuaire/export.csv", views.actor_export, name="actor_export"),
     path("annuaire/nouveautes.atom", NewActorsFeed(), name="actor_feed"),
     path("annuaire/reseau/", views.network, name="network"),
+    path("annuaire/transactions/", views.deal_list, name="deal_list"),
     path("annuaire/proposer/", contribution_views.propose, name="propose"),
     path("annuaire/proposer/merci/", contribution_views.propose_thanks, name="propose_thanks"),
     path("annuaire/<slug:slug>/", views.actor_detail, name="actor_detail"),

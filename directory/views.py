@@ -3,7 +3,7 @@
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from directory import network as cooperation_network
-from directory import personal_data, validators
+from directory import personal_data, rollups, validators
 from directory.exports import DirectoryExportRows
-from directory.filters import ActorFilterSet, CooperationFilterSet, SupportOfferFilterSet, sanitize_query
+from directory.filters import ActorFilterSet, CooperationFilterSet, DealFilterSet, SupportOfferFilterSet, sanitize_query
 from directory.hours import schema_org_opening_hours
 from directory.merge import merged_survivor
 from directory.models import (
@@ -23,10 +23,13 @@ from directory.models import (
     Commune,
     Contact,
     Cooperation,
+    Deal,
+    DealProgramme,
     Presence,
     Sector,
     Stage,
     SupportOffer,
+    Typology,
 )
 from ess_portal import pages
 from ess_portal.csv_export import (
@@ -399,6 +402,17 @@ def _actor_page(request, slug):
                 "projects/includes/actor_initiatives.html",
                 "directory/includes/actor_initiatives_empty.html",
             ],
+            "consultations_templates": [
+                "projects/includes/actor_consultations.html",
+                "directory/includes/actor_consultations_empty.html",
+            ],
+            # Deals of a published ESS actor, whichever side this actor is on.
+            "deals": list(
+                Deal.objects.published()
+                .filter(Q(ess_actor=actor) | Q(partner_actor=actor))
+                .select_related("ess_actor", "partner_actor", "programme")
+                .order_by("-year", "-pk")
+            ),
         },
     )
 
@@ -501,3 +515,106 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+# ---------------------------------------------------------------------------
+# The deals ledger
+
+
+def _deal_groups(rollup) -> list[dict]:
+    """The roll-up's dimensions, each with its rows named in the visitor's language and its chart."""
+    typologies = dict(Typology.choices)
+    kinds = dict(Deal.Kind.choices)
+    dimensions = [
+        ("annee", _("Par année"), rollup.by_year, lambda group: str(group.code)),
+        ("programme", _("Par programme ou événement"), rollup.by_programme, lambda group: group.name),
+        ("secteur", _("Par secteur de l'acteur de l'ESS"), rollup.by_sector, lambda group: group.name),
+        ("commune", _("Par commune de l'acteur de l'ESS"), rollup.by_commune, lambda group: group.name),
+        (
+            "typologie",
+            _("Par typologie de l'acteur de l'ESS"),
+            rollup.by_typology,
+            lambda g: typologies.get(g.code, ""),
+        ),
+        ("nature", _("Par nature de transaction"), rollup.by_kind, lambda group: kinds.get(group.code, "")),
+    ]
+    none_labels = {
+        "programme": _("Hors programme"),
+        "secteur": _("Sans secteur renseigné"),
+        "commune": _("Commune non renseignée"),
+    }
+    sections = []
+    for slug, title, groups, label in dimensions:
+        rows = [
+            {
+                "label": str(label(group) if group.code is not None else none_labels.get(slug, "—")),
+                "figures": group.figures,
+            }
+            for group in groups
+        ]
+        sections.append(
+            {
+                "id": slug,
+                "title": title,
+                "rows": rows,
+                "note": _("Une transaction compte dans chacun des secteurs de son acteur de l'ESS.")
+                if slug == "secteur"
+                else "",
+                "chart": {
+                    "id": f"transactions-{slug}",
+                    "title": _("Montant des transactions — %(dimension)s") % {"dimension": str(title).lower()},
+                    "summary": _("Somme en euros des montants des transactions, %(dimension)s.")
+                    % {"dimension": str(title).lower()},
+                    "series": [{"key": "amount", "label": _("euros"), "css_class": "chart-s2"}],
+                    "rows": [{"label": row["label"], "values": [row["figures"].amount]} for row in rows],
+                    "unit": "€",
+                },
+            }
+        )
+    return sections
+
+
+@require_GET
+@kept_for_anonymous
+def deal_list(request):
+    """The deals ledger: what ESS actors did with businesses and public buyers, rolled up, then deal by deal."""
+    filterset = DealFilterSet(request.GET, queryset=Deal.objects.published(), request=request)
+    results = filterset.qs if filterset.is_valid() else Deal.objects.none()
+    rollup = rollups.deal_rollup(results)
+    page, page_range, page_notice = pages.paginate(request, results.for_list().order_by("-year", "-pk"))
+    published = Deal.objects.published()
+    years = sorted(set(published.order_by().values_list("year", flat=True).distinct()), reverse=True)
+    groups = pages.checkbox_groups(
+        filterset,
+        {
+            "kind": Deal.Kind.choices,
+            "partner_kind": Deal.PartnerKind.choices,
+            "programme": [(programme.slug, programme.name) for programme in DealProgramme.objects.all()],
+            "commune": [(c.insee_code, c.name) for c in Commune.objects.in_territory()],
+            "typology": [(value, label) for value, label in Typology.choices],
+            "sector": [(sector.slug, sector.name) for sector in Sector.objects.filter(parent__isnull=True)],
+        },
+        open_names=("kind",),
+    )
+    return render(
+        request,
+        "directory/deal_list.html",
+        {
+            "filterset": filterset,
+            "filter_groups": groups,
+            "years": years,
+            "year": filterset.data.get("year", ""),
+            "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(
+                _("Les transactions entre l'ESS et les entreprises"), filterset, page, groups
+            ),
+            "filtered": any(filterset.data.get(name) for name in filterset.filters),
+            "totals": rollup.totals,
+            "sections": _deal_groups(rollup),
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "has_fictional": any(deal.is_fictional for deal in page.object_list),
+            "crumbs": [(_("Annuaire"), reverse("directory:actor_list")), (_("Transactions"), "")],
+        },
+    )

@@ -9,6 +9,7 @@ from directory import api as directory_api
 from directory.admin import ADMIN_ACTORS_CSV
 from directory.api.actors import ACTOR_CSV
 from directory.api.cooperations import COOPERATION_CSV
+from directory.api.deals import DEAL_CSV
 from directory.views import DIRECTORY_EXPORT
 from ess_portal.api.errors import not_found
 from ess_portal.api.formats import table_schema
@@ -42,6 +43,8 @@ CSV_TABLES = {
         ACTOR_CSV,
         COOPERATION_CSV,
         projects_api.SITE_CSV,
+        projects_api.CONSULTATION_CSV,
+        DEAL_CSV,
         DIRECTORY_EXPORT,
         ADMIN_ACTORS_CSV,
         ADMIN_INITIATIVES_CSV,

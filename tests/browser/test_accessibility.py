@@ -13,6 +13,8 @@ PAGES = {
     "initiatives": lambda data: "/projets/",
     "initiative": lambda data: data["initiative"].get_absolute_url(),
     "strategy": lambda data: "/strategie/",
+    "consultations": lambda data: "/strategie/consultations/",
+    "deals": lambda data: "/annuaire/transactions/",
     "support finder": lambda data: "/accompagnement/?stage=emergence",
     "sites": lambda data: "/lieux/",
     "legal page": lambda data: "/mentions-legales/",
@@ -47,7 +49,7 @@ def test_page_has_no_serious_or_critical_accessibility_violation(page, live_serv
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("name", ["strategy", "initiative", "sites"])
+@pytest.mark.parametrize("name", ["strategy", "initiative", "sites", "consultations", "deals"])
 def test_tracker_page_is_accessible_on_a_phone(chromium, live_server, portal_data, name):
     context = chromium.new_context(locale="fr-FR", viewport={"width": 375, "height": 740}, is_mobile=True)
     try:
