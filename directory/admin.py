@@ -50,6 +50,8 @@ from directory.models import (
     Commune,
     Contact,
     Cooperation,
+    Deal,
+    DealProgramme,
     Label,
     Neighbourhood,
     Role,
@@ -907,6 +909,57 @@ class CooperationAdmin(HistoryAdmin):
     readonly_fields = ["created_at", "updated_at"]
     date_hierarchy = "since"
     ordering = ["source__name", "target__name", "pk"]
+
+
+# ---------------------------------------------------------------------------
+# The deals ledger
+
+
+@admin.register(DealProgramme)
+class DealProgrammeAdmin(HistoryAdmin):
+    list_display = ["name", "year", "deal_count", "is_fictional"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = ["created_at", "updated_at"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(deal_count=Count("deals"))
+
+    @admin.display(description=_("transactions"), ordering="deal_count")
+    def deal_count(self, obj):
+        return obj.deal_count
+
+
+@admin.register(Deal)
+class DealAdmin(HistoryAdmin):
+    """Deals between an ESS actor and a business or public buyer; the rules are `Deal.clean()`'s."""
+
+    list_display = ["ess_actor", "partner", "kind", "partner_kind", "year", "amount", "programme", "outcome"]
+    list_select_related = ["ess_actor", "partner_actor", "programme"]
+    list_filter = ["kind", "partner_kind", "outcome", "year", "programme", "is_fictional"]
+    search_fields = ["ess_actor__name", "partner_actor__name", "partner_name", "partner_siret"]
+    autocomplete_fields = ["ess_actor", "partner_actor", "programme"]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["kind", "ess_actor", "programme", "year"]}),
+        (
+            _("Partenaire"),
+            {
+                "fields": ["partner_kind", "partner_actor", ("partner_name", "partner_siret")],
+                "description": _("Choisissez-le dans l'annuaire ; sinon, indiquez son nom et son SIRET."),
+            },
+        ),
+        (
+            _("Montant et effets"),
+            {"fields": ["amount", ("integration_hours", "jobs_created"), "outcome", "outcome_note"]},
+        ),
+        (None, {"fields": ["is_fictional", ("created_at", "updated_at")]}),
+    ]
+    ordering = ["-year", "-pk"]
+
+    @admin.display(description=_("partenaire"), ordering="partner_name")
+    def partner(self, obj):
+        return obj.partner_display
 
 
 # ---------------------------------------------------------------------------

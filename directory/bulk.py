@@ -356,6 +356,8 @@ class ModelRows:
             self.links[field.name] = (
                 through,
                 [f.attname for f in through._meta.concrete_fields],
+                # A link model's other columns (a participant's kind…) get their defaults.
+                {f.attname: f.get_default() for f in through._meta.concrete_fields if not f.primary_key},
                 field.m2m_field_name() + "_id",
                 field.m2m_reverse_field_name() + "_id",
                 ids(through, using=using),
@@ -418,10 +420,10 @@ class ModelRows:
         self.writer.add(self.model, self.columns, self._row([row[column] for column in self.columns], self.prepared))
         links: dict[str, list[dict]] = {}
         for name, targets in (m2m or {}).items():
-            through, columns, source, target, ids = self.links[name]
+            through, columns, defaults, source, target, ids = self.links[name]
             rows = links[name] = []
             for target_id in dict.fromkeys(targets):
-                link = {"id": ids.take(), source: pk, target: target_id}
+                link = {**defaults, "id": ids.take(), source: pk, target: target_id}
                 rows.append(link)
                 self.writer.add(through, columns, tuple(link[column] for column in columns))
         if self.history_model is not None:

@@ -12,9 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.drainage import set_override
 
 from directory.models import (
+    DEAL_FIRST_YEAR,
     Actor,
     ChangeRequest,
     Commune,
+    Cooperation,
+    Deal,
+    DealProgramme,
     Label,
     Neighbourhood,
     Role,
@@ -23,6 +27,7 @@ from directory.models import (
     SupportOffer,
     Typology,
 )
+from ess_portal.api.auth import visible
 from ess_portal.response_cache import remembered
 
 # Bounds on what a query string may carry: longer values or more repetitions say nothing useful
@@ -93,6 +98,12 @@ class TrueCheckbox(forms.CheckboxInput):
 
     def value_from_datadict(self, data, files, name):
         return data.get(name)
+
+
+class YearFilter(django_filters.NumberFilter):
+    """A year: a whole number (« 2024 »), never a decimal."""
+
+    field_class = forms.IntegerField
 
 
 def updated_since_filter() -> django_filters.IsoDateTimeFilter:
@@ -440,3 +451,150 @@ class ChangeRequestFilterSet(PortalFilterSet):
 
     def filter_updated_since(self, queryset, name, value):
         return queryset.filter(Q(created_at__gte=value) | Q(decided_at__gte=value))
+
+
+class CooperationFilterSet(PortalFilterSet):
+    """The cooperation network's criteria: the page /annuaire/reseau/ and the API /api/v1/cooperations/.
+
+    Commune and sector choose actors (`scoped_actors`): a link is kept when one of its two ends is one
+    of them, so that a link from Montreuil to Bagnolet counts for both communes. Kind and formality
+    choose links. Callers give the queryset of published links (`Cooperation.objects.published()`).
+    """
+
+    commune = CodeMultipleChoiceFilter(
+        method="filter_actors",
+        to_field_name="insee_code",
+        queryset=Commune.objects.all(),
+        label=_("Commune"),
+        help_text=_("Code INSEE (répétable) : les liens dont au moins un des deux acteurs est dans la commune."),
+    )
+    sector = CodeMultipleChoiceFilter(
+        method="filter_actors",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        label=_("Secteur"),
+        help_text=_(
+            "Identifiant du secteur (répétable) ; un secteur principal inclut ses sous-secteurs : les liens dont "
+            "au moins un des deux acteurs est du secteur."
+        ),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        # One value per link: no DISTINCT needed.
+        distinct=False,
+        choices=Cooperation.Kind.choices,
+        label=_("Nature du lien"),
+        help_text=_("Nature de la coopération (répétable)."),
+    )
+    formal = StrictBooleanFilter(
+        field_name="is_formal",
+        label=_("Formalisée"),
+        help_text=_(
+            "true : seulement les coopérations formalisées (convention, contrat, adhésion écrite) ; "
+            "false : seulement les informelles."
+        ),
+    )
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Cooperation
+        fields = []
+
+    def scoped_actors(self, actors: QuerySet) -> QuerySet:
+        """`actors` in the chosen communes and sectors (all of them without either criterion)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        communes = data.get("commune")
+        if communes:
+            actors = actors.filter(commune__in=sorted(commune.pk for commune in communes))
+        sectors = data.get("sector")
+        if sectors:
+            ids = sorted(sector.pk for sector in sectors)
+            links = Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids))
+            actors = actors.filter(pk__in=links.values("actor_id"))
+        return actors
+
+    def has_actor_criteria(self) -> bool:
+        return self.is_valid() and bool(self.form.cleaned_data.get("commune") or self.form.cleaned_data.get("sector"))
+
+    def filter_actors(self, queryset, name, value):
+        # Both actor criteria are applied together, once (by the first one that has a value).
+        data = self.form.cleaned_data
+        first = "commune" if data.get("commune") else "sector"
+        if not value or name != first:
+            return queryset
+        scope = self.scoped_actors(Actor.objects.all()).values("pk")
+        return queryset.filter(Q(source__in=scope) | Q(target__in=scope))
+
+
+def _readable_actors(request):
+    # An unpublished actor's slug answers as an unknown one, unless the caller may read unpublished records.
+    return visible(Actor.objects.all(), request)
+
+
+class DealFilterSet(PortalFilterSet):
+    """The deals ledger: the page `/annuaire/transactions/` and `/api/v1/deals/` (and its roll-up)."""
+
+    year = YearFilter(
+        field_name="year",
+        min_value=DEAL_FIRST_YEAR,
+        max_value=2100,
+        label=_("Année"),
+        help_text=_("Année de la transaction (par exemple 2024)."),
+    )
+    programme = CodeMultipleChoiceFilter(
+        field_name="programme__slug",
+        to_field_name="slug",
+        queryset=DealProgramme.objects.all(),
+        label=_("Programme ou événement"),
+        help_text=_("Identifiant du programme ou de l'événement (répétable)."),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Deal.Kind.choices, label=_("Nature"), help_text=_("Nature de la transaction (répétable).")
+    )
+    partner_kind = django_filters.MultipleChoiceFilter(
+        choices=Deal.PartnerKind.choices,
+        label=_("Type de partenaire"),
+        help_text=_("Entreprise ou acheteur public (répétable)."),
+    )
+    sector = CodeMultipleChoiceFilter(
+        method="filter_sector",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        label=_("Secteur"),
+        help_text=_("Identifiant d'un secteur de l'acteur de l'ESS, sous-secteurs compris (répétable)."),
+    )
+    commune = CodeMultipleChoiceFilter(
+        field_name="ess_actor__commune__insee_code",
+        to_field_name="insee_code",
+        queryset=Commune.objects.all(),
+        label=_("Commune"),
+        help_text=_("Code INSEE de la commune de l'acteur de l'ESS (répétable)."),
+    )
+    typology = django_filters.MultipleChoiceFilter(
+        field_name="ess_actor__typology",
+        choices=Typology.choices,
+        label=_("Typologie"),
+        help_text=_("Typologie de l'acteur de l'ESS (répétable)."),
+    )
+    actor = CodeMultipleChoiceFilter(
+        method="filter_actor",
+        to_field_name="slug",
+        queryset=_readable_actors,
+        label=_("Acteur"),
+        help_text=_("Identifiant d'un acteur, partie ESS ou partenaire (répétable)."),
+    )
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Deal
+        fields = []
+
+    def filter_sector(self, queryset, name, value):
+        if not value:
+            return queryset
+        sectors = Sector.objects.filter(Q(pk__in=[s.pk for s in value]) | Q(parent__in=value))
+        return queryset.filter(ess_actor__in=Actor.objects.filter(sectors__in=sectors).values("pk"))
+
+    def filter_actor(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(ess_actor__in=value) | Q(partner_actor__in=value))

@@ -5,7 +5,7 @@ import re
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import EmptyResultSet, ValidationError
-from django.core.validators import MaxLengthValidator, MinValueValidator, RegexValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import connections, models
 from django.db.models import Q
 from django.db.models.functions import Concat, Length
@@ -1206,6 +1206,16 @@ class SupportOffer(models.Model):
         return self.title
 
 
+class CooperationQuerySet(models.QuerySet):
+    def published(self):
+        """Links the public may see: both ends published (the rule of `Actor.objects.published()`).
+
+        Joined rather than `source__in=<published actors>`: SQLite would then look every pair of
+        published actors up in the (source, target, kind) index, hundreds of millions at 20,000 actors.
+        """
+        return self.filter(source__status=PublicationStatus.PUBLISHED, target__status=PublicationStatus.PUBLISHED)
+
+
 class Cooperation(models.Model):
     class Kind(models.TextChoices):
         PARTNERSHIP = "partnership", _("partenariat")
@@ -1231,6 +1241,8 @@ class Cooperation(models.Model):
 
     history = HistoricalRecords(verbose_name=_("historique de la coopération"), bases=[ProvenanceHistoricalModel])
 
+    objects = CooperationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("coopération")
         verbose_name_plural = _("coopérations")
@@ -1251,6 +1263,220 @@ class Cooperation(models.Model):
             raise ValidationError({"since": _("La date de début ne peut pas être dans le futur.")})
 
 
+# The deals ledger: above this, an amount is a typo (an extra zero or two), not a deal of the territory.
+DEAL_MAX_AMOUNT = 100_000_000
+# The first year the ledger records.
+DEAL_FIRST_YEAR = 2000
+
+
+class DealProgramme(models.Model):
+    """An event or programme deals are made in (« Impact 2024 », a buyers' meeting…), edited by staff."""
+
+    name = models.CharField(_("nom"), max_length=150, unique=True)
+    slug = models.SlugField(_("identifiant d'URL"), max_length=160, unique=True)
+    year = models.PositiveSmallIntegerField(
+        _("année"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(DEAL_FIRST_YEAR)],
+        help_text=_("Année de l'édition, s'il y en a une."),
+    )
+    description = text_field(_("description"), max_length=TEXT_MAX_LENGTH, blank=True)
+    is_fictional = models.BooleanField(_("fictif"), default=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("historique du programme"), bases=[ProvenanceHistoricalModel])
+
+    class Meta:
+        verbose_name = _("programme ou événement")
+        verbose_name_plural = _("programmes et événements")
+        ordering = ["name", "pk"]
+        constraints = [text_length_constraint("dealprogramme_text_lengths", description=TEXT_MAX_LENGTH)]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = base_slug(self.name, max_length=160)
+        super().save(*args, **kwargs)
+
+
+class DealQuerySet(models.QuerySet):
+    def published(self):
+        """Deals the public may see: those whose ESS actor is published (the one visibility rule)."""
+        return self.filter(ess_actor__in=Actor.objects.published())
+
+    def for_list(self):
+        """What a row shows (both parties, the ESS actor's commune, the programme) without a query per row."""
+        return self.select_related("ess_actor", "ess_actor__commune", "partner_actor", "programme")
+
+    def withdrawn_since(self, since):
+        """Deals once public whose ESS actor is no longer published, that actor changed since `since`."""
+        return self.exclude(ess_actor__in=Actor.objects.published()).filter(
+            ess_actor__in=Actor.objects.withdrawn_since(since)
+        )
+
+
+class Deal(models.Model):
+    """A deal between an ESS actor of the directory and a conventional business or a public buyer."""
+
+    class Kind(models.TextChoices):
+        PROCUREMENT = "procurement", _("marché avec clause sociale")
+        SUBCONTRACTING = "subcontracting", _("sous-traitance")
+        CO_DEVELOPMENT = "co_development", _("co-développement")
+        MENTORING = "mentoring", _("mentorat")
+        SKILLS_SPONSORSHIP = "skills_sponsorship", _("mécénat de compétences")
+
+    class PartnerKind(models.TextChoices):
+        BUSINESS = "business", _("entreprise")
+        PUBLIC_BUYER = "public_buyer", _("acheteur public")
+
+    class Outcome(models.TextChoices):
+        ONGOING = "ongoing", _("en cours")
+        COMPLETED = "completed", _("réalisée")
+        RENEWED = "renewed", _("reconduite")
+        STOPPED = "stopped", _("interrompue")
+
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    ess_actor = models.ForeignKey(
+        Actor, on_delete=models.PROTECT, related_name="deals", verbose_name=_("acteur de l'ESS")
+    )
+    partner_actor = models.ForeignKey(
+        Actor,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="partner_deals",
+        verbose_name=_("partenaire (annuaire)"),
+        help_text=_("L'entreprise ou l'acheteur, s'il est dans l'annuaire ; sinon, son nom et son SIRET."),
+    )
+    partner_name = models.CharField(
+        _("nom du partenaire"), max_length=200, blank=True, help_text=_("S'il n'est pas dans l'annuaire.")
+    )
+    partner_siret = models.CharField(
+        _("SIRET du partenaire"),
+        max_length=14,
+        blank=True,
+        validators=[validators.validate_siret],
+        help_text=_("14 chiffres, s'il n'est pas dans l'annuaire."),
+    )
+    partner_kind = models.CharField(_("type de partenaire"), max_length=20, choices=PartnerKind.choices)
+    amount = models.DecimalField(
+        _("montant (€)"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(DEAL_MAX_AMOUNT)],
+        help_text=_("En euros hors taxes ; vide si la transaction n'a pas de montant (mentorat…)."),
+    )
+    year = models.PositiveSmallIntegerField(_("année"), validators=[MinValueValidator(DEAL_FIRST_YEAR)])
+    integration_hours = models.PositiveIntegerField(
+        _("heures d'insertion"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(1_000_000)],
+        help_text=_("Heures de travail de personnes en insertion que la transaction a permises."),
+    )
+    jobs_created = models.PositiveIntegerField(
+        _("emplois créés"), null=True, blank=True, validators=[MaxValueValidator(10_000)]
+    )
+    programme = models.ForeignKey(
+        DealProgramme,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deals",
+        verbose_name=_("programme ou événement"),
+    )
+    outcome = models.CharField(_("issue"), max_length=20, choices=Outcome.choices, default=Outcome.ONGOING)
+    outcome_note = text_field(_("résultat"), max_length=TEXT_MAX_LENGTH, blank=True)
+    is_fictional = models.BooleanField(_("fictif"), default=False)
+    created_at = models.DateTimeField(_("créé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True, db_index=True)
+
+    objects = DealQuerySet.as_manager()
+
+    history = HistoricalRecords(verbose_name=_("historique de la transaction"), bases=[ProvenanceHistoricalModel])
+
+    class Meta:
+        verbose_name = _("transaction")
+        verbose_name_plural = _("transactions")
+        ordering = ["-year", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(ess_actor=models.F("partner_actor")), name="deal_distinct_parties"),
+            models.CheckConstraint(
+                condition=Q(partner_actor__isnull=False, partner_name="", partner_siret="")
+                | (Q(partner_actor__isnull=True) & ~Q(partner_name="") & ~Q(partner_siret="")),
+                name="deal_partner_from_directory_or_named",
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__isnull=True) | Q(amount__gte=0, amount__lte=DEAL_MAX_AMOUNT),
+                name="deal_amount_range",
+            ),
+            models.CheckConstraint(condition=Q(year__gte=DEAL_FIRST_YEAR), name="deal_year_range"),
+            text_length_constraint("deal_text_lengths", outcome_note=TEXT_MAX_LENGTH),
+        ]
+        indexes = [models.Index(fields=["year", "id"], name="deal_year_idx")]
+
+    def __str__(self):
+        return f"{self.ess_actor} ↔ {self.partner_display} ({self.year})"
+
+    def save(self, *args, **kwargs):
+        self.partner_siret = validators.digits_only(self.partner_siret)
+        self.partner_name = self.partner_name.strip()
+        super().save(*args, **kwargs)
+
+    def clean_fields(self, exclude=None):
+        # A SIRET typed with spaces or dots is 14 digits once compact: checked as such.
+        self.partner_siret = validators.digits_only(self.partner_siret)
+        super().clean_fields(exclude=exclude)
+
+    @property
+    def partner_display(self) -> str:
+        return self.partner_actor.name if self.partner_actor_id else self.partner_name
+
+    def clean(self):
+        """The ledger's rules, for the admin, the API and the demo alike (through `full_clean`)."""
+        errors = {}
+        self.partner_siret = validators.digits_only(self.partner_siret)
+        self.partner_name = (self.partner_name or "").strip()
+        if self.year and self.year > timezone.localdate().year:
+            errors["year"] = _("L'année ne peut pas être dans le futur.")
+        if self.partner_actor_id:
+            if self.partner_actor_id == self.ess_actor_id:
+                errors["partner_actor"] = _("Les deux parties sont le même acteur : choisissez un autre partenaire.")
+            if self.partner_name or self.partner_siret:
+                errors["partner_name"] = _(
+                    "Le partenaire est choisi dans l'annuaire : laissez vides son nom et son SIRET."
+                )
+        else:
+            if not self.partner_name:
+                errors["partner_name"] = _(
+                    "Choisissez le partenaire dans l'annuaire, ou indiquez son nom et son SIRET."
+                )
+            if not self.partner_siret:
+                errors["partner_siret"] = _("Indiquez le SIRET du partenaire qui n'est pas dans l'annuaire.")
+            elif self.ess_actor_id and self.partner_siret == self.ess_actor.siret:
+                errors["partner_siret"] = _(
+                    "Ce SIRET est celui de l'acteur de l'ESS : les deux parties sont le même acteur."
+                )
+            elif "partner_siret" not in errors:
+                listed = Actor.objects.filter(siret=self.partner_siret).first() if self.partner_siret else None
+                if listed is not None:
+                    errors["partner_siret"] = _(
+                        "Ce SIRET est celui de « %(name)s », dans l'annuaire : choisissez-le comme partenaire."
+                    ) % {"name": listed.name}
+        if self.ess_actor_id and self.ess_actor.ess_status == Actor.EssStatus.PARTNER:
+            errors["ess_actor"] = _(
+                "Cet acteur est enregistré comme partenaire hors ESS : il ne peut pas être la partie ESS."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
 def base_slug(text: str, *, max_length: int = 200) -> str:
     """The slug of `text`, keeping ligatures and elisions readable: « L'Œuvre » → « l-oeuvre »."""
     text = (text or "").replace("œ", "oe").replace("Œ", "Oe").replace("æ", "ae").replace("Æ", "Ae")
@@ -1258,7 +1484,9 @@ def base_slug(text: str, *, max_length: int = 200) -> str:
 
 
 # Addresses under /annuaire/ that are pages, and /api/v1/actors/facets/: an actor never gets one as its slug.
-RESERVED_SLUGS = frozenset({"proposer", "reseau", "export", "revendiquer", "carte", "recherche", "facets"})
+RESERVED_SLUGS = frozenset(
+    {"proposer", "reseau", "export", "revendiquer", "carte", "recherche", "facets", "transactions"}
+)
 
 
 def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:

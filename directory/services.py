@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from directory.history import delete_with_history, deletion_batch
-from directory.models import Actor, ApiToken, PublicationStatus, SupportOffer
+from directory.models import Actor, ApiToken, Deal, PublicationStatus, SupportOffer
 
 TOKEN_PREFIX = "ess"
 
@@ -302,3 +302,20 @@ def validate_token_expiry(expires_at: datetime | None) -> None:
 def token_expiry(day: date) -> datetime:
     """When a token « valid until `day` » stops working: the following midnight, Paris time."""
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+
+
+@transaction.atomic
+def record_deal(*, deal: Deal, by: User | None = None, reason: str = "") -> Deal:
+    """Validate and save a deal of the ledger (new or changed), with its history, all or nothing.
+
+    The ledger's rules are `Deal.clean()`'s (amount never negative, year not in the future, a valid
+    SIRET for a partner outside the directory, two different parties…), the same the admin applies.
+    Raises `ValidationError` (in French) and writes nothing when the deal is refused.
+    """
+    deal.full_clean()
+    if by is not None:
+        deal._history_user = by
+    if reason:
+        deal._change_reason = reason
+    deal.save()
+    return deal

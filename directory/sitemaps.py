@@ -24,6 +24,7 @@ class DirectoryPagesSitemap(Sitemap):
         return [
             "home",
             "directory:actor_list",
+            "directory:deal_list",
             "directory:support_finder",
             "directory:legal",
             "directory:privacy",

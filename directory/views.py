@@ -3,7 +3,7 @@
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -12,19 +12,24 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from directory import personal_data, validators
+from directory import network as cooperation_network
+from directory import personal_data, rollups, validators
 from directory.exports import DirectoryExportRows
-from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from directory.filters import ActorFilterSet, CooperationFilterSet, DealFilterSet, SupportOfferFilterSet, sanitize_query
 from directory.hours import schema_org_opening_hours
 from directory.merge import merged_survivor
 from directory.models import (
     Actor,
+    Commune,
     Contact,
     Cooperation,
+    Deal,
+    DealProgramme,
     Presence,
     Sector,
     Stage,
     SupportOffer,
+    Typology,
 )
 from ess_portal import pages
 from ess_portal.csv_export import (
@@ -110,6 +115,110 @@ def actor_list(request):
             "has_fictional": any(actor.is_fictional for actor in page.object_list),
             "query_string": pages.query_without(request, "page", "view"),
             "crumbs": [(_("Annuaire"), "")],
+        },
+    )
+
+
+# Rows of the network page's table of links, and actors of its list view, per page.
+NETWORK_PAGE_SIZE = 50
+
+
+@require_GET
+@kept_for_anonymous
+def network(request):
+    """The cooperation network of published actors: graph, figures, table of links, list of actors.
+
+    One FilterSet (`CooperationFilterSet`, shared with the API) chooses the links; the page's own
+    options (`NetworkOptionsForm`) put one actor at the centre, choose the colours and the view.
+    Everything works without JavaScript: the graph is drawn over the same data the table gives.
+    """
+    filterset = CooperationFilterSet(request.GET, queryset=Cooperation.objects.published(), request=request)
+    options = cooperation_network.NetworkOptionsForm(sanitize_query(request.GET))
+    valid = filterset.is_valid() & options.is_valid()
+    focus = options.cleaned_data.get("acteur") if valid else None
+    # After validation, cleaned_data holds the options that were valid (each has its default).
+    colour_by = options.cleaned_data.get("couleur", "secteur")
+    view = options.cleaned_data.get("vue", "graphe")
+    if valid:
+        scope = None if focus else filterset.scoped_actors(Actor.objects.published())
+        graph_network = cooperation_network.build_network(
+            filterset.qs, scope=scope, scope_covers_links=not filterset.has_actor_criteria(), focus=focus
+        )
+    else:
+        graph_network = cooperation_network.Network()
+    sectors = list(Sector.objects.order_by("position", "name"))
+    main_sectors = [sector for sector in sectors if sector.parent_id is None]
+    children = {}
+    for sector in sectors:
+        if sector.parent_id:
+            children.setdefault(sector.parent_id, []).append(sector)
+    graph = {"nodes": [], "edges": []}
+    drawn = graph_network.drawn_nodes() if view == "graphe" else []
+    if drawn:
+        graph = graph_network.graph(
+            sectors=cooperation_network.main_sector_of([node.pk for node in drawn], main_sectors),
+            colour_by="typology" if colour_by == "typologie" else "sector",
+            focus_base_url=reverse("directory:network"),
+        )
+    rows = graph_network.links if view == "graphe" else graph_network.sorted_nodes()
+    page, page_range, page_notice = pages.paginate(request, rows, per_page=NETWORK_PAGE_SIZE)
+    if view == "liste":
+        page.object_list = [(node, graph_network.links_of(node)) for node in page.object_list]
+    groups = pages.checkbox_groups(
+        filterset,
+        {
+            "commune": [(commune.insee_code, commune.name) for commune in Commune.objects.in_territory()],
+            "sector": [
+                item
+                for parent in main_sectors
+                for item in [(parent.slug, parent.name, 0)] + [(c.slug, c.name, 1) for c in children.get(parent.pk, [])]
+            ],
+            "kind": Cooperation.Kind.choices,
+        },
+        open_names=("kind",),
+    )
+    errors = pages.filter_errors(filterset) + [
+        f"{options.fields[name].label} : {error}"
+        for name, field_errors in options.errors.items()
+        for error in field_errors
+    ]
+    title = pages.list_title(_("Réseau des coopérations"), filterset, page, groups)
+    if focus is not None:
+        title = _("%(title)s — autour de %(name)s") % {"title": title, "name": focus.name}
+    if options.errors and not filterset.errors:
+        title = _("Erreur — %(title)s") % {"title": title}
+    formal = filterset.data.get("formal", "")
+    return render(
+        request,
+        "directory/cooperation_network.html",
+        {
+            "filterset": filterset,
+            "network": graph_network,
+            "graph": graph,
+            "colour_by": colour_by,
+            "hide_sector_legend": colour_by != "secteur",
+            "hide_typology_legend": colour_by == "secteur",
+            "view": view,
+            "focus": focus,
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "filter_errors": errors,
+            "page_title": title,
+            "facet_groups": groups,
+            "formal": formal if formal in ("true", "false") else "",
+            "colour_choices": cooperation_network.NetworkOptionsForm.COLOUR_CHOICES,
+            "most_connected": graph_network.most_connected(),
+            "isolated": graph_network.isolated(),
+            "isolated_shown": cooperation_network.ISOLATED_SHOWN,
+            "typology_pairs": graph_network.typology_pairs(),
+            "communes": graph_network.communes(),
+            "by_kind": graph_network.by_kind(),
+            "graph_node_limit": cooperation_network.GRAPH_NODE_LIMIT,
+            "sector_legend": cooperation_network.sector_legend(main_sectors),
+            "typology_legend": cooperation_network.typology_legend(),
+            "query_string": pages.query_without(request, "page", "vue"),
+            "crumbs": [(_("Annuaire"), reverse("directory:actor_list")), (_("Réseau des coopérations"), "")],
         },
     )
 
@@ -280,6 +389,9 @@ def _actor_page(request, slug):
         {
             "actor": actor,
             "cooperations": cooperations,
+            "cooperation_graph": cooperation_network.ego_graph(actor, cooperations) if cooperations else None,
+            "kind_legend": cooperation_network.KIND_LEGEND,
+            "typology_legend": cooperation_network.typology_legend(),
             "markers": markers,
             "json_ld": _actor_json_ld(request, actor),
             "claim_url": reverse("directory:actor_claim", args=[actor.slug]),
@@ -290,6 +402,17 @@ def _actor_page(request, slug):
                 "projects/includes/actor_initiatives.html",
                 "directory/includes/actor_initiatives_empty.html",
             ],
+            "consultations_templates": [
+                "projects/includes/actor_consultations.html",
+                "directory/includes/actor_consultations_empty.html",
+            ],
+            # Deals of a published ESS actor, whichever side this actor is on.
+            "deals": list(
+                Deal.objects.published()
+                .filter(Q(ess_actor=actor) | Q(partner_actor=actor))
+                .select_related("ess_actor", "partner_actor", "programme")
+                .order_by("-year", "-pk")
+            ),
         },
     )
 
@@ -392,3 +515,106 @@ def robots_txt(request):
         f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+# ---------------------------------------------------------------------------
+# The deals ledger
+
+
+def _deal_groups(rollup) -> list[dict]:
+    """The roll-up's dimensions, each with its rows named in the visitor's language and its chart."""
+    typologies = dict(Typology.choices)
+    kinds = dict(Deal.Kind.choices)
+    dimensions = [
+        ("annee", _("Par année"), rollup.by_year, lambda group: str(group.code)),
+        ("programme", _("Par programme ou événement"), rollup.by_programme, lambda group: group.name),
+        ("secteur", _("Par secteur de l'acteur de l'ESS"), rollup.by_sector, lambda group: group.name),
+        ("commune", _("Par commune de l'acteur de l'ESS"), rollup.by_commune, lambda group: group.name),
+        (
+            "typologie",
+            _("Par typologie de l'acteur de l'ESS"),
+            rollup.by_typology,
+            lambda g: typologies.get(g.code, ""),
+        ),
+        ("nature", _("Par nature de transaction"), rollup.by_kind, lambda group: kinds.get(group.code, "")),
+    ]
+    none_labels = {
+        "programme": _("Hors programme"),
+        "secteur": _("Sans secteur renseigné"),
+        "commune": _("Commune non renseignée"),
+    }
+    sections = []
+    for slug, title, groups, label in dimensions:
+        rows = [
+            {
+                "label": str(label(group) if group.code is not None else none_labels.get(slug, "—")),
+                "figures": group.figures,
+            }
+            for group in groups
+        ]
+        sections.append(
+            {
+                "id": slug,
+                "title": title,
+                "rows": rows,
+                "note": _("Une transaction compte dans chacun des secteurs de son acteur de l'ESS.")
+                if slug == "secteur"
+                else "",
+                "chart": {
+                    "id": f"transactions-{slug}",
+                    "title": _("Montant des transactions — %(dimension)s") % {"dimension": str(title).lower()},
+                    "summary": _("Somme en euros des montants des transactions, %(dimension)s.")
+                    % {"dimension": str(title).lower()},
+                    "series": [{"key": "amount", "label": _("euros"), "css_class": "chart-s2"}],
+                    "rows": [{"label": row["label"], "values": [row["figures"].amount]} for row in rows],
+                    "unit": "€",
+                },
+            }
+        )
+    return sections
+
+
+@require_GET
+@kept_for_anonymous
+def deal_list(request):
+    """The deals ledger: what ESS actors did with businesses and public buyers, rolled up, then deal by deal."""
+    filterset = DealFilterSet(request.GET, queryset=Deal.objects.published(), request=request)
+    results = filterset.qs if filterset.is_valid() else Deal.objects.none()
+    rollup = rollups.deal_rollup(results)
+    page, page_range, page_notice = pages.paginate(request, results.for_list().order_by("-year", "-pk"))
+    published = Deal.objects.published()
+    years = sorted(set(published.order_by().values_list("year", flat=True).distinct()), reverse=True)
+    groups = pages.checkbox_groups(
+        filterset,
+        {
+            "kind": Deal.Kind.choices,
+            "partner_kind": Deal.PartnerKind.choices,
+            "programme": [(programme.slug, programme.name) for programme in DealProgramme.objects.all()],
+            "commune": [(c.insee_code, c.name) for c in Commune.objects.in_territory()],
+            "typology": [(value, label) for value, label in Typology.choices],
+            "sector": [(sector.slug, sector.name) for sector in Sector.objects.filter(parent__isnull=True)],
+        },
+        open_names=("kind",),
+    )
+    return render(
+        request,
+        "directory/deal_list.html",
+        {
+            "filterset": filterset,
+            "filter_groups": groups,
+            "years": years,
+            "year": filterset.data.get("year", ""),
+            "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(
+                _("Les transactions entre l'ESS et les entreprises"), filterset, page, groups
+            ),
+            "filtered": any(filterset.data.get(name) for name in filterset.filters),
+            "totals": rollup.totals,
+            "sections": _deal_groups(rollup),
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "has_fictional": any(deal.is_fictional for deal in page.object_list),
+            "crumbs": [(_("Annuaire"), reverse("directory:actor_list")), (_("Transactions"), "")],
+        },
+    )

@@ -8,6 +8,8 @@ from rest_framework.routers import APIRootView, DefaultRouter
 from directory import api as directory_api
 from directory.admin import ADMIN_ACTORS_CSV
 from directory.api.actors import ACTOR_CSV
+from directory.api.cooperations import COOPERATION_CSV
+from directory.api.deals import DEAL_CSV
 from directory.views import DIRECTORY_EXPORT
 from ess_portal.api.errors import not_found
 from ess_portal.api.formats import table_schema
@@ -39,7 +41,10 @@ CSV_TABLES = {
     table.name: table
     for table in (
         ACTOR_CSV,
+        COOPERATION_CSV,
         projects_api.SITE_CSV,
+        projects_api.CONSULTATION_CSV,
+        DEAL_CSV,
         DIRECTORY_EXPORT,
         ADMIN_ACTORS_CSV,
         ADMIN_INITIATIVES_CSV,

@@ -451,6 +451,9 @@ SPECTACULAR_SETTINGS = {
         {"name": "actors", "description": "Acteurs de l'annuaire de l'ESS (structures, associations, coopératives…)."},
         {"name": "change-requests", "description": "Demandes de modification des fiches publiées (avant décision)."},
         {"name": "communes", "description": "Communes du territoire (code INSEE)."},
+        {"name": "cooperations", "description": "Coopérations entre acteurs publiés : liste, lignes GeoJSON, graphe."},
+        {"name": "consultations", "description": "Consultations des projets : participants par type, effets."},
+        {"name": "deals", "description": "Transactions entre acteurs de l'ESS et entreprises ou acheteurs publics."},
         {"name": "exports", "description": "Exports au schéma data·inclusion (structures et services)."},
         {"name": "initiatives", "description": "Projets et initiatives, leurs jalons, financements et indicateurs."},
         {"name": "neighbourhoods", "description": "Quartiers (dont quartiers prioritaires de la ville)."},
@@ -478,6 +481,12 @@ SPECTACULAR_SETTINGS = {
         "FundingLineStatusEnum": "projects.models.FundingLine.Status",
         "ChangeRequestKindEnum": "directory.models.ChangeRequest.Kind",
         "ChangeRequestStateEnum": "directory.models.ChangeRequest.State",
+        "DealKindEnum": "directory.models.Deal.Kind",
+        "DealPartnerKindEnum": "directory.models.Deal.PartnerKind",
+        "DealOutcomeEnum": "directory.models.Deal.Outcome",
+        "TypologyEnum": "directory.models.Typology",
+        "ConsultationParticipantKindEnum": "projects.models.ConsultationParticipant.Kind",
+        "ConsultationEffectKindEnum": "projects.models.ConsultationEffect.Kind",
     },
 }
 

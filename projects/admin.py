@@ -11,7 +11,7 @@ import uuid
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -40,6 +40,8 @@ from projects.forms import (
 )
 from projects.models import (
     Consultation,
+    ConsultationEffect,
+    ConsultationParticipant,
     Document,
     EnergyAssessment,
     EnergyCriterion,
@@ -368,23 +370,21 @@ class JournalEntryInline(VersionedInlineMixin, admin.StackedInline):
         return super().get_queryset(request).select_related("author")
 
 
-class ConsultationInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, admin.StackedInline):
+class ConsultationInline(VersionedInlineMixin, admin.StackedInline):
+    """The initiative's consultations; who took part and what changed are edited on each consultation's page."""
+
     model = Consultation
     extra = 0
-    cached_autocomplete_fields = ("actors",)
+    show_change_link = True
     fields = [
         ("held_on", "format", "participation_level"),
         "title",
         ("participants_count", "is_public"),
-        "actors",
         "outcomes",
         "decisions",
         "changes",
     ]
     classes = ["collapse"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("actors")
 
 
 class DocumentInline(VersionedInlineMixin, TabularInline):
@@ -839,6 +839,119 @@ class InitiativeAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocomp
 
         # Through the one CSV module: `;`, BOM, and cells that would run as formulas neutralised.
         return ADMIN_INITIATIVES_CSV.response(lines(), filename="projets.csv")
+
+
+# ---------------------------------------------------------------------------
+# Consultations: who took part, which initiatives, what changed
+
+
+class ConsultationParticipantInline(VersionedInlineMixin, CachedAutocompleteInlineMixin, TabularInline):
+    model = ConsultationParticipant
+    extra = 0
+    cached_autocomplete_fields = ("actor",)
+    fields = ["actor", "kind"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+
+class ConsultationEffectInline(VersionedInlineMixin, TabularInline):
+    """What the consultation changed; the choices are the status changes, milestones and versions of its initiatives."""
+
+    model = ConsultationEffect
+    extra = 0
+    fields = ["status_change", "milestone", "initiative_version", "description"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("status_change__initiative", "milestone__initiative", "initiative_version")
+        )
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset_class = super().get_formset(request, obj, **kwargs)
+        initiatives = list(obj.initiative_ids()) if obj is not None else []
+        fields = formset_class.form.base_fields
+        status_changes = StatusChange.objects.filter(initiative__in=initiatives).select_related("initiative")
+        milestones = Milestone.objects.filter(initiative__in=initiatives).select_related("initiative")
+        versions = Initiative.history.filter(id__in=initiatives).order_by("-history_date", "-history_id")
+        for name, queryset, label in (
+            ("status_change", status_changes, _status_change_label),
+            ("milestone", milestones, _milestone_label),
+            ("initiative_version", versions, _version_label),
+        ):
+            field = fields[name]
+            field.queryset = queryset
+            # Listed once for every row, not once per row (and with labels that say what each one is).
+            field.choices = [("", "---------"), *((item.pk, label(item)) for item in queryset)]
+        return formset_class
+
+
+def _status_change_label(change: StatusChange) -> str:
+    return gettext("%(initiative)s : %(from)s → %(to)s, le %(date)s") % {
+        "initiative": change.initiative.title,
+        "from": change.get_from_status_display(),
+        "to": change.get_to_status_display(),
+        "date": timezone.localtime(change.changed_at).strftime("%d/%m/%Y"),
+    }
+
+
+def _milestone_label(milestone: Milestone) -> str:
+    return gettext("%(initiative)s : jalon « %(title)s » (%(date)s)") % {
+        "initiative": milestone.initiative.title,
+        "title": milestone.title,
+        "date": milestone.planned_on.strftime("%d/%m/%Y"),
+    }
+
+
+def _version_label(version) -> str:
+    return gettext("%(initiative)s : version du %(date)s%(reason)s") % {
+        "initiative": version.title,
+        "date": timezone.localtime(version.history_date).strftime("%d/%m/%Y %H:%M"),
+        "reason": f" — {version.history_change_reason}" if version.history_change_reason else "",
+    }
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(VersionedAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
+    """A consultation with who took part (by kind), the other initiatives it concerned, and what it changed.
+
+    Effects can be chosen once the consultation is saved: their choices are its initiatives' status
+    changes, milestones and versions.
+    """
+
+    list_display = ["title", "held_on", "initiative", "format", "participation_level", "participant_count", "is_public"]
+    list_filter = ["is_public", "format", "participation_level", "participants__kind"]
+    list_select_related = ["initiative"]
+    search_fields = ["title", "initiative__title", "participants__actor__name"]
+    cached_autocomplete_fields = ("initiative", "other_initiatives")
+    date_hierarchy = "held_on"
+    readonly_fields = ["created_at", "updated_at"]
+    fields = [
+        "initiative",
+        "other_initiatives",
+        ("held_on", "format", "participation_level"),
+        "title",
+        ("participants_count", "is_public"),
+        "outcomes",
+        "decisions",
+        "changes",
+        ("created_at", "updated_at"),
+    ]
+    inlines = [ConsultationParticipantInline, ConsultationEffectInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(directory_participants=Count("participants", distinct=True))
+
+    @admin.display(description=_("acteurs de l'annuaire"), ordering="directory_participants")
+    def participant_count(self, obj):
+        return obj.directory_participants
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Participants and effects are rows of their own: the consultation says it changed (incremental sync).
+        services.touch_consultation(consultation=form.instance)
 
 
 # ---------------------------------------------------------------------------

@@ -5,10 +5,11 @@ admin takes, so the lifecycle and the energy-transition gate hold for partners t
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Max, Prefetch
+from django.db.models import Max, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import exceptions, mixins, serializers, viewsets
+from rest_framework.renderers import JSONRenderer
 
 from directory.api.refs import ActorRefSerializer, CommuneRefSerializer, public_url
 from directory.models import Actor, ApiToken, Neighbourhood, PublicationStatus
@@ -16,15 +17,18 @@ from ess_portal.api.auth import history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin
 from ess_portal.api.errors import django_validation_error_to_drf
 from ess_portal.api.filters import bbox_filter
-from ess_portal.api.formats import StreamedListMixin, csv_value
+from ess_portal.api.formats import CSVRenderer, StreamedListMixin, csv_value
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
 from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
-from ess_portal.api.sync import SyncPagination, WithdrawnListMixin, reason_for, tombstone
+from ess_portal.api.sync import WITHDRAWN, SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from ess_portal.csv_export import INSEE_CODE_PATTERN, PLAIN, POSTAL_CODE_PATTERN, Column, CsvTable, code_column
 from projects import services
-from projects.filters import InitiativeFilterSet, SiteFilterSet
+from projects.filters import ConsultationFilterSet, InitiativeFilterSet, SiteFilterSet
 from projects.models import (
+    Consultation,
+    ConsultationEffect,
+    ConsultationParticipant,
     EnergyReview,
     FundingLine,
     Indicator,
@@ -33,6 +37,7 @@ from projects.models import (
     Measurement,
     Milestone,
     Site,
+    StatusChange,
     StrategyAxis,
 )
 
@@ -602,6 +607,292 @@ class SiteViewSet(
         return publication_tombstones(Site.objects.withdrawn_since(since))
 
 
+# ---------------------------------------------------------------------------
+# Consultations
+
+
+class InitiativeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Initiative
+        fields = ["slug", "title"]
+
+
+class ParticipantSerializer(serializers.ModelSerializer):
+    actor = ActorRefSerializer(read_only=True)
+    kind = serializers.ChoiceField(
+        choices=ConsultationParticipant.Kind.choices,
+        read_only=True,
+        help_text=_(
+            "ess : acteur de l'ESS ; public_body : acteur public ; business : entreprise ; residents : habitants."
+        ),
+    )
+
+    class Meta:
+        model = ConsultationParticipant
+        fields = ["actor", "kind"]
+
+
+class StatusChangeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = StatusChange
+        fields = ["from_status", "to_status", "changed_at"]
+
+
+class MilestoneRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Milestone
+        fields = ["title", "planned_on", "done_on"]
+
+
+class VersionRefSerializer(serializers.Serializer):
+    history_id = serializers.IntegerField(help_text=_("Identifiant de la version dans l'historique du projet."))
+    history_date = serializers.DateTimeField(help_text=_("Date de la version."))
+
+
+class EffectSerializer(serializers.ModelSerializer):
+    kind = serializers.ChoiceField(
+        choices=ConsultationEffect.Kind.choices,
+        read_only=True,
+        help_text=_(
+            "status_change : changement de statut ; milestone : jalon ; version : version de la fiche du projet."
+        ),
+    )
+    initiative = serializers.SerializerMethodField(help_text=_("Identifiant du projet que le changement concerne."))
+    status_change = StatusChangeRefSerializer(read_only=True, allow_null=True)
+    milestone = MilestoneRefSerializer(read_only=True, allow_null=True)
+    version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsultationEffect
+        fields = ["kind", "initiative", "status_change", "milestone", "version", "description"]
+
+    def get_initiative(self, obj) -> str:
+        if obj.status_change_id:
+            return obj.status_change.initiative.slug
+        if obj.milestone_id:
+            return obj.milestone.initiative.slug
+        return obj.initiative_version.slug
+
+    @extend_schema_field(VersionRefSerializer(allow_null=True))
+    def get_version(self, obj) -> dict | None:
+        if not obj.initiative_version_id:
+            return None
+        return VersionRefSerializer(obj.initiative_version).data
+
+
+class ConsultationSerializer(serializers.ModelSerializer):
+    """A consultation with its links: initiatives, participants by kind (published actors), effects."""
+
+    initiative = InitiativeRefSerializer(read_only=True, help_text=_("Le projet principal."))
+    other_initiatives = serializers.SerializerMethodField(
+        help_text=_("Identifiants des autres projets concernés (publiés).")
+    )
+    participants = ParticipantSerializer(
+        source="visible_participants",
+        many=True,
+        read_only=True,
+        help_text=_("Les acteurs de l'annuaire qui y ont pris part (fiches publiées seulement), avec leur type."),
+    )
+    effects = EffectSerializer(
+        source="visible_effects",
+        many=True,
+        read_only=True,
+        help_text=_("Les changements qui en ont découlé : statut, jalon ou version d'un projet concerné."),
+    )
+    url = serializers.SerializerMethodField(help_text=_("La consultation sur la page publique de son projet."))
+
+    class Meta:
+        model = Consultation
+        fields = [
+            "id",
+            "title",
+            "held_on",
+            "format",
+            "participation_level",
+            "participants_count",
+            "initiative",
+            "other_initiatives",
+            "participants",
+            "effects",
+            "outcomes",
+            "decisions",
+            "changes",
+            "is_public",
+            "created_at",
+            "updated_at",
+            "url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_other_initiatives(self, obj) -> list[str]:
+        return [initiative.slug for initiative in obj.visible_other_initiatives]
+
+    def get_url(self, obj) -> str:
+        return f"{public_url(obj.initiative)}#consultation-{obj.pk}"
+
+
+CONSULTATION_CSV = CsvTable(
+    name="consultations",
+    title=_("Consultations des projets (API)"),
+    description=_(
+        "GET /api/v1/consultations/?format=csv : les consultations publiques des projets publiés, CSV RFC 4180 "
+        "(virgules, UTF-8 sans BOM), plusieurs valeurs d'une cellule séparées par « | »."
+    ),
+    csv_format=PLAIN,
+    columns=(
+        Column("id", "integer", _("Identifiant interne.")),
+        Column("title", description=_("Intitulé.")),
+        Column("held_on", "date", _("Date.")),
+        Column("format", description=_("Format (code)."), constraints={"enum": Consultation.Format.values}),
+        Column(
+            "participation_level",
+            description=_("Niveau de participation (code)."),
+            constraints={"enum": Consultation.Level.values},
+        ),
+        Column("participants_count", "integer", _("Nombre de participants."), constraints={"minimum": 0}),
+        Column("initiative", description=_("Identifiant du projet principal.")),
+        Column("other_initiatives", description=_("Identifiants des autres projets concernés, séparés par « | ».")),
+        *(
+            Column(
+                f"participants_{kind}",
+                description=_("Identifiants des acteurs participants de type « %(kind)s », séparés par « | ».")
+                % {"kind": label},
+            )
+            for kind, label in ConsultationParticipant.Kind.choices
+        ),
+        Column(
+            "effects",
+            description=_("Changements qui en ont découlé, « type:projet:date », séparés par « | »."),
+        ),
+        Column("outcomes", description=_("Ce qui en est ressorti.")),
+        Column("decisions", description=_("Décisions.")),
+        Column("changes", description=_("Ce qui a changé dans le projet.")),
+        Column("is_public", "boolean", _("Consultation publique.")),
+        Column("updated_at", "datetime", _("Modifié le (ISO 8601).")),
+        Column("url", description=_("La consultation sur la page publique de son projet."), format="uri"),
+    ),
+)
+
+
+def _effect_cell(effect: dict) -> str:
+    date = ""
+    if effect["status_change"]:
+        date = effect["status_change"]["changed_at"][:10]
+    elif effect["milestone"]:
+        date = effect["milestone"]["done_on"] or effect["milestone"]["planned_on"]
+    elif effect["version"]:
+        date = effect["version"]["history_date"][:10]
+    return f"{effect['kind']}:{effect['initiative']}:{date}"
+
+
+def consultation_csv_row(data: dict) -> dict:
+    row = {column: csv_value(data.get(column)) for column in CONSULTATION_CSV.header()}
+    row["initiative"] = data["initiative"]["slug"]
+    for kind in ConsultationParticipant.Kind.values:
+        row[f"participants_{kind}"] = csv_value(
+            [item["actor"]["slug"] for item in data["participants"] if item["kind"] == kind]
+        )
+    row["effects"] = csv_value([_effect_cell(effect) for effect in data["effects"]])
+    return row
+
+
+def consultation_queryset(request):
+    """Consultations with their links; the actors and initiatives `request`'s caller may not see are left out."""
+    initiatives = visible(Initiative.objects.all(), request)
+    return Consultation.objects.select_related("initiative").prefetch_related(
+        Prefetch(
+            "other_initiatives",
+            queryset=initiatives.order_by("slug"),
+            to_attr="visible_other_initiatives",
+        ),
+        Prefetch(
+            "participants",
+            queryset=ConsultationParticipant.objects.filter(actor__in=visible(Actor.objects.all(), request))
+            .select_related("actor")
+            .order_by("kind", "actor__slug", "pk"),
+            to_attr="visible_participants",
+        ),
+        Prefetch(
+            "effects",
+            queryset=ConsultationEffect.objects.filter(
+                Q(status_change__initiative__in=initiatives)
+                | Q(milestone__initiative__in=initiatives)
+                | Q(initiative_version__id__in=initiatives.values("pk"))
+            )
+            .select_related("status_change__initiative", "milestone__initiative", "initiative_version")
+            .order_by("pk"),
+            to_attr="visible_effects",
+        ),
+    )
+
+
+class RecordSyncPagination(SyncPagination):
+    """The API's pages for records without a public slug: their tombstones' `slug` is null."""
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"][WITHDRAWN]["items"]["properties"]["slug"]["nullable"] = True
+        return paginated
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Consultations des projets (liste filtrable)"),
+        description=_(
+            "Les consultations publiques des projets publiés, avec leurs liens : projets concernés, acteurs "
+            "participants par type (fiches publiées seulement), changements qui en ont découlé. Mêmes filtres que "
+            "la page /strategie/consultations/ ; paginées en JSON, entières en CSV."
+        ),
+        parameters=[format_parameter()],
+        responses={
+            (200, "application/json"): ConsultationSerializer(many=True),
+            **LIST_RESPONSES,
+            **read_responses(),
+        },
+    ),
+    retrieve=extend_schema(
+        summary=_("Une consultation"),
+        description=_("Une consultation publique d'un projet publié, par son identifiant."),
+        responses={200: ConsultationSerializer, **read_responses()},
+    ),
+)
+class ConsultationViewSet(
+    ApiViewMixin,
+    WithdrawnListMixin,
+    StreamedListMixin,
+    RecordRetrieveMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The consultation ledger across initiatives: read-only."""
+
+    serializer_class = ConsultationSerializer
+    filterset_class = ConsultationFilterSet
+    ordering_fields = ["held_on", "updated_at"]
+    csv_table = CONSULTATION_CSV
+    csv_filename = "consultations.csv"
+    pagination_class = RecordSyncPagination
+
+    def get_queryset(self):
+        return visible(consultation_queryset(self.request), self.request)
+
+    def get_renderers(self):
+        # No coordinates: JSON and CSV only (`?format=geojson` is a 406).
+        return [JSONRenderer(), CSVRenderer()] if self.action == "list" else [JSONRenderer()]
+
+    def csv_row(self, data):
+        return consultation_csv_row(data)
+
+    def withdrawn_tombstones(self, since):
+        rows = Consultation.objects.withdrawn_since(since).order_by("updated_at", "pk").values("pk", "updated_at")
+        return [
+            tombstone(identifier=row["pk"], slug=None, reason=reason_for("unpublished"), updated_at=row["updated_at"])
+            for row in rows
+        ]
+
+
 def register(router) -> None:
     router.register("initiatives", InitiativeViewSet, basename="initiative")
     router.register("sites", SiteViewSet, basename="site")
+    router.register("consultations", ConsultationViewSet, basename="consultation")

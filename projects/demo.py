@@ -20,6 +20,7 @@ from directory.models import Actor, Commune, PublicationStatus
 from projects import services
 from projects.models import (
     Consultation,
+    ConsultationParticipant,
     EnergyAssessment,
     EnergyCriterion,
     EnergyReview,
@@ -171,6 +172,10 @@ class Pools:
         self.landlords = pool("bailleur-social")
         self.developers = pool("promoteur")
         self.owners = pool("bailleur-social", "promoteur", "acteur-public")
+        self.public = pool("acteur-public")
+        self.businesses = pool("entreprise-classique")
+        # Neighbourhood associations stand for the residents in the demo's consultations.
+        self.residents = [actor for actor in self.ess if actor.legal_form == Actor.LegalForm.ASSOCIATION]
 
 
 def _make_sites(rng: random.Random, pools: Pools, communes: list[Commune], today) -> list[Site]:
@@ -243,7 +248,7 @@ def _review(rng: random.Random, initiative: Initiative, criteria, decided_on, *,
         )
 
 
-def _children(rng: random.Random, initiative: Initiative, pools: Pools, today) -> None:
+def _children(rng: random.Random, initiative: Initiative, pools: Pools, today, previous: Initiative | None) -> None:
     start = initiative.planned_start
     status = initiative.status
     started = status in (S.IN_PROGRESS, S.COMPLETED, S.SUSPENDED)
@@ -328,7 +333,44 @@ def _children(rng: random.Random, initiative: Initiative, pools: Pools, today) -
                 decisions="Élargir les horaires d'ouverture le samedi (fictif).",
                 changes="Le programme d'ouverture a été revu en conséquence (fictif).",
             )
-            consultation.actors.set(rng.sample(pools.ess, k=min(3, len(pools.ess))))
+            participants = [
+                services.Participation(actor=actor) for actor in rng.sample(pools.ess, k=min(3, len(pools.ess)))
+            ]
+            participants.append(services.Participation(actor=rng.choice(pools.public)))
+            if q == 1:
+                participants.append(services.Participation(actor=rng.choice(pools.businesses)))
+            if q == 0 and pools.residents:
+                participants.append(
+                    services.Participation(
+                        actor=rng.choice(pools.residents), kind=ConsultationParticipant.Kind.RESIDENTS
+                    )
+                )
+            effects = []
+            latest_change = initiative.status_changes.order_by("-changed_at", "-pk").first()
+            if q == 0 and latest_change is not None:
+                effects.append(
+                    services.Effect(
+                        status_change=latest_change, description="Décision prise après la concertation (fictif)."
+                    )
+                )
+            milestones = list(initiative.milestones.order_by("planned_on", "pk"))
+            if q < len(milestones):
+                effects.append(
+                    services.Effect(milestone=milestones[q], description="Jalon revu à la suite de l'atelier (fictif).")
+                )
+            if q == 1:
+                version = Initiative.history.filter(id=initiative.pk).order_by("-history_id").first()
+                effects.append(
+                    services.Effect(initiative_version=version, description="Fiche du projet complétée (fictif).")
+                )
+            others = [previous] if q == 0 and previous is not None else []
+            services.link_consultation(
+                consultation=consultation,
+                participants={p.actor.pk: p for p in participants}.values(),
+                other_initiatives=others,
+                effects=effects,
+                reason="Jeu de démonstration",
+            )
     # Journal.
     for q in range(rng.randint(1, 3)):
         JournalEntry.objects.create(
@@ -353,6 +395,7 @@ def load_projects_demo(*, seed: int = 2019) -> dict[str, int]:
     sites_created = Site.objects.filter(source=Source.DEMO).count() - sites_before
     created = 0
     n = 0
+    previous = None
     for axis in StrategyAxis.objects.order_by("number"):
         for kind, pattern in IDEAS.get(axis.number, []):
             n += 1
@@ -406,6 +449,7 @@ def load_projects_demo(*, seed: int = 2019) -> dict[str, int]:
                 )
             for step in path:
                 services.change_status(initiative=initiative, to_status=step, by=None, reason=REASONS[step])
-            _children(rng, initiative, pools, today)
+            _children(rng, initiative, pools, today, previous)
+            previous = initiative
             created += 1
     return {"lieux fictifs": sites_created, "projets fictifs": created}

@@ -21,6 +21,7 @@ from projects.demo import IDEAS, INDICATORS, MILESTONES, PATHS, REASONS
 from projects.enums import EnergyDecision
 from projects.models import (
     Consultation,
+    ConsultationParticipant,
     EnergyAssessment,
     EnergyCriterion,
     EnergyReview,
@@ -80,6 +81,7 @@ class InitiativeFaker:
                 Involvement,
                 FundingLine,
                 Consultation,
+                ConsultationParticipant,
                 JournalEntry,
             )
         }
@@ -308,7 +310,7 @@ class InitiativeFaker:
             )
         for q in range(rng.randint(0, 2)):
             held_on = min(start + datetime.timedelta(days=20 + 40 * q), today)
-            self.rows[Consultation].write(
+            consultation = self.rows[Consultation].write(
                 {
                     "initiative_id": pk,
                     "held_on": held_on,
@@ -320,10 +322,16 @@ class InitiativeFaker:
                     "outcomes": "Les participants ont exprimé des attentes sur les horaires (fictif).",
                     "decisions": "Élargir les horaires d'ouverture le samedi (fictif).",
                     "changes": "Le programme a été revu en conséquence (fictif).",
+                    "created_at": created,
+                    "updated_at": created,
                 },
-                m2m={"actors": sorted({self._actor("structure-ess") for _ in range(rng.randint(1, 3))})},
                 history_date=created,
             )
+            for actor_id in sorted({self._actor("structure-ess") for _ in range(rng.randint(1, 3))}):
+                self.rows[ConsultationParticipant].write(
+                    {"consultation_id": consultation, "actor_id": actor_id, "kind": ConsultationParticipant.Kind.ESS},
+                    history_date=created,
+                )
         for q in range(rng.randint(1, 2)):
             self.rows[JournalEntry].write(
                 {

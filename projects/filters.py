@@ -4,11 +4,17 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from directory.filters import CodeMultipleChoiceFilter, PortalFilterSet, StrictBooleanFilter, updated_since_filter
+from directory.filters import (
+    CodeMultipleChoiceFilter,
+    PortalFilterSet,
+    StrictBooleanFilter,
+    YearFilter,
+    updated_since_filter,
+)
 from directory.models import Actor, Commune, Neighbourhood
 from directory.search import contains_words, search_words
 from ess_portal.api.auth import visible
-from projects.models import Initiative, Site, StrategyAxis
+from projects.models import Consultation, ConsultationParticipant, Initiative, Site, StrategyAxis
 
 
 def _visible_actors(request):
@@ -143,3 +149,78 @@ class SiteFilterSet(PortalFilterSet):
         if value is None:
             return queryset
         return queryset.available() if value else queryset.exclude(pipeline_stage__in=Site.AVAILABLE_STAGES)
+
+
+def _published_initiatives(request):
+    # An unpublished initiative's slug answers as an unknown one, unless the caller may read unpublished records.
+    return visible(Initiative.objects.all(), request)
+
+
+class ConsultationFilterSet(PortalFilterSet):
+    """The consultations across initiatives: the page `/strategie/consultations/` and `/api/v1/consultations/`."""
+
+    year = YearFilter(
+        field_name="held_on",
+        lookup_expr="year",
+        min_value=1990,
+        max_value=2100,
+        label=_("Année"),
+        help_text=_("Année où la consultation a eu lieu (par exemple 2024)."),
+    )
+    commune = CodeMultipleChoiceFilter(
+        method="filter_commune",
+        to_field_name="insee_code",
+        queryset=Commune.objects.all(),
+        label=_("Commune"),
+        help_text=_("Code INSEE d'une commune d'un des projets concernés (répétable)."),
+    )
+    initiative = CodeMultipleChoiceFilter(
+        method="filter_initiative",
+        to_field_name="slug",
+        queryset=_published_initiatives,
+        label=_("Projet"),
+        help_text=_("Identifiant d'un projet concerné, principal ou non (répétable)."),
+    )
+    participant_kind = django_filters.MultipleChoiceFilter(
+        method="filter_participant_kind",
+        choices=ConsultationParticipant.Kind.choices,
+        label=_("Type de participant"),
+        help_text=_("Des acteurs de ce type y ont pris part (répétable)."),
+    )
+    actor = CodeMultipleChoiceFilter(
+        method="filter_actor",
+        to_field_name="slug",
+        queryset=_visible_actors,
+        label=_("Acteur participant"),
+        help_text=_("Identifiant d'un acteur qui y a pris part (répétable)."),
+    )
+    updated_since = updated_since_filter()
+
+    class Meta:
+        model = Consultation
+        fields = []
+
+    # Each filter is a subquery on the consultation's id: no join repeats a row, no DISTINCT.
+    def filter_commune(self, queryset, name, value):
+        if not value:
+            return queryset
+        concerned = Q(initiative__communes__in=value) | Q(other_initiatives__communes__in=value)
+        return queryset.filter(pk__in=Consultation.objects.filter(concerned).values("pk"))
+
+    def filter_initiative(self, queryset, name, value):
+        if not value:
+            return queryset
+        concerned = Q(initiative__in=value) | Q(other_initiatives__in=value)
+        return queryset.filter(pk__in=Consultation.objects.filter(concerned).values("pk"))
+
+    def filter_participant_kind(self, queryset, name, value):
+        if not value:
+            return queryset
+        # Only published actors count: a kind filled by an unpublished actor alone finds nothing.
+        participants = ConsultationParticipant.objects.filter(kind__in=value, actor__in=_visible_actors(self.request))
+        return queryset.filter(pk__in=participants.values("consultation"))
+
+    def filter_actor(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=ConsultationParticipant.objects.filter(actor__in=value).values("consultation"))

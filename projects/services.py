@@ -22,7 +22,18 @@ from directory.history import Origin, delete_with_history, deleted_records, dele
 from directory.models import Actor, Commune, Neighbourhood, PublicationStatus, normalize_search_text, unique_slug
 from directory.qpv import Perimeter, QpvFile, locate
 from projects import lifecycle
-from projects.models import EnergyReview, Indicator, Initiative, Measurement, Site, StatusChange
+from projects.models import (
+    Consultation,
+    ConsultationEffect,
+    ConsultationParticipant,
+    EnergyReview,
+    Indicator,
+    Initiative,
+    Measurement,
+    Milestone,
+    Site,
+    StatusChange,
+)
 from projects.models.common import NOTE_MAX_LENGTH
 
 
@@ -418,3 +429,77 @@ def import_neighbourhoods(
     if dry_run:
         transaction.set_rollback(True)
     return result
+
+
+# ---------------------------------------------------------------------------
+# Consultations: who took part, which initiatives, what changed
+
+
+@dataclass(frozen=True)
+class Participation:
+    """An actor that took part in a consultation, as `kind` (`ConsultationParticipant.Kind`; None: from its record)."""
+
+    actor: Actor
+    kind: str | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """A change a consultation caused: exactly one of a status change, a milestone, a version of an initiative."""
+
+    status_change: StatusChange | None = None
+    milestone: Milestone | None = None
+    initiative_version: models.Model | None = None
+    description: str = ""
+
+
+@transaction.atomic
+def link_consultation(
+    *,
+    consultation: Consultation,
+    participants: Iterable[Participation] = (),
+    other_initiatives: Iterable[Initiative] = (),
+    effects: Iterable[Effect] = (),
+    by: User | None = None,
+    reason: str = "",
+) -> Consultation:
+    """Add participants, other initiatives concerned and effects to a saved consultation, all or nothing.
+
+    Each row is validated by its model's rules (`full_clean`: an effect must belong to one of the
+    initiatives the consultation concerned, and not predate it; an actor takes part once) and
+    written with its history; the consultation's `updated_at` moves, so that the incremental sync
+    sees the new links. Raises `ValidationError` (in French) and writes nothing when a row is refused.
+    """
+    locked = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    others = [initiative for initiative in other_initiatives if initiative.pk != locked.initiative_id]
+    if others:
+        locked.other_initiatives.add(*others)
+    for participation in participants:
+        kind = participation.kind or ConsultationParticipant.kind_of(participation.actor)
+        row = ConsultationParticipant(consultation=locked, actor=participation.actor, kind=kind)
+        _save_validated(row, by=by, reason=reason)
+    for effect in effects:
+        row = ConsultationEffect(
+            consultation=locked,
+            status_change=effect.status_change,
+            milestone=effect.milestone,
+            initiative_version=effect.initiative_version,
+            description=effect.description,
+        )
+        _save_validated(row, by=by, reason=reason)
+    touch_consultation(consultation=locked)
+    return locked
+
+
+def _save_validated(row: models.Model, *, by: User | None, reason: str) -> None:
+    row.full_clean()
+    if by is not None:
+        row._history_user = by
+    if reason:
+        row._change_reason = reason
+    row.save()
+
+
+def touch_consultation(*, consultation: Consultation) -> None:
+    """Mark a consultation changed when only its links changed (participants, effects): the sync must see it."""
+    Consultation.objects.filter(pk=consultation.pk).update(updated_at=timezone.now())

@@ -18,13 +18,13 @@ class InitiativeSitemap(PublishedRecordSitemap):
 
 
 class TrackerPagesSitemap(Sitemap):
-    """The fixed pages of the tracker: initiatives, strategy dashboard, sites and premises (one page for all sites)."""
+    """The fixed pages of the tracker: initiatives, strategy dashboard, consultations, sites and premises."""
 
     changefreq = "daily"
     priority = 0.7
 
     def items(self):
-        return ["projects:initiative_list", "projects:strategy", "projects:site_list"]
+        return ["projects:initiative_list", "projects:strategy", "projects:consultation_list", "projects:site_list"]
 
     def location(self, name):
         return reverse(name)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("projets/actualites.atom", InitiativeNewsFeed(), name="news_feed"),
     path("projets/<slug:slug>/", views.initiative_detail, name="initiative_detail"),
     path("strategie/", views.strategy, name="strategy"),
+    path("strategie/consultations/", views.consultation_list, name="consultation_list"),
     path("lieux/", views.site_list, name="site_list"),
     # Documents keep their storage URL (MEDIA_URL/projects/documents/…) but go through a view that checks access.
     path(

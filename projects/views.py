@@ -15,10 +15,12 @@ from directory.models import Actor, Commune, Neighbourhood, Stage, SupportOffer,
 from ess_portal import pages
 from ess_portal.response_cache import kept_for_anonymous, remembered
 from projects import rollups
-from projects.filters import InitiativeFilterSet, SiteFilterSet
+from projects.filters import ConsultationFilterSet, InitiativeFilterSet, SiteFilterSet
 from projects.models import (
     DOCUMENTS_DIR,
     Consultation,
+    ConsultationEffect,
+    ConsultationParticipant,
     Document,
     EnergyAssessment,
     EnergyReview,
@@ -177,10 +179,13 @@ def initiative_detail(request, slug):
             Prefetch("energy_review__assessments", queryset=EnergyAssessment.objects.select_related("criterion")),
             Prefetch(
                 "consultations",
-                queryset=Consultation.objects.filter(is_public=True).prefetch_related(
-                    Prefetch("actors", queryset=published_actors.order_by("name"), to_attr="public_actors")
-                ),
-                to_attr="public_consultations",
+                queryset=public_consultation_links(Consultation.objects.filter(is_public=True)),
+                to_attr="own_consultations",
+            ),
+            Prefetch(
+                "shared_consultations",
+                queryset=public_consultation_links(Consultation.objects.published()),
+                to_attr="public_shared_consultations",
             ),
             Prefetch("journal_entries", queryset=JournalEntry.objects.public(), to_attr="public_journal"),
             Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
@@ -191,6 +196,14 @@ def initiative_detail(request, slug):
         slug=slug,
     )
     today = timezone.localdate()
+    # Its own consultations and those of other initiatives that concerned it too, latest first.
+    initiative.public_consultations = sorted(
+        [*initiative.own_consultations, *initiative.public_shared_consultations],
+        key=lambda consultation: (consultation.held_on, consultation.pk),
+        reverse=True,
+    )
+    for consultation in initiative.public_consultations:
+        consultation.participant_groups = participants_by_kind(consultation)
     roles = defaultdict(list)
     for involvement in initiative.public_involvements:
         roles[involvement.role].append(involvement)
@@ -412,6 +425,108 @@ def strategy(request):
             "typologies": _typology_comparison(figures),
             "has_fictional": rollup.has_fictional,
             "crumbs": [(_("Stratégie"), "")],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------
+# Consultations across initiatives
+
+# The initiative filter of the consultations page offers the initiatives with the most public consultations.
+CONSULTATION_INITIATIVE_CHOICES = 30
+
+
+def public_consultation_links(consultations):
+    """`consultations` with what a public card shows, published records only, without a query per row.
+
+    `public_participants` (published actors, by kind), `public_other_initiatives` (published ones) and
+    `public_effects` (those on published initiatives) are lists on each consultation.
+    """
+    published_actors = Actor.objects.published()
+    published_initiatives = Initiative.objects.published()
+    return consultations.select_related("initiative").prefetch_related(
+        Prefetch(
+            "participants",
+            queryset=ConsultationParticipant.objects.filter(actor__in=published_actors)
+            .select_related("actor")
+            .order_by("kind", "actor__name", "pk"),
+            to_attr="public_participants",
+        ),
+        Prefetch(
+            "other_initiatives",
+            queryset=published_initiatives.order_by("title"),
+            to_attr="public_other_initiatives",
+        ),
+        Prefetch(
+            "effects",
+            queryset=ConsultationEffect.objects.filter(
+                Q(status_change__initiative__in=published_initiatives)
+                | Q(milestone__initiative__in=published_initiatives)
+                | Q(initiative_version__id__in=published_initiatives.values("pk"))
+            ).select_related("status_change__initiative", "milestone__initiative", "initiative_version"),
+            to_attr="public_effects",
+        ),
+    )
+
+
+def participants_by_kind(consultation) -> list[dict]:
+    """A consultation's public participants grouped by kind, in the order of the kinds."""
+    groups = defaultdict(list)
+    for participant in consultation.public_participants:
+        groups[participant.kind].append(participant.actor)
+    return [
+        {"kind": value, "label": label, "actors": groups[value]}
+        for value, label in ConsultationParticipant.Kind.choices
+        if groups[value]
+    ]
+
+
+@require_GET
+@kept_for_anonymous
+def consultation_list(request):
+    """Every public consultation of the published initiatives: who took part, by kind, and what it changed."""
+    filterset = ConsultationFilterSet(request.GET, queryset=Consultation.objects.published(), request=request)
+    results = filterset.qs if filterset.is_valid() else Consultation.objects.none()
+    listed = public_consultation_links(results).order_by("-held_on", "-pk")
+    page, page_range, page_notice = pages.paginate(request, listed)
+    for consultation in page.object_list:
+        consultation.participant_groups = participants_by_kind(consultation)
+    published = Consultation.objects.published()
+    years = [day.year for day in published.dates("held_on", "year", order="DESC")]
+    selected = set(filterset.data.getlist("initiative"))
+    initiatives = (
+        Initiative.objects.published()
+        .annotate(public_consultations=Count("consultations", filter=Q(consultations__in=published)))
+        .filter(Q(public_consultations__gt=0) | Q(slug__in=selected))
+        .order_by("-public_consultations", "title")
+        .values_list("slug", "title")[:CONSULTATION_INITIATIVE_CHOICES]
+    )
+    groups = pages.checkbox_groups(
+        filterset,
+        {
+            "participant_kind": ConsultationParticipant.Kind.choices,
+            "commune": [(c.insee_code, c.name) for c in Commune.objects.in_territory()],
+            "initiative": list(initiatives),
+        },
+        open_names=("participant_kind",),
+    )
+    year = filterset.data.get("year", "")
+    return render(
+        request,
+        "projects/consultation_list.html",
+        {
+            "filterset": filterset,
+            "filter_groups": groups,
+            "years": years,
+            "year": year,
+            "filter_errors": pages.filter_errors(filterset),
+            "page_title": pages.list_title(_("Les consultations de la stratégie ESS"), filterset, page, groups),
+            "filtered": any(filterset.data.get(name) for name in filterset.filters),
+            "page_obj": page,
+            "page_range": page_range,
+            "page_notice": page_notice,
+            "has_fictional": any(consultation.initiative.is_fictional for consultation in page.object_list),
+            "crumbs": [(_("Stratégie"), reverse("projects:strategy")), (_("Consultations"), "")],
         },
     )
 

@@ -9,11 +9,14 @@ from directory.models import (
     Commune,
     Contact,
     Cooperation,
+    Deal,
+    DealProgramme,
     PublicationStatus,
     Representative,
     Stage,
     SupportOffer,
 )
+from directory.services import record_deal
 
 _counter = itertools.count(1)
 
@@ -111,3 +114,26 @@ def structure_account(*actors: Actor, email: str | None = None, password: str | 
     for represented in actors:
         Representative.objects.create(user=user, actor=represented)
     return user
+
+
+def deal_programme(**overrides):
+    n = next(_counter)
+    fields = {"name": f"Programme fictif {n}", "slug": f"programme-fictif-{n}", "is_fictional": True}
+    fields.update(overrides)
+    return DealProgramme.objects.create(**fields)
+
+
+def deal(**overrides):
+    """A deal between a published ESS actor and a business of the directory, through `services.record_deal`."""
+    fields = {
+        "kind": Deal.Kind.SUBCONTRACTING,
+        "ess_actor": overrides.pop("ess_actor", None) or actor(),
+        "partner_kind": Deal.PartnerKind.BUSINESS,
+        "year": 2024,
+        "amount": 1000,
+        "is_fictional": True,
+    }
+    if "partner_actor" not in overrides and "partner_name" not in overrides:
+        fields["partner_actor"] = actor(ess_status=Actor.EssStatus.PARTNER)
+    fields.update(overrides)
+    return record_deal(deal=Deal(**fields))

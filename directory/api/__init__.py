@@ -5,7 +5,7 @@ Each module holds one resource's serializers and viewsets; `register` puts them 
 router (`ess_portal.api_urls`).
 """
 
-from directory.api import actors, change_requests, data_inclusion, reference, support
+from directory.api import actors, change_requests, cooperations, data_inclusion, deals, reference, support
 
 
 def register(router) -> None:
@@ -14,6 +14,8 @@ def register(router) -> None:
     router.register("communes", reference.CommuneViewSet, basename="commune")
     router.register("neighbourhoods", reference.NeighbourhoodViewSet, basename="neighbourhood")
     router.register("support-offers", support.SupportOfferViewSet, basename="support-offer")
+    router.register("cooperations", cooperations.CooperationViewSet, basename="cooperation")
+    router.register("deals", deals.DealViewSet, basename="deal")
     router.register("change-requests", change_requests.ChangeRequestViewSet, basename="change-request")
     router.register(
         "exports/data-inclusion/structures",

@@ -61,6 +61,8 @@ def keyset_ordering(queryset) -> list[str] | None:
 def _encode(value):
     if isinstance(value, datetime.datetime):
         return {"t": value.isoformat()}
+    if isinstance(value, datetime.date):  # a day (datetimes are handled above)
+        return {"day": value.isoformat()}
     if isinstance(value, decimal.Decimal):
         return {"d": str(value)}
     return value
@@ -72,6 +74,11 @@ def _decode(value):
         if parsed is None:
             raise InvalidCursor()
         return parsed
+    if isinstance(value, dict) and set(value) == {"day"} and isinstance(value["day"], str):
+        try:
+            return datetime.date.fromisoformat(value["day"])
+        except ValueError:
+            raise InvalidCursor() from None
     if isinstance(value, dict) and set(value) == {"d"} and isinstance(value["d"], str):
         try:
             return decimal.Decimal(value["d"])

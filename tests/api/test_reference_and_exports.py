@@ -20,6 +20,7 @@ def test_api_root_lists_every_resource(api):
         "neighbourhoods",
         "support-offers",
         "change-requests",
+        "cooperations",
         "exports/data-inclusion/structures",
         "exports/data-inclusion/services",
         "initiatives",

@@ -323,6 +323,7 @@ def sign_in_as_superuser(page, live_server):
 def portal_data(settings):
     """A small fictional portal: 25 actors (two pages of results), offers, initiatives in several states, sites."""
     from directory.models import Label, Neighbourhood, Role, Sector, Stage, SupportOffer, Typology
+    from projects import services
     from projects.models import Consultation, Involvement, JournalEntry, Measurement, Site
     from tests import factories
     from tests.projects import factories as project_factories
@@ -442,6 +443,15 @@ def portal_data(settings):
         changes="Ouverture le samedi ajoutée au projet.",
     )
     consultation.actors.set([actors[1]])
+    milestone = flagship.milestones.order_by("planned_on").first()
+    services.link_consultation(
+        consultation=consultation,
+        participants=[services.Participation(actor=actors[5], kind="residents")],
+        effects=[services.Effect(milestone=milestone, description="Ouverture le samedi.")] if milestone else [],
+    )
+    programme = factories.deal_programme(name="Impact 2024 (fictif)")
+    factories.deal(ess_actor=actors[0], partner_actor=actors[6], amount=Decimal("48000"), programme=programme)
+    factories.deal(ess_actor=actors[1], partner_actor=actors[7], kind="mentoring", amount=None, year=2023)
     JournalEntry.objects.create(
         initiative=flagship,
         entry_date=datetime.date(2024, 6, 2),

@@ -8,10 +8,13 @@ PAGES = {
     "home": lambda data: "/",
     "directory list": lambda data: "/annuaire/",
     "directory map": lambda data: "/annuaire/?view=map",
+    "cooperation network": lambda data: "/annuaire/reseau/",
     "actor": lambda data: data["actors"][0].get_absolute_url(),
     "initiatives": lambda data: "/projets/",
     "initiative": lambda data: data["initiative"].get_absolute_url(),
     "strategy": lambda data: "/strategie/",
+    "consultations": lambda data: "/strategie/consultations/",
+    "deals": lambda data: "/annuaire/transactions/",
     "support finder": lambda data: "/accompagnement/?stage=emergence",
     "sites": lambda data: "/lieux/",
     "legal page": lambda data: "/mentions-legales/",
@@ -27,9 +30,12 @@ PAGES = {
 
 
 def wait_until_drawn(page):
-    """Let the page's scripts draw what axe must check: Leaflet's markers and controls, Swagger UI's operations."""
+    """Let the page's scripts draw what axe must check: Leaflet's markers and controls, the network's graph,
+    Swagger UI's operations."""
     if page.locator("[data-map]").count():
         page.wait_for_selector("[data-map][data-marker-count]")
+    if page.locator("[data-network]").count():
+        page.wait_for_selector("[data-network][data-node-count]")
     if page.locator("#swagger-ui").count():
         page.wait_for_selector("#swagger-ui .opblock-tag")
         page.wait_for_load_state("networkidle")
@@ -43,7 +49,7 @@ def test_page_has_no_serious_or_critical_accessibility_violation(page, live_serv
     assert_accessible(page)
 
 
-@pytest.mark.parametrize("name", ["strategy", "initiative", "sites"])
+@pytest.mark.parametrize("name", ["strategy", "initiative", "sites", "consultations", "deals"])
 def test_tracker_page_is_accessible_on_a_phone(chromium, live_server, portal_data, name):
     context = chromium.new_context(locale="fr-FR", viewport={"width": 375, "height": 740}, is_mobile=True)
     try:

@@ -15,6 +15,7 @@ from django.urls import reverse
 from directory.models import Actor, Sector
 from ess_portal.api_urls import CSV_TABLES
 from ess_portal.csv_export import SPREADSHEET, TABLE_SCHEMA_TYPES
+from projects import services
 from projects.models import Initiative, Site
 from tests import factories
 from tests.projects import factories as project_factories
@@ -44,6 +45,9 @@ def populate():
     site = project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
     site.occupants.set([actor])
     initiative = project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
+    consultation = project_factories.consultation(initiative, title="=Atelier fictif ; du canal")
+    services.link_consultation(consultation=consultation, participants=[services.Participation(actor=actor)])
+    factories.deal(ess_actor=actor, amount=Decimal("1.5"))
     return {"actor": actor, "site": site, "initiative": initiative}
 
 
@@ -58,6 +62,8 @@ def admin_export(client, changelist: str, records) -> object:
 WRITERS = {
     "actors": lambda client: client.get("/api/v1/actors/?format=csv"),
     "sites": lambda client: client.get("/api/v1/sites/?format=csv"),
+    "consultations": lambda client: client.get("/api/v1/consultations/?format=csv"),
+    "deals": lambda client: client.get("/api/v1/deals/?format=csv"),
     "directory-export": lambda client: client.get(reverse("directory:actor_export")),
     "admin-actors": lambda client: admin_export(client, "admin:directory_actor_changelist", Actor.objects.all()),
     "admin-initiatives": lambda client: admin_export(

@@ -13,10 +13,10 @@ from django.test import Client
 from django.urls import URLPattern
 
 from directory import urls as directory_urls
-from directory.filters import ActorFilterSet, SupportOfferFilterSet
+from directory.filters import ActorFilterSet, CooperationFilterSet, DealFilterSet, SupportOfferFilterSet
 from ess_portal import urls as root_urls
 from projects import urls as projects_urls
-from projects.filters import InitiativeFilterSet, SiteFilterSet
+from projects.filters import ConsultationFilterSet, InitiativeFilterSet, SiteFilterSet
 from tests import factories
 from tests.hostile import corpus
 from tests.hostile.harness import query_names, query_shapes, report, send
@@ -28,9 +28,12 @@ pytestmark = pytest.mark.django_db
 LIST_PAGES = {
     "/annuaire/": ActorFilterSet,
     "/annuaire/export.csv": ActorFilterSet,
+    "/annuaire/reseau/": CooperationFilterSet,
     "/accompagnement/": SupportOfferFilterSet,
     "/projets/": InitiativeFilterSet,
     "/lieux/": SiteFilterSet,
+    "/strategie/consultations/": ConsultationFilterSet,
+    "/annuaire/transactions/": DealFilterSet,
 }
 COMMON_PARAMETERS = ["page", "view", "q"]
 # Pages without a FilterSet still get the common parameters, and the sitemap its page number.

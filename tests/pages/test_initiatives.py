@@ -190,7 +190,9 @@ def test_detail_queries_do_not_grow(client, django_assert_num_queries, size):
             initiative=initiatives[0], actor=initiative.lead_actor, role=Involvement.Role.PARTNER
         )
     # initiative, then one query per prefetched relation (communes, neighbourhoods, sites, milestones,
-    # indicators, measurements, involvements, funding, assessments, consultations and their actors,
-    # journal, documents, lifecycle), and the data version first (the page is kept for anonymous visitors)
-    with django_assert_num_queries(16):
+    # indicators, measurements, involvements, funding, assessments, its consultations with their
+    # participants, other initiatives and effects, the consultations of other initiatives that concerned
+    # it, journal, documents, lifecycle), and the data version first (the page is kept for anonymous
+    # visitors)
+    with django_assert_num_queries(19):
         assert client.get(initiatives[0].get_absolute_url()).status_code == 200

@@ -7,6 +7,7 @@ from decimal import Decimal
 from directory.models import PublicationStatus
 from projects import services
 from projects.models import (
+    Consultation,
     EnergyReview,
     FundingLine,
     Indicator,
@@ -140,6 +141,22 @@ def site(**overrides) -> Site:
     }
     fields.update(overrides)
     obj = Site(**fields)
+    obj.full_clean()
+    obj.save()
+    return obj
+
+
+def consultation(initiative_obj: Initiative, **overrides):
+    """A public consultation of `initiative_obj` (links added with `projects.services.link_consultation`)."""
+    fields = {
+        "initiative": initiative_obj,
+        "held_on": datetime.date(2024, 3, 1),
+        "title": f"Atelier fictif {next(_counter)}",
+        "format": Consultation.Format.WORKSHOP,
+        "participation_level": Consultation.Level.CONCERTATION,
+    }
+    fields.update(overrides)
+    obj = Consultation(**fields)
     obj.full_clean()
     obj.save()
     return obj

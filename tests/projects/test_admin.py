@@ -146,8 +146,8 @@ def test_portfolio_filters_work(query, staff_client):
 def test_initiative_change_form_query_count_does_not_grow(rows, staff_client, django_assert_num_queries):
     initiative = portfolio(1)[0]
     fill(initiative, rows)
-    # 26, plus the versions the form carries: the initiative's and one query per inline with rows (7).
-    with django_assert_num_queries(34):
+    # 25, plus the versions the form carries: the initiative's and one query per inline with rows (7).
+    with django_assert_num_queries(33):
         response = staff_client.get(change_url(initiative))
     assert response.status_code == 200
 

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import load_directory_demo
+from directory.demo.deals import load_deals_demo
 from directory.history import Origin, provenance
 from projects.demo import load_projects_demo
 
@@ -20,6 +21,7 @@ DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists o
 # returns {what: how many were created}. Append the tracker's demo loader here.
 DEMO_LOADERS = [
     load_directory_demo,
+    load_deals_demo,
     load_projects_demo,
 ]
 
