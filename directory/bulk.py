@@ -386,7 +386,7 @@ class ModelRows:
             self.history_ids.reserve(count)
         for name, n in (links or {}).items():
             if n:
-                self.links[name][4].reserve(n)
+                self.links[name][5].reserve(n)
 
     def _preparers(self, model: type[models.Model]) -> list[tuple[int, models.Field]]:
         """The columns whose values the database driver cannot take as they are: JSON; on SQLite, dates and

@@ -21,6 +21,8 @@ def test_api_root_lists_every_resource(api):
         "support-offers",
         "change-requests",
         "cooperations",
+        "deals",
+        "consultations",
         "exports/data-inclusion/structures",
         "exports/data-inclusion/services",
         "initiatives",

@@ -28,7 +28,7 @@ from directory.models import (
     SupportOffer,
 )
 from directory.versions import StaleEdit, current_version
-from projects.models import Consultation, FundingLine, Initiative, Involvement, Site
+from projects.models import Consultation, ConsultationParticipant, FundingLine, Initiative, Involvement, Site
 from tests import factories
 from tests.projects import factories as f
 
@@ -235,7 +235,7 @@ def test_a_merge_is_in_the_history_of_both_records_and_of_what_moved(world, mode
         (Initiative, world["initiative"].pk),
         (Site, world["site"].pk),
         (Site, world["shared_site"].pk),
-        (Consultation, world["consultation"].pk),
+        (ConsultationParticipant, world["consultation"].participants.get().pk),
     ]:
         record = model.history.filter(id=pk).latest()
         assert (record.history_change_reason, record.history_user, record.history_source) == (
@@ -245,8 +245,8 @@ def test_a_merge_is_in_the_history_of_both_records_and_of_what_moved(world, mode
         ), model
     site_record = Site.history.filter(id=world["site"].pk).latest()
     assert [row.actor_id for row in site_record.occupants.all()] == [survivor.pk]
-    # One entry per record whose members changed, with a new « modifié le » where the record has one.
-    assert Consultation.history.filter(id=world["consultation"].pk, history_change_reason=reason).count() == 1
+    # One entry per record whose members changed, with a new « modifié le » where the record has one (a
+    # consultation's participants are records of their own, moved above).
     assert Site.history.filter(id=world["shared_site"].pk, history_change_reason=reason).count() == 1
     assert Site.objects.get(pk=world["shared_site"].pk).updated_at > world["shared_site"].updated_at
 
@@ -512,7 +512,15 @@ def test_confirmation_page_query_count(world, moderator, client, django_assert_n
     for _ in range(extra):
         factories.support_offer(provider=world["merged"])
         factories.contact(actor=world["merged"])
-    relations = len(Actor._meta.related_objects)
+    # A many-to-many relation through a model of its own (a consultation's participants) is counted
+    # through that model's foreign key, which is a relation too.
+    relations = len(
+        [
+            relation
+            for relation in Actor._meta.related_objects
+            if not (relation.many_to_many and not relation.through._meta.auto_created)
+        ]
+    )
 
     # session, user and its permissions (user's, groups'); both actors, their sectors, labels, roles and
     # communes served; both versions; one count per kind of linked record.

@@ -79,3 +79,13 @@ def test_the_catalogue_copies_the_french_source_into_both_forms():
         'msgstr[0] "%(count)d acteur"\n'
         'msgstr[1] "%(count)d acteurs"'
     ]
+
+
+def test_a_message_makemessages_marked_fuzzy_is_written_without_the_flag():
+    """gettext leaves fuzzy entries out of the compiled catalogue: the French forms would be lost."""
+    from ess_portal.management.commands.french_plurals import plural_entries
+
+    block = '#, fuzzy, python-format\nmsgid "%(n)s lien"\nmsgid_plural "%(n)s liens"\nmsgstr[0] ""\nmsgstr[1] ""\n'
+    (entry,) = plural_entries(block)
+    assert entry.splitlines()[0] == "#, python-format"
+    assert 'msgstr[1] "%(n)s liens"' in entry

@@ -41,7 +41,8 @@ def populate():
         is_fictional=True,
     )
     actor.sectors.set([sector])
-    factories.actor(commune=factories.commune("93006"), postal_code="93170")
+    partner = factories.actor(commune=factories.commune("93006"), postal_code="93170")
+    factories.cooperation(source=actor, target=partner, description="=Mutualisation ; fictive")
     site = project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
     site.occupants.set([actor])
     initiative = project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
@@ -64,6 +65,7 @@ WRITERS = {
     "sites": lambda client: client.get("/api/v1/sites/?format=csv"),
     "consultations": lambda client: client.get("/api/v1/consultations/?format=csv"),
     "deals": lambda client: client.get("/api/v1/deals/?format=csv"),
+    "cooperations": lambda client: client.get("/api/v1/cooperations/?format=csv"),
     "directory-export": lambda client: client.get(reverse("directory:actor_export")),
     "admin-actors": lambda client: admin_export(client, "admin:directory_actor_changelist", Actor.objects.all()),
     "admin-initiatives": lambda client: admin_export(

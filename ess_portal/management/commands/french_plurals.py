@@ -54,7 +54,13 @@ def plural_entries(po_text: str) -> list[str]:
         singular, plural = match.group(1).rstrip("\n"), match.group(2).rstrip("\n")
         if _translated_elsewhere(singular, plural):
             continue
-        flags = [line for line in block.splitlines() if line.startswith("#,")]
+        # gettext's flags but « fuzzy » (makemessages' guess from a similar message): the forms are the source's.
+        flags = []
+        for line in block.splitlines():
+            if line.startswith("#,"):
+                kept = [flag.strip() for flag in line[2:].split(",") if flag.strip() and flag.strip() != "fuzzy"]
+                if kept:
+                    flags.append("#, " + ", ".join(kept))
         entries.append(
             "\n".join(
                 [*flags, f"msgid {singular}", f"msgid_plural {plural}", f"msgstr[0] {singular}", f"msgstr[1] {plural}"]
