@@ -1,4 +1,4 @@
-"""Template tags of the tracker's public pages: server-rendered SVG charts and the actor page's initiatives.
+"""Template tags of the tracker's public pages: server-rendered SVG charts, the actor page's initiatives and events.
 
 Charts are drawn on the server as SVG (no JavaScript, no external library) and always come with
 their data as an HTML table, which is the text alternative for screen readers and for print.
@@ -12,7 +12,8 @@ from django.db.models import FilteredRelation, Q
 from django.template.defaultfilters import floatformat
 from django.utils.text import Truncator
 
-from projects.models import Initiative, Involvement
+from projects.models import Event, Initiative, Involvement
+from projects.models.events import SHORTLIST_LENGTH
 
 register = template.Library()
 
@@ -170,3 +171,9 @@ def actor_initiatives(actor) -> list[dict]:
         if row["own__role"] and role_labels[row["own__role"]] not in roles:
             roles.append(role_labels[row["own__role"]])
     return list(by_initiative.values())
+
+
+@register.simple_tag
+def actor_events(actor) -> list[Event]:
+    """The next published events an actor organises, in one query."""
+    return list(Event.objects.shortlist().filter(actors=actor)[:SHORTLIST_LENGTH])
