@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from directory.demo import load_directory_demo
 from directory.history import Origin, provenance
-from projects.demo import load_projects_demo
+from projects.demo import load_events_demo, load_projects_demo
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists only under DEBUG.
@@ -21,6 +21,7 @@ DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists o
 DEMO_LOADERS = [
     load_directory_demo,
     load_projects_demo,
+    load_events_demo,
 ]
 
 
