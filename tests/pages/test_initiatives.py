@@ -191,6 +191,7 @@ def test_detail_queries_do_not_grow(client, django_assert_num_queries, size):
         )
     # initiative, then one query per prefetched relation (communes, neighbourhoods, sites, milestones,
     # indicators, measurements, involvements, funding, assessments, consultations and their actors,
-    # journal, documents, lifecycle), and the data version first (the page is kept for anonymous visitors)
-    with django_assert_num_queries(16):
+    # journal, documents, lifecycle, next events), and the data version first (the page is kept for anonymous
+    # visitors)
+    with django_assert_num_queries(17):
         assert client.get(initiatives[0].get_absolute_url()).status_code == 200
