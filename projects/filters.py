@@ -174,6 +174,7 @@ class EventFilterSet(PortalFilterSet):
         queryset=Commune.objects.all(),
         label=_("Commune"),
         help_text=_("Code INSEE de la commune où se tient l'événement (répétable)."),
+        distinct=False,
     )
     sector = CodeMultipleChoiceFilter(
         method="filter_sector",
