@@ -40,6 +40,7 @@ CSV_TABLES = {
     for table in (
         ACTOR_CSV,
         projects_api.SITE_CSV,
+        projects_api.EVENT_CSV,
         DIRECTORY_EXPORT,
         ADMIN_ACTORS_CSV,
         ADMIN_INITIATIVES_CSV,
