@@ -213,9 +213,12 @@ def agenda_feed(request):
     """`/agenda.ics`: the agenda as a calendar to subscribe to, with the page's filters (400 on a bad one)."""
     filterset = _filterset(request)
     if not filterset.is_valid():
-        return HttpResponse(
-            "\n".join(pages.filter_errors(filterset)) + "\n", status=400, content_type="text/plain; charset=utf-8"
-        )
+        # The criteria by their names, never the values sent (a calendar client shows this text as it is).
+        labels = [str(filterset.filters[name].label) for name in filterset.errors if name in filterset.filters]
+        message = _("Critères non reconnus : %(names)s. Voir /agenda/ pour les valeurs possibles.") % {
+            "names": ", ".join(labels) or _("paramètres")
+        }
+        return HttpResponse(message + "\n", status=400, content_type="text/plain; charset=utf-8")
     results = _ordered(filterset)
     if not filterset.form.cleaned_data.get("when"):
         results = results.filter(ends_at__gte=timezone.now() - timezone.timedelta(days=FEED_PAST_DAYS))

@@ -145,7 +145,7 @@ def test_a_bad_filter_on_the_feed_is_a_400_in_french(client, query):
     response = client.get("/agenda.ics", query)
     assert response.status_code == 400
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert " : " in response.content.decode()
+    assert response.content.decode().startswith("Critères non reconnus : ")
 
 
 def test_no_unpublished_event_or_organiser_in_the_feeds(client):
