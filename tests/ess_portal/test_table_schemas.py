@@ -44,6 +44,8 @@ def populate():
     site = project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
     site.occupants.set([actor])
     initiative = project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
+    project_factories.event(title="Atelier ; fictif, du canal", actors=[actor], initiatives=[initiative])
+    project_factories.event(attendance_mode="online", online_url="https://visio.example.org/x", commune=None)
     return {"actor": actor, "site": site, "initiative": initiative}
 
 
@@ -58,6 +60,7 @@ def admin_export(client, changelist: str, records) -> object:
 WRITERS = {
     "actors": lambda client: client.get("/api/v1/actors/?format=csv"),
     "sites": lambda client: client.get("/api/v1/sites/?format=csv"),
+    "events": lambda client: client.get("/api/v1/events/?format=csv"),
     "directory-export": lambda client: client.get(reverse("directory:actor_export")),
     "admin-actors": lambda client: admin_export(client, "admin:directory_actor_changelist", Actor.objects.all()),
     "admin-initiatives": lambda client: admin_export(
