@@ -45,6 +45,7 @@ CSV_TABLES = {
         projects_api.SITE_CSV,
         projects_api.CONSULTATION_CSV,
         DEAL_CSV,
+        projects_api.EVENT_CSV,
         DIRECTORY_EXPORT,
         ADMIN_ACTORS_CSV,
         ADMIN_INITIATIVES_CSV,

@@ -46,6 +46,7 @@ from projects.models import (
     EnergyAssessment,
     EnergyCriterion,
     EnergyReview,
+    Event,
     FundingLine,
     Indicator,
     Initiative,
@@ -1157,3 +1158,43 @@ class SiteAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocompleteMi
             for site in queryset.select_related("commune", "owner")
         )
         return ADMIN_SITES_CSV.response(rows, filename="lieux.csv")
+
+
+@admin.register(Event)
+class EventAdmin(VersionedAdminMixin, PublicationAdminMixin, CachedAutocompleteMixin, SimpleHistoryAdmin):
+    """The agenda. Proposals from the public arrive « à valider » (filter on the publication state);
+    a moderator reads them and publishes them with the « Publier la sélection » action."""
+
+    noun_singular = _("événement")
+    noun_plural = _("événements")
+    cached_autocomplete_fields = ("actors", "initiatives", "site")
+    autocomplete_fields = ["commune"]
+    list_display = ["title", "starts_at", "kind", "commune", "event_status", "publication_status"]
+    list_filter = ["publication_status", "kind", "event_status", "attendance_mode", "commune", "is_fictional"]
+    list_select_related = ["commune"]
+    search_fields = ["title", "slug", "address"]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+    actions = ["publish", "unpublish", "archive"]
+    readonly_fields = ["proposal_message", "sequence", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "kind", "description", ("starts_at", "ends_at"), "event_status"]}),
+        (
+            _("Lieu"),
+            {"fields": ["attendance_mode", "site", "address", "commune", "online_url", "accessibility"]},
+        ),
+        (_("Liens"), {"fields": ["registration_url", "actors", "initiatives"]}),
+        (
+            _("Publication"),
+            {
+                "fields": [
+                    "publication_status",
+                    "source",
+                    "is_fictional",
+                    "proposal_message",
+                    "sequence",
+                    ("created_at", "updated_at"),
+                ]
+            },
+        ),
+    ]

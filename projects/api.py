@@ -7,29 +7,37 @@ admin takes, so the lifecycle and the energy-transition gate hold for partners t
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import exceptions, mixins, serializers, viewsets
-from rest_framework.renderers import JSONRenderer
 
 from directory.api.refs import ActorRefSerializer, CommuneRefSerializer, public_url
 from directory.models import Actor, ApiToken, Neighbourhood, PublicationStatus
-from ess_portal.api.auth import history_reason, visible
+from ess_portal.api.auth import can_read_unpublished, history_reason, visible
 from ess_portal.api.conditional import GuardedUpdateMixin
 from ess_portal.api.errors import django_validation_error_to_drf
 from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import CSVRenderer, StreamedListMixin, csv_value
+from ess_portal.api.renderers import JSONRenderer
 from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
 from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
 from ess_portal.api.sync import WITHDRAWN, SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from ess_portal.csv_export import INSEE_CODE_PATTERN, PLAIN, POSTAL_CODE_PATTERN, Column, CsvTable, code_column
 from projects import services
-from projects.filters import ConsultationFilterSet, InitiativeFilterSet, SiteFilterSet
+from projects.filters import ConsultationFilterSet, EventFilterSet, InitiativeFilterSet, SiteFilterSet
 from projects.models import (
     Consultation,
     ConsultationEffect,
     ConsultationParticipant,
     EnergyReview,
+    Event,
     FundingLine,
     Indicator,
     Initiative,
@@ -892,7 +900,208 @@ class ConsultationViewSet(
         ]
 
 
+# ---------------------------------------------------------------------------
+# The agenda
+
+
+class EventPlaceSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text=_("Le lieu en une ligne : lieu, adresse, commune."))
+    address = serializers.CharField(allow_blank=True)
+    commune = CommuneRefSerializer(allow_null=True)
+    site = serializers.SlugField(
+        allow_null=True, help_text=_("Identifiant du lieu de /api/v1/sites/, s'il est publié.")
+    )
+
+
+class EventSerializer(serializers.ModelSerializer):
+    """An event of the agenda. Times are ISO 8601 with their offset, in Paris time."""
+
+    place = serializers.SerializerMethodField(
+        help_text=_("Où se tient l'événement ; null s'il est en ligne seulement.")
+    )
+    organisers = serializers.SerializerMethodField(help_text=_("Les organisateurs publiés."))
+    initiatives = serializers.SerializerMethodField(help_text=_("Identifiants des projets liés publiés."))
+    url = serializers.SerializerMethodField(help_text=_("Page publique de l'événement."))
+    ics_url = serializers.SerializerMethodField(help_text=_("L'événement en iCalendar."))
+    sequence = serializers.IntegerField(read_only=True, help_text=_("Révision : augmente à chaque modification."))
+
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "kind",
+            "description",
+            "starts_at",
+            "ends_at",
+            "event_status",
+            "attendance_mode",
+            "place",
+            "online_url",
+            "accessibility",
+            "registration_url",
+            "organisers",
+            "initiatives",
+            "publication_status",
+            "is_fictional",
+            "sequence",
+            "created_at",
+            "updated_at",
+            "url",
+            "ics_url",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(EventPlaceSerializer(allow_null=True))
+    def get_place(self, obj) -> dict | None:
+        if not obj.is_in_person:
+            return None
+        site = obj.site if obj.site_id else None
+        if site is not None and not (site.is_published or can_read_unpublished(self.context.get("request"))):
+            site = None
+        commune = obj.commune
+        return {
+            "name": obj.place_name,
+            "address": obj.address or (site.address if site else ""),
+            "commune": {"insee_code": commune.insee_code, "name": commune.name} if commune else None,
+            "site": site.slug if site else None,
+        }
+
+    @extend_schema_field(ActorRefSerializer(many=True))
+    def get_organisers(self, obj) -> list[dict]:
+        return [{"slug": actor.slug, "name": actor.name} for actor in obj.public_actors]
+
+    @extend_schema_field(serializers.ListField(child=serializers.SlugField()))
+    def get_initiatives(self, obj) -> list[str]:
+        return [initiative.slug for initiative in obj.public_initiatives]
+
+    def get_url(self, obj) -> str:
+        return public_url(obj)
+
+    def get_ics_url(self, obj) -> str:
+        return public_url(obj).removesuffix("/") + ".ics"
+
+
+EVENT_CSV = CsvTable(
+    name="events",
+    title=_("Agenda (API)"),
+    description=_(
+        "GET /api/v1/events/?format=csv : les événements publiés (tous avec read:unpublished), CSV RFC 4180 "
+        "(virgules, UTF-8 sans BOM), plusieurs valeurs d'une cellule séparées par « | »."
+    ),
+    csv_format=PLAIN,
+    columns=(
+        Column("id", "integer", _("Identifiant interne.")),
+        Column("slug", description=_("Identifiant public.")),
+        Column("title", description=_("Titre.")),
+        Column("kind", description=_("Type d'événement (code)."), constraints={"enum": Event.Kind.values}),
+        Column("starts_at", "datetime", _("Début (ISO 8601, heure de Paris avec son décalage).")),
+        Column("ends_at", "datetime", _("Fin (ISO 8601, heure de Paris avec son décalage).")),
+        Column("event_status", description=_("Prévu ou annulé (code)."), constraints={"enum": Event.Status.values}),
+        Column(
+            "attendance_mode",
+            description=_("Sur place, en ligne ou les deux (code)."),
+            constraints={"enum": Event.Attendance.values},
+        ),
+        Column("place", description=_("Le lieu en une ligne.")),
+        code_column("commune_insee_code", INSEE_CODE_PATTERN, _("Code INSEE de la commune.")),
+        Column("online_url", description=_("Adresse en ligne."), format="uri"),
+        Column("registration_url", description=_("Lien d'inscription."), format="uri"),
+        Column("organisers", description=_("Identifiants publics des organisateurs, séparés par « | ».")),
+        Column("updated_at", "datetime", _("Modifié le (ISO 8601).")),
+        Column("url", description=_("Page publique de l'événement."), format="uri"),
+    ),
+)
+
+
+def event_csv_row(data: dict) -> dict:
+    place = data.get("place") or {}
+    commune = place.get("commune") or {}
+    row = {column: csv_value(data.get(column)) for column in EVENT_CSV.header()}
+    row["place"] = place.get("name", "")
+    row["commune_insee_code"] = commune.get("insee_code", "")
+    row["organisers"] = csv_value([actor["slug"] for actor in data.get("organisers") or []])
+    return row
+
+
+def event_queryset(request):
+    """Events with their place, organisers and initiatives, leaving out what `request`'s caller may not see."""
+    return Event.objects.select_related("commune", "site", "site__commune").prefetch_related(
+        Prefetch("actors", queryset=visible(Actor.objects.order_by("name", "pk"), request), to_attr="public_actors"),
+        Prefetch(
+            "initiatives",
+            queryset=visible(Initiative.objects.order_by("slug"), request),
+            to_attr="public_initiatives",
+        ),
+    )
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary=_("Agenda : les événements (liste filtrable)"),
+        description=_(
+            "Les événements publiés, filtrés par les mêmes paramètres que la page /agenda/ et le flux /agenda.ics "
+            "(sans `when` : tous, passés et à venir), paginés en JSON ou entiers en CSV."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["json", "csv"],
+                description=str(_("json (paginé, par défaut) ou csv : tout l'ensemble filtré, en flux.")),
+            )
+        ],
+        responses={
+            (200, "application/json"): EventSerializer(many=True),
+            (200, "text/csv"): OpenApiResponse(
+                OpenApiTypes.STR, description=str(_("CSV UTF-8, tout l'ensemble filtré."))
+            ),
+            **read_responses(),
+        },
+    ),
+    retrieve=extend_schema(
+        summary=_("Un événement"),
+        description=_("Un événement publié, par son identifiant."),
+        responses={200: EventSerializer, **read_responses()},
+    ),
+)
+class EventViewSet(
+    ApiViewMixin,
+    WithdrawnListMixin,
+    StreamedListMixin,
+    RecordRetrieveMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The agenda's events, with their published organisers."""
+
+    serializer_class = EventSerializer
+    lookup_field = "slug"
+    filterset_class = EventFilterSet
+    ordering_fields = ["starts_at", "updated_at"]
+    csv_table = EVENT_CSV
+    csv_filename = "agenda.csv"
+    pagination_class = SyncPagination
+
+    def get_renderers(self):
+        # No GeoJSON: an event has no point of its own.
+        if self.action == "list":
+            return [JSONRenderer(), CSVRenderer()]
+        return [JSONRenderer()]
+
+    def get_queryset(self):
+        return visible(event_queryset(self.request), self.request)
+
+    def csv_row(self, data):
+        return event_csv_row(data)
+
+    def withdrawn_tombstones(self, since):
+        return publication_tombstones(Event.objects.withdrawn_since(since))
+
+
 def register(router) -> None:
     router.register("initiatives", InitiativeViewSet, basename="initiative")
     router.register("sites", SiteViewSet, basename="site")
     router.register("consultations", ConsultationViewSet, basename="consultation")
+    router.register("events", EventViewSet, basename="event")

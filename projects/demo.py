@@ -24,6 +24,7 @@ from projects.models import (
     EnergyAssessment,
     EnergyCriterion,
     EnergyReview,
+    Event,
     FundingLine,
     Indicator,
     Initiative,
@@ -453,3 +454,153 @@ def load_projects_demo(*, seed: int = 2019) -> dict[str, int]:
             previous = initiative
             created += 1
     return {"lieux fictifs": sites_created, "projets fictifs": created}
+
+
+# The agenda's fictional events: (slug, kind, title, days from the reference date, start hour, hours, mode,
+# commune INSEE code, status). The Mois de l'ESS ones fall in the next November (see `_mois_de_l_ess`).
+EVENTS = [
+    ("demo-evenement-ouverture-mois-ess", "mois_ess", "Ouverture du Mois de l'ESS à Est Ensemble", 0, 18, 3),
+    ("demo-evenement-forum-emploi-ess", "mois_ess", "Forum des métiers de l'ESS", 4, 10, 7),
+    ("demo-evenement-marche-solidaire", "mois_ess", "Marché des créateurs solidaires", 10, 11, 6),
+    ("demo-evenement-webinaire-financement", "mois_ess", "Webinaire : financer son projet solidaire", 13, 12, 2),
+    ("demo-evenement-cloture-mois-ess", "mois_ess", "Soirée de clôture du Mois de l'ESS", 27, 19, 3),
+]
+OTHER_EVENTS = [
+    # (slug, kind, title, days from today, start hour, hours, attendance, status)
+    ("demo-evenement-atelier-reemploi", "workshop", "Atelier réparation et réemploi", 9, 14, 3, "in_person", ""),
+    (
+        "demo-evenement-portes-ouvertes-tiers-lieu",
+        "open_day",
+        "Portes ouvertes du tiers-lieu",
+        16,
+        10,
+        8,
+        "in_person",
+        "",
+    ),
+    (
+        "demo-evenement-jury-prix-jeunes",
+        "jury",
+        "Jury du prix des jeunes entrepreneurs solidaires",
+        30,
+        9,
+        4,
+        "mixed",
+        "",
+    ),
+    (
+        "demo-evenement-concertation-rez-de-chaussee",
+        "consultation",
+        "Réunion de concertation : rez-de-chaussée actifs",
+        23,
+        18,
+        2,
+        "in_person",
+        "",
+    ),
+    (
+        "demo-evenement-rencontre-cooperatives",
+        "meeting",
+        "Rencontre des coopératives du territoire",
+        45,
+        17,
+        2,
+        "online",
+        "",
+    ),
+    ("demo-evenement-balade-annulee", "other", "Balade des lieux solidaires", 20, 14, 2, "in_person", "cancelled"),
+    ("demo-evenement-atelier-passe", "workshop", "Atelier compostage de quartier", -21, 10, 2, "in_person", ""),
+    ("demo-evenement-rencontre-passee", "meeting", "Petit-déjeuner des acteurs de l'ESS", -60, 8, 2, "in_person", ""),
+]
+DEMO_ACCESSIBILITY = (
+    "Salle de plain-pied accessible en fauteuil roulant ; boucle magnétique à l'accueil (information fictive)."
+)
+
+
+def _mois_de_l_ess(today: datetime.date) -> datetime.date:
+    """The 1st of the next Mois de l'ESS (November), this year's while it is not over."""
+    year = today.year if today.month <= 11 else today.year + 1
+    return datetime.date(year, 11, 1)
+
+
+@transaction.atomic
+def load_events_demo(*, seed: int = 2019) -> dict[str, int]:
+    """About a dozen fictional events, marked « (fictif) », linked to the demo actors, initiatives and sites.
+
+    Idempotent: an event is matched on its slug and never changed once there.
+    """
+    rng = random.Random(seed)
+    today = timezone.localdate()
+    paris = timezone.get_default_timezone()
+    actors = list(Actor.objects.published().filter(source="demo").order_by("pk")[:40])
+    initiatives = list(Initiative.objects.published().filter(source=Source.DEMO).order_by("pk")[:20])
+    sites = list(Site.objects.published().filter(source=Source.DEMO).select_related("commune").order_by("pk"))
+    communes = list(Commune.objects.in_territory().order_by("insee_code"))
+    if not communes:
+        return {"événements fictifs": 0}
+    november = _mois_de_l_ess(today)
+    rows = [
+        (slug, kind, title, november + datetime.timedelta(days=offset), hour, hours, "in_person", "")
+        for slug, kind, title, offset, hour, hours in EVENTS
+    ]
+    rows[3] = (*rows[3][:6], "online", "")
+    rows += [
+        (slug, kind, title, today + datetime.timedelta(days=offset), hour, hours, mode, status)
+        for slug, kind, title, offset, hour, hours, mode, status in OTHER_EVENTS
+    ]
+    created = 0
+    for slug, kind, title, day, hour, hours, mode, status in rows:
+        if Event.objects.filter(slug=slug).exists():
+            continue
+        starts_at = datetime.datetime.combine(day, datetime.time(hour), tzinfo=paris)
+        site = rng.choice(sites) if sites and mode != "online" and rng.random() < 0.4 else None
+        commune = site.commune if site else rng.choice(communes)
+        event = Event(
+            slug=slug,
+            title=f"{title} (fictif)",
+            kind=kind,
+            description=(
+                f"Cet événement est fictif : il montre l'agenda de l'ESS d'Est Ensemble. {title}, "
+                "ouvert à toutes et à tous, sur inscription."
+            ),
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=hours),
+            attendance_mode=mode,
+            event_status=status or Event.Status.SCHEDULED,
+            site=site,
+            address="" if site or mode == "online" else f"{rng.randint(1, 120)} rue de l'Exemple (fictive)",
+            commune=None if mode == "online" else commune,
+            online_url="https://visio.example.org/demo-agenda" if mode != "in_person" else "",
+            accessibility=DEMO_ACCESSIBILITY if mode != "online" else "Sous-titrage en direct (information fictive).",
+            registration_url="https://inscriptions.example.org/demo-agenda" if rng.random() < 0.7 else "",
+            publication_status=PublicationStatus.PUBLISHED,
+            source=Source.DEMO,
+            is_fictional=True,
+        )
+        event.full_clean()
+        event.save()
+        if actors:
+            event.actors.set(rng.sample(actors, k=min(rng.randint(1, 2), len(actors))))
+        if initiatives and rng.random() < 0.5:
+            event.initiatives.set([rng.choice(initiatives)])
+        created += 1
+    # One proposal waiting for a moderator, to show the queue.
+    slug = "demo-evenement-proposition"
+    if not Event.objects.filter(slug=slug).exists():
+        starts_at = datetime.datetime.combine(today + datetime.timedelta(days=40), datetime.time(15), tzinfo=paris)
+        Event.objects.create(
+            slug=slug,
+            title="Goûter-rencontre d'une association de quartier (fictif)",
+            kind=Event.Kind.OTHER,
+            description="Proposition fictive, en attente de modération.",
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(hours=2),
+            commune=communes[0],
+            address="3 place de l'Exemple (fictive)",
+            publication_status=PublicationStatus.PENDING,
+            source=Source.DEMO,
+            is_fictional=True,
+            proposal_message="Proposition de démonstration (fictive).",
+        )
+        created += 1
+    return {"événements fictifs": created}

@@ -11,10 +11,10 @@ from directory.filters import (
     YearFilter,
     updated_since_filter,
 )
-from directory.models import Actor, Commune, Neighbourhood
+from directory.models import Actor, Commune, Neighbourhood, Sector
 from directory.search import contains_words, search_words
 from ess_portal.api.auth import visible
-from projects.models import Consultation, ConsultationParticipant, Initiative, Site, StrategyAxis
+from projects.models import Consultation, ConsultationParticipant, Event, Initiative, Site, StrategyAxis
 
 
 def _visible_actors(request):
@@ -224,3 +224,108 @@ class ConsultationFilterSet(PortalFilterSet):
         if not value:
             return queryset
         return queryset.filter(pk__in=ConsultationParticipant.objects.filter(actor__in=value).values("consultation"))
+
+
+class EventFilterSet(PortalFilterSet):
+    """The agenda's criteria: the page `/agenda/`, the feed `/agenda.ics` and `/api/v1/events/` share them.
+
+    `when` has no default here (every published event, for the API's synchronisation and the feed):
+    the page asks for `upcoming` when the visitor chose nothing.
+    """
+
+    UPCOMING, PAST = "upcoming", "past"
+
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Recherche"),
+        help_text=_("Mots du titre ou de la description ; les accents et majuscules sont ignorés."),
+    )
+    when = django_filters.ChoiceFilter(
+        method="filter_when",
+        choices=[(UPCOMING, _("à venir ou en cours")), (PAST, _("passés"))],
+        label=_("Période"),
+        help_text=_("upcoming : pas encore terminés ; past : terminés. Sans valeur : tous."),
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=Event.Kind.choices, label=_("Type d'événement"), help_text=_("Type d'événement (répétable).")
+    )
+    commune = CodeMultipleChoiceFilter(
+        field_name="commune__insee_code",
+        to_field_name="insee_code",
+        queryset=Commune.objects.all(),
+        label=_("Commune"),
+        help_text=_("Code INSEE de la commune où se tient l'événement (répétable)."),
+        distinct=False,
+    )
+    sector = CodeMultipleChoiceFilter(
+        method="filter_sector",
+        to_field_name="slug",
+        queryset=Sector.objects.all(),
+        label=_("Secteur des organisateurs"),
+        help_text=_(
+            "Identifiant du secteur d'un organisateur publié (répétable) ; un secteur principal inclut ses "
+            "sous-secteurs."
+        ),
+    )
+    actor = CodeMultipleChoiceFilter(
+        method="filter_actor",
+        to_field_name="slug",
+        queryset=_visible_actors,
+        label=_("Organisateur"),
+        help_text=_("Identifiant d'un acteur organisateur (répétable)."),
+    )
+    initiative = CodeMultipleChoiceFilter(
+        method="filter_initiative",
+        to_field_name="slug",
+        queryset=lambda request: visible(Initiative.objects.all(), request),
+        label=_("Projet lié"),
+        help_text=_("Identifiant d'un projet lié (répétable)."),
+    )
+    attendance_mode = django_filters.MultipleChoiceFilter(
+        choices=Event.Attendance.choices,
+        label=_("Participation"),
+        help_text=_("Sur place, en ligne, ou les deux (répétable)."),
+    )
+    updated_since = updated_since_filter()
+
+    # Many-valued criteria are subqueries on the link tables, never joins: each event comes once.
+    distinct = False
+
+    class Meta:
+        model = Event
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(_matching(value, "title", "description"))
+
+    def filter_when(self, queryset, name, value):
+        if value == self.UPCOMING:
+            return queryset.upcoming()
+        if value == self.PAST:
+            return queryset.past()
+        return queryset
+
+    def filter_sector(self, queryset, name, value):
+        if not value:
+            return queryset
+        ids = sorted({sector.pk for sector in value})
+        # Only published organisers count: an unpublished actor's sectors say nothing in public.
+        organisers = Actor.objects.published().filter(
+            pk__in=Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids)).values(
+                "actor_id"
+            )
+        )
+        links = Event.actors.through.objects.filter(actor__in=organisers)
+        return queryset.filter(pk__in=links.values("event_id"))
+
+    def filter_actor(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Event.actors.through.objects.filter(actor_id__in=sorted(actor.pk for actor in value))
+        return queryset.filter(pk__in=links.values("event_id"))
+
+    def filter_initiative(self, queryset, name, value):
+        if not value:
+            return queryset
+        links = Event.initiatives.through.objects.filter(initiative_id__in=sorted(item.pk for item in value))
+        return queryset.filter(pk__in=links.values("event_id"))

@@ -1,13 +1,15 @@
-"""Forms of the strategy tracker (staff admin). Rules stay in the models and validators."""
+"""Forms of the strategy tracker (staff admin, and the public proposal of an event). Rules stay in the models
+and validators."""
 
 from django import forms
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from directory.models import PublicationStatus
+from directory.contributions import GuardedForm
+from directory.models import Actor, Commune, PublicationStatus
 from projects import lifecycle, services
-from projects.models import Initiative, Measurement
+from projects.models import Event, Initiative, Measurement
 
 
 class ErrorsOnMissingFieldsMixin:
@@ -174,3 +176,87 @@ class CachedAutocompleteSelect(CachedLabelsMixin, AutocompleteSelect):
 
 class CachedAutocompleteSelectMultiple(CachedLabelsMixin, AutocompleteSelectMultiple):
     pass
+
+
+class ParisDateTimeInput(forms.DateTimeInput):
+    """A native date and time picker; the value is read in Paris time (TIME_ZONE)."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class EventProposalForm(GuardedForm, forms.ModelForm):
+    """An event proposed by the public or by a structure's account: it waits « à valider » for a moderator.
+
+    The anti-spam guards are the directory's contribution forms' (`GuardedForm`); the rules are the
+    model's (`Event.clean`, the validators of its fields), checked by the ModelForm as the admin does.
+    A signed-in representative may name the structures they represent as organisers.
+    """
+
+    commune = forms.ModelChoiceField(
+        queryset=Commune.objects.in_territory().order_by("name"),
+        to_field_name="insee_code",
+        required=False,
+        label=_("Commune"),
+        empty_label=_("— choisir une commune —"),
+        help_text=_("Obligatoire pour un événement sur place."),
+    )
+    organisers = forms.ModelMultipleChoiceField(
+        queryset=Actor.objects.none(),
+        required=False,
+        label=_("Organisé par"),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Les structures que vous représentez."),
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "title",
+            "kind",
+            "description",
+            "starts_at",
+            "ends_at",
+            "attendance_mode",
+            "address",
+            "commune",
+            "online_url",
+            "accessibility",
+            "registration_url",
+            "proposal_message",
+        ]
+        widgets = {
+            "starts_at": ParisDateTimeInput(),
+            "ends_at": ParisDateTimeInput(),
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "accessibility": forms.Textarea(attrs={"rows": 3}),
+            "proposal_message": forms.Textarea(attrs={"rows": 3}),
+        }
+        labels = {"proposal_message": _("Message à l'équipe")}
+        help_texts = {
+            "starts_at": _("Date et heure de Paris, par exemple 2026-11-14T18:30."),
+            "ends_at": _("Date et heure de Paris ; après le début."),
+            "proposal_message": _("Facultatif ; vu par l'équipe seulement, jamais publié."),
+        }
+
+    def __init__(self, *args, represented=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["description"].required = True
+        self.fields["nickname"].widget.attrs["class"] = "visually-hidden-field"
+        if represented is not None and represented.exists():
+            self.fields["organisers"].queryset = represented
+        else:
+            del self.fields["organisers"]
+        # The event's fields first, then the guards.
+        guards = {name: self.fields.pop(name) for name in ("nickname", "started")}
+        self.fields.update(guards)
+
+    def save(self, *, key: str, user=None) -> Event:
+        return services.propose_event(
+            event=self.instance,
+            organisers=list(self.cleaned_data.get("organisers") or []),
+            key=key,
+            user=user,
+        )

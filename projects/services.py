@@ -27,6 +27,7 @@ from projects.models import (
     ConsultationEffect,
     ConsultationParticipant,
     EnergyReview,
+    Event,
     Indicator,
     Initiative,
     Measurement,
@@ -34,7 +35,7 @@ from projects.models import (
     Site,
     StatusChange,
 )
-from projects.models.common import NOTE_MAX_LENGTH
+from projects.models.common import NOTE_MAX_LENGTH, Source
 
 
 @transaction.atomic
@@ -225,6 +226,36 @@ def archive_initiatives(*, initiatives: models.QuerySet, by: User | None) -> int
 def archive_sites(*, sites: models.QuerySet, by: User | None) -> int:
     """Archive sites instead of deleting them."""
     return set_publication(records=sites, to_status=PublicationStatus.ARCHIVED, by=by)
+
+
+# -- the agenda
+
+
+def recent_event_proposals(key: str, *, hours: int = 1) -> int:
+    """Events proposed from this sender's address in the last `hours` (with the directory's contributions)."""
+    since = timezone.now() - timezone.timedelta(hours=hours)
+    return Event.objects.filter(submitter_key=key, created_at__gte=since).count()
+
+
+@transaction.atomic
+def propose_event(*, event: Event, organisers: Iterable[Actor] = (), key: str = "", user: User | None = None) -> Event:
+    """Record an event proposed from the public form: « à valider » until a moderator publishes it.
+
+    `organisers` are structures the signed-in `user` represents (checked by the caller's form).
+    """
+    event.publication_status = PublicationStatus.PENDING
+    event.source = Source.STAFF
+    event.is_fictional = False
+    event.submitter_key = key
+    event.full_clean()
+    origin = Origin.ACCOUNT if user is not None else Origin.CONTRIBUTION
+    with provenance(origin):
+        if user is not None:
+            event._history_user = user
+        event.save()
+        if organisers:
+            event.actors.set(organisers)
+    return event
 
 
 # -- deletion (superusers) and restoration

@@ -4,11 +4,14 @@ The lifecycle and the energy gate have a module of their own, `projects.lifecycl
 Each validator raises a `ValidationError` with a French message.
 """
 
+import re
 import zipfile
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
@@ -113,3 +116,45 @@ def validate_document_file(value) -> None:
             _("Le contenu du fichier ne correspond pas à son extension %(ext)s : fichier refusé.") % {"ext": extension},
             code="document_disguised",
         )
+
+
+# ---------------------------------------------------------------------------
+# Events of the agenda
+
+# An event is announced at most this far ahead: further is a typo in the year, not a plan.
+EVENT_MAX_YEARS_AHEAD = 5
+# An event lasts at most this long (the Mois de l'ESS is a month; a festival a few weeks).
+EVENT_MAX_DAYS = 62
+_MARKUP = re.compile(r"<\s*/?\s*[a-zA-Z!?]|&[a-zA-Z#][a-zA-Z0-9]*;")
+
+
+def validate_plain_text(value: str) -> None:
+    """No HTML in a title: tags and entities are refused rather than shown as code or stripped silently."""
+    if value and _MARKUP.search(value):
+        raise ValidationError(
+            _("Le texte ne peut pas contenir de balises HTML (par exemple « <b> ») : écrivez-le en texte simple."),
+            code="markup",
+        )
+
+
+validate_http_url = URLValidator(
+    schemes=["http", "https"],
+    message=_("Indiquez une adresse web complète qui commence par http:// ou https://."),
+    code="invalid_url",
+)
+
+
+def validate_event_window(starts_at: datetime | None, ends_at: datetime | None, *, now: datetime) -> dict:
+    """The errors of an event's dates, by field (empty: valid). One rule for forms, admin, API and demo."""
+    errors = {}
+    if starts_at is None or ends_at is None:
+        return errors
+    if ends_at < starts_at:
+        errors["ends_at"] = _("La fin de l'événement précède son début.")
+    elif ends_at - starts_at > timedelta(days=EVENT_MAX_DAYS):
+        errors["ends_at"] = _("Un événement dure au plus %(days)d jours.") % {"days": EVENT_MAX_DAYS}
+    if starts_at > now + timedelta(days=365 * EVENT_MAX_YEARS_AHEAD + 1):
+        errors["starts_at"] = _("Le début est à plus de %(years)d ans : vérifiez l'année.") % {
+            "years": EVENT_MAX_YEARS_AHEAD
+        }
+    return errors

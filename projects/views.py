@@ -24,6 +24,7 @@ from projects.models import (
     Document,
     EnergyAssessment,
     EnergyReview,
+    Event,
     FundingLine,
     Indicator,
     Initiative,
@@ -33,6 +34,7 @@ from projects.models import (
     StatusChange,
     StrategyAxis,
 )
+from projects.models.events import SHORTLIST_LENGTH
 
 # The map of the sites page shows every current result with coordinates, up to this many.
 MAP_MARKER_LIMIT = 1000
@@ -190,6 +192,7 @@ def initiative_detail(request, slug):
             Prefetch("journal_entries", queryset=JournalEntry.objects.public(), to_attr="public_journal"),
             Prefetch("documents", queryset=Document.objects.public(), to_attr="public_documents"),
             Prefetch("status_changes", queryset=StatusChange.objects.order_by("changed_at", "pk"), to_attr="lifecycle"),
+            Prefetch("events", queryset=Event.objects.shortlist()[:SHORTLIST_LENGTH], to_attr="upcoming_events"),
         )
         .with_progress()
         .with_funding(),
@@ -549,6 +552,7 @@ def site_list(request):
                 queryset=Initiative.objects.published().order_by("title"),
                 to_attr="public_initiatives",
             ),
+            Prefetch("events", queryset=Event.objects.shortlist()[:SHORTLIST_LENGTH], to_attr="upcoming_events"),
         )
         .order_by("name", "pk")
     )

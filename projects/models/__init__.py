@@ -5,6 +5,7 @@ One module per cluster; every model is importable from `projects.models`.
 
 from projects.models.common import MAX_AMOUNT, ZERO, Source
 from projects.models.energy import EnergyAssessment, EnergyCriterion, EnergyReview
+from projects.models.events import Event, EventQuerySet
 from projects.models.indicators import Indicator, IndicatorQuerySet, Measurement
 from projects.models.initiatives import (
     FundingLine,
@@ -43,6 +44,8 @@ __all__ = [
     "EnergyAssessment",
     "EnergyCriterion",
     "EnergyReview",
+    "Event",
+    "EventQuerySet",
     "FundingLine",
     "FundingTotals",
     "Indicator",

@@ -1,12 +1,13 @@
 """Template tags of the tracker's public pages: charts (from `ess_portal.templatetags.charts`), progress bars,
-and the actor page's initiatives and consultations.
+and the actor page's initiatives, consultations and events.
 """
 
 from django import template
 from django.db.models import FilteredRelation, Q
 
 from ess_portal.templatetags import charts
-from projects.models import Consultation, ConsultationParticipant, Initiative, Involvement
+from projects.models import Consultation, ConsultationParticipant, Event, Initiative, Involvement
+from projects.models.events import SHORTLIST_LENGTH
 
 register = template.Library()
 
@@ -61,3 +62,8 @@ def actor_consultations(actor) -> list:
         .select_related("consultation__initiative")
         .order_by("-consultation__held_on", "-consultation__pk")
     )
+
+
+def actor_events(actor) -> list[Event]:
+    """The next published events an actor organises, in one query."""
+    return list(Event.objects.shortlist().filter(actors=actor)[:SHORTLIST_LENGTH])

@@ -474,9 +474,21 @@ def portal_data(settings):
         ]
     ]
     settings.SIMPLE_HISTORY_ENABLED = True
+    event = project_factories.event(
+        title="Portes ouvertes fictives du Mois de l'ESS",
+        kind="mois_ess",
+        attendance_mode="mixed",
+        online_url="https://visio.example.org/portes-ouvertes",
+        registration_url="https://inscription.example.org/portes-ouvertes",
+        accessibility="Salle de plain-pied, boucle magnétique (information fictive).",
+        actors=actors[:2],
+        initiatives=[flagship],
+        is_fictional=True,
+    )
     return {
         "actors": actors,
         "initiative": flagship,
         "initiatives": [flagship, *others],
         "sites": [site_free, site_busy],
+        "event": event,
     }

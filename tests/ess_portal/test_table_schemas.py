@@ -49,6 +49,8 @@ def populate():
     consultation = project_factories.consultation(initiative, title="=Atelier fictif ; du canal")
     services.link_consultation(consultation=consultation, participants=[services.Participation(actor=actor)])
     factories.deal(ess_actor=actor, amount=Decimal("1.5"))
+    project_factories.event(title="Atelier ; fictif, du canal", actors=[actor], initiatives=[initiative])
+    project_factories.event(attendance_mode="online", online_url="https://visio.example.org/x", commune=None)
     return {"actor": actor, "site": site, "initiative": initiative}
 
 
@@ -66,6 +68,7 @@ WRITERS = {
     "consultations": lambda client: client.get("/api/v1/consultations/?format=csv"),
     "deals": lambda client: client.get("/api/v1/deals/?format=csv"),
     "cooperations": lambda client: client.get("/api/v1/cooperations/?format=csv"),
+    "events": lambda client: client.get("/api/v1/events/?format=csv"),
     "directory-export": lambda client: client.get(reverse("directory:actor_export")),
     "admin-actors": lambda client: admin_export(client, "admin:directory_actor_changelist", Actor.objects.all()),
     "admin-initiatives": lambda client: admin_export(

@@ -16,7 +16,7 @@ from directory import urls as directory_urls
 from directory.filters import ActorFilterSet, CooperationFilterSet, DealFilterSet, SupportOfferFilterSet
 from ess_portal import urls as root_urls
 from projects import urls as projects_urls
-from projects.filters import ConsultationFilterSet, InitiativeFilterSet, SiteFilterSet
+from projects.filters import ConsultationFilterSet, EventFilterSet, InitiativeFilterSet, SiteFilterSet
 from tests import factories
 from tests.hostile import corpus
 from tests.hostile.harness import query_names, query_shapes, report, send
@@ -34,6 +34,8 @@ LIST_PAGES = {
     "/lieux/": SiteFilterSet,
     "/strategie/consultations/": ConsultationFilterSet,
     "/annuaire/transactions/": DealFilterSet,
+    "/agenda/": EventFilterSet,
+    "/agenda.ics": EventFilterSet,
 }
 COMMON_PARAMETERS = ["page", "view", "q"]
 # Pages without a FilterSet still get the common parameters, and the sitemap its page number.
@@ -49,6 +51,8 @@ OTHER_PAGES = {
     "/sitemap.xml": ["p"],
     "/annuaire/nouveautes.atom": [],
     "/projets/actualites.atom": [],
+    "/agenda/proposer/": [],
+    "/agenda/proposer/merci/": [],
 }
 OTHER_PAGES |= {
     "/compte/": [],
@@ -92,6 +96,7 @@ def records():
     factories.support_offer(provider=actor)
     project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
     project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
+    project_factories.event(actors=[actor])
     return actor
 
 

@@ -192,7 +192,7 @@ def test_detail_queries_do_not_grow(client, django_assert_num_queries, size):
     # initiative, then one query per prefetched relation (communes, neighbourhoods, sites, milestones,
     # indicators, measurements, involvements, funding, assessments, its consultations with their
     # participants, other initiatives and effects, the consultations of other initiatives that concerned
-    # it, journal, documents, lifecycle), and the data version first (the page is kept for anonymous
-    # visitors)
-    with django_assert_num_queries(19):
+    # it, journal, documents, lifecycle, next events), and the data version first (the page is kept for
+    # anonymous visitors)
+    with django_assert_num_queries(20):
         assert client.get(initiatives[0].get_absolute_url()).status_code == 200

@@ -4,11 +4,14 @@ import datetime
 import itertools
 from decimal import Decimal
 
+from django.utils import timezone
+
 from directory.models import PublicationStatus
 from projects import services
 from projects.models import (
     Consultation,
     EnergyReview,
+    Event,
     FundingLine,
     Indicator,
     Initiative,
@@ -159,4 +162,32 @@ def consultation(initiative_obj: Initiative, **overrides):
     obj = Consultation(**fields)
     obj.full_clean()
     obj.save()
+
+
+def event(**overrides) -> Event:
+    """A published, in-person event in Montreuil, starting in 10 days at 18:00 Paris time, for two hours."""
+    n = next(_counter)
+    actors = overrides.pop("actors", None)
+    initiatives = overrides.pop("initiatives", None)
+    starts_at = overrides.pop("starts_at", None) or timezone.localtime().replace(
+        hour=18, minute=0, second=0, microsecond=0
+    ) + datetime.timedelta(days=10)
+    fields = {
+        "title": f"Événement fictif {n}",
+        "kind": Event.Kind.WORKSHOP,
+        "description": "Un événement fictif pour les tests.",
+        "starts_at": starts_at,
+        "ends_at": overrides.pop("ends_at", None) or starts_at + datetime.timedelta(hours=2),
+        "commune": overrides.pop("commune", None) or commune(),
+        "address": "1 rue de l'Essai",
+        "publication_status": PublicationStatus.PUBLISHED,
+    }
+    fields.update(overrides)
+    obj = Event(**fields)
+    obj.full_clean()
+    obj.save()
+    if actors:
+        obj.actors.set(actors)
+    if initiatives:
+        obj.initiatives.set(initiatives)
     return obj

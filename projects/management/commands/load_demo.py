@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from directory.demo import load_directory_demo
 from directory.demo.deals import load_deals_demo
 from directory.history import Origin, provenance
-from projects.demo import load_projects_demo
+from projects.demo import load_events_demo, load_projects_demo
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists only under DEBUG.
@@ -23,6 +23,7 @@ DEMO_LOADERS = [
     load_directory_demo,
     load_deals_demo,
     load_projects_demo,
+    load_events_demo,
 ]
 
 
