@@ -64,6 +64,7 @@ def actor_consultations(actor) -> list:
     )
 
 
+@register.simple_tag
 def actor_events(actor) -> list[Event]:
     """The next published events an actor organises, in one query."""
     return list(Event.objects.shortlist().filter(actors=actor)[:SHORTLIST_LENGTH])

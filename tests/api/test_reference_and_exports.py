@@ -23,6 +23,7 @@ def test_api_root_lists_every_resource(api):
         "cooperations",
         "deals",
         "consultations",
+        "events",
         "exports/data-inclusion/structures",
         "exports/data-inclusion/services",
         "initiatives",

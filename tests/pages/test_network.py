@@ -361,7 +361,7 @@ def test_focused_network_page_and_list_queries_do_not_grow(client, sized_chain, 
 def test_actor_page_network_section_queries_do_not_grow(client, sized_chain, django_assert_num_queries):
     # As tests/pages/test_query_counts.py, without offers (so without their stages): the actor, its
     # sectors, labels, roles, communes served, public contacts, offers, cooperations out and in (with
-    # the partners, which the small graph draws), initiatives, the consultations it took part in and its
-    # deals; and the data version.
-    with django_assert_num_queries(13):
+    # the partners, which the small graph draws), initiatives, the consultations it took part in, its
+    # deals and its next events; and the data version.
+    with django_assert_num_queries(14):
         assert client.get(sized_chain[1].get_absolute_url()).status_code == 200

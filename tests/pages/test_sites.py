@@ -83,7 +83,7 @@ def test_hostile_query_strings_never_fail_and_are_escaped(client, query):
 @pytest.mark.parametrize("size", [2, 8])
 def test_page_queries_do_not_grow(client, django_assert_num_queries, size):
     _sites(size)
-    # data version (kept page), count, page rows, occupants, initiatives, counts per stage, map markers,
-    # communes, neighbourhoods
-    with django_assert_num_queries(9):
+    # data version (kept page), count, page rows, occupants, initiatives, next events, counts per stage,
+    # map markers, communes, neighbourhoods
+    with django_assert_num_queries(10):
         assert client.get("/lieux/").status_code == 200

@@ -162,6 +162,7 @@ def consultation(initiative_obj: Initiative, **overrides):
     obj = Consultation(**fields)
     obj.full_clean()
     obj.save()
+    return obj
 
 
 def event(**overrides) -> Event:

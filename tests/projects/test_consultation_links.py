@@ -122,17 +122,25 @@ def test_published_means_public_and_on_a_published_initiative():
 # -- the data migration
 
 
-def test_the_migration_turns_plain_actors_into_participants_with_a_kind(transactional_db):
+# Transactional (migrations run outside a test transaction), with the database's rows restored after it as
+# the other transactional tests have them (a plain flush would recreate the content types under new keys).
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_migration_turns_plain_actors_into_participants_with_a_kind():
     executor = MigrationExecutor(connection)
     executor.migrate([("projects", "0011_consultation_links")])
     apps = executor.loader.project_state([("projects", "0011_consultation_links")]).apps
     OldActor = apps.get_model("directory", "Actor")
-    commune = apps.get_model("directory", "Commune").objects.get(insee_code="93048")
+    # Reference rows as migrate loads them (a transactional test run before this one may have flushed them).
+    commune, _ = apps.get_model("directory", "Commune").objects.get_or_create(
+        insee_code="93048", defaults={"name": "Montreuil", "slug": "montreuil", "postal_codes": ["93100"]}
+    )
     ess = OldActor.objects.create(name="Asso fictive", slug="asso-fictive", legal_form="association", commune=commune)
     town = OldActor.objects.create(
         name="Mairie fictive", slug="mairie-fictive", legal_form="public_body", ess_status="partner", commune=commune
     )
-    axis = apps.get_model("projects", "StrategyAxis").objects.order_by("number").first()
+    axis = apps.get_model("projects", "StrategyAxis").objects.order_by("number").first() or apps.get_model(
+        "projects", "StrategyAxis"
+    ).objects.create(number=1, title="Axe fictif", slug="axe-fictif")
     initiative = apps.get_model("projects", "Initiative").objects.create(
         title="Projet fictif", slug="projet-fictif", axis=axis
     )
