@@ -569,7 +569,7 @@ django.setup()
 from django.core.management import call_command
 out = io.StringIO()
 started = time.perf_counter()
-call_command("import_actors", sys.argv[1], "--format", "export", stdout=out)
+call_command("import_actors", sys.argv[1], "--format", "export", "--skip-invalid", stdout=out)
 print(json.dumps({"seconds": time.perf_counter() - started, "summary": out.getvalue().strip().splitlines()[-1]}))
 """
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The tables of a `make bench` results file in Markdown, as docs/performance.md shows them.
 
-.venv/bin/python bench/markdown.py [bench/results.json]
+.venv/bin/python bench/results_table.py [bench/results.json]
 """
 
 import json

@@ -85,11 +85,17 @@ class ConditionalMixin:
         if self.last_modified is not None:
             last_modified = int(self.last_modified.timestamp())
             response["Last-Modified"] = http_date(last_modified)
+        # The full answer is kept before a 304 replaces it: a conditional request that finds nothing kept
+        # leaves the answer for the next ones (which then get their 304 after one query).
+        self.keep_response(request, response)
         conditional = get_conditional_response(request, etag=etag, last_modified=last_modified, response=response)
         if conditional is not response:
             conditional["ETag"] = etag
             return conditional
         return response
+
+    def keep_response(self, request, response) -> None:
+        """Keep a full 200 answer (with its ETag) for the next callers; views that keep answers say how."""
 
 
 class GuardedUpdateMixin:

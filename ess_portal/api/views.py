@@ -114,12 +114,13 @@ class ApiViewMixin(ConditionalMixin):
         if getattr(self, "_provenance", None) is not None:
             self._provenance.__exit__(None, None, None)
             self._provenance = None
-        response = super().finalize_response(request, response, *args, **kwargs)
+        return super().finalize_response(request, response, *args, **kwargs)
+
+    def keep_response(self, request, response) -> None:
         key = getattr(self, "_cache_key", None)
         if key is not None and response.status_code == 200 and not response.streaming:
             response.render()
             response_cache.store(key, request, response)
-        return response
 
     def can_write_object(self, token: ApiToken, obj) -> bool:
         return False

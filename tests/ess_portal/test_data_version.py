@@ -65,6 +65,22 @@ def test_a_repeated_anonymous_page_is_served_kept_with_one_query(client, django_
         assert client.get("/annuaire/", HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
 
 
+def test_a_conditional_api_request_that_finds_nothing_kept_leaves_the_answer_for_the_next(
+    client, django_assert_num_queries
+):
+    factories.actor()
+    etag = client.get("/api/v1/actors/", HTTP_ACCEPT="application/json")["ETag"]
+    # Another Accept header: another kept answer, none yet. The first conditional request makes the
+    # answer (a 304 all the same) and keeps it; the next one is answered from it.
+    first = client.get("/api/v1/actors/", HTTP_IF_NONE_MATCH=etag)
+    assert first.status_code == 304
+    with django_assert_num_queries(1):  # the data version
+        again = client.get("/api/v1/actors/", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304
+    assert again["ETag"] == etag
+    assert client.get("/api/v1/actors/").status_code == 200
+
+
 def test_a_signed_in_visitor_gets_a_page_made_for_them(client, admin_user):
     factories.actor()
     kept = client.get("/annuaire/")
