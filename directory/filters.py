@@ -116,6 +116,12 @@ def updated_since_filter() -> django_filters.IsoDateTimeFilter:
     )
 
 
+def actors_in_sectors(sectors) -> "QuerySet":
+    """The ids of the actors in `sectors` or their sub-sectors (a main sector includes them), from the link table."""
+    ids = sorted({sector.pk for sector in sectors})
+    return Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids)).values("actor_id")
+
+
 class PortalFilterSet(django_filters.FilterSet):
     """The base of every FilterSet: a sanitized query string, and each record once when `distinct`."""
 
@@ -221,10 +227,7 @@ class ActorFilterSet(PortalFilterSet):
     def filter_sector(self, queryset, name, value):
         if not value:
             return queryset
-        ids = sorted({sector.pk for sector in value})
-        # A main sector includes its sub-sectors.
-        links = Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids))
-        return queryset.filter(pk__in=links.values("actor_id"))
+        return queryset.filter(pk__in=actors_in_sectors(value))
 
     def filter_label(self, queryset, name, value):
         return self.linked_to(queryset, "labels", sorted(label.pk for label in value)) if value else queryset
@@ -507,9 +510,7 @@ class CooperationFilterSet(PortalFilterSet):
             actors = actors.filter(commune__in=sorted(commune.pk for commune in communes))
         sectors = data.get("sector")
         if sectors:
-            ids = sorted(sector.pk for sector in sectors)
-            links = Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids))
-            actors = actors.filter(pk__in=links.values("actor_id"))
+            actors = actors.filter(pk__in=actors_in_sectors(sectors))
         return actors
 
     def has_actor_criteria(self) -> bool:
@@ -591,8 +592,7 @@ class DealFilterSet(PortalFilterSet):
     def filter_sector(self, queryset, name, value):
         if not value:
             return queryset
-        sectors = Sector.objects.filter(Q(pk__in=[s.pk for s in value]) | Q(parent__in=value))
-        return queryset.filter(ess_actor__in=Actor.objects.filter(sectors__in=sectors).values("pk"))
+        return queryset.filter(ess_actor__in=actors_in_sectors(value))
 
     def filter_actor(self, queryset, name, value):
         if not value:

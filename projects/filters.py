@@ -9,6 +9,7 @@ from directory.filters import (
     PortalFilterSet,
     StrictBooleanFilter,
     YearFilter,
+    actors_in_sectors,
     updated_since_filter,
 )
 from directory.models import Actor, Commune, Neighbourhood, Sector
@@ -308,13 +309,8 @@ class EventFilterSet(PortalFilterSet):
     def filter_sector(self, queryset, name, value):
         if not value:
             return queryset
-        ids = sorted({sector.pk for sector in value})
         # Only published organisers count: an unpublished actor's sectors say nothing in public.
-        organisers = Actor.objects.published().filter(
-            pk__in=Actor.sectors.through.objects.filter(Q(sector_id__in=ids) | Q(sector__parent_id__in=ids)).values(
-                "actor_id"
-            )
-        )
+        organisers = Actor.objects.published().filter(pk__in=actors_in_sectors(value))
         links = Event.actors.through.objects.filter(actor__in=organisers)
         return queryset.filter(pk__in=links.values("event_id"))
 
