@@ -7,10 +7,7 @@ admin takes, so the lifecycle and the energy-transition gate hold for partners t
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Max, Prefetch, Q
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_field,
     extend_schema_view,
@@ -25,7 +22,14 @@ from ess_portal.api.errors import django_validation_error_to_drf
 from ess_portal.api.filters import bbox_filter
 from ess_portal.api.formats import CSVRenderer, StreamedListMixin, csv_value
 from ess_portal.api.renderers import JSONRenderer
-from ess_portal.api.schema import LIST_RESPONSES, WRITE_ERRORS, error_responses, format_parameter, read_responses
+from ess_portal.api.schema import (
+    CSV_RESPONSES,
+    LIST_RESPONSES,
+    WRITE_ERRORS,
+    error_responses,
+    format_parameter,
+    read_responses,
+)
 from ess_portal.api.serializers import StrictCharField, WriteSerializer, model_bounds
 from ess_portal.api.sync import WITHDRAWN, SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
@@ -852,10 +856,10 @@ class RecordSyncPagination(SyncPagination):
             "participants par type (fiches publiées seulement), changements qui en ont découlé. Mêmes filtres que "
             "la page /strategie/consultations/ ; paginées en JSON, entières en CSV."
         ),
-        parameters=[format_parameter()],
+        parameters=[format_parameter(geojson=False)],
         responses={
             (200, "application/json"): ConsultationSerializer(many=True),
-            **LIST_RESPONSES,
+            **CSV_RESPONSES,
             **read_responses(),
         },
     ),
@@ -924,6 +928,13 @@ class EventSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("Page publique de l'événement."))
     ics_url = serializers.SerializerMethodField(help_text=_("L'événement en iCalendar."))
     sequence = serializers.IntegerField(read_only=True, help_text=_("Révision : augmente à chaque modification."))
+    # Blank when unset: plain strings, not `uri`, for clients that validate answers against the schema.
+    online_url = serializers.CharField(
+        read_only=True, help_text=_("Adresse où suivre l'événement en ligne (http ou https), ou vide.")
+    )
+    registration_url = serializers.CharField(
+        read_only=True, help_text=_("Lien d'inscription (http ou https), ou vide.")
+    )
 
     class Meta:
         model = Event
@@ -1044,19 +1055,10 @@ def event_queryset(request):
             "Les événements publiés, filtrés par les mêmes paramètres que la page /agenda/ et le flux /agenda.ics "
             "(sans `when` : tous, passés et à venir), paginés en JSON ou entiers en CSV."
         ),
-        parameters=[
-            OpenApiParameter(
-                "format",
-                str,
-                enum=["json", "csv"],
-                description=str(_("json (paginé, par défaut) ou csv : tout l'ensemble filtré, en flux.")),
-            )
-        ],
+        parameters=[format_parameter(geojson=False)],
         responses={
             (200, "application/json"): EventSerializer(many=True),
-            (200, "text/csv"): OpenApiResponse(
-                OpenApiTypes.STR, description=str(_("CSV UTF-8, tout l'ensemble filtré."))
-            ),
+            **CSV_RESPONSES,
             **read_responses(),
         },
     ),

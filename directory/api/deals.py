@@ -20,7 +20,7 @@ from directory.filters import DealFilterSet
 from directory.models import DEAL_MAX_AMOUNT, Deal, DealProgramme, Typology
 from ess_portal.api.auth import visible
 from ess_portal.api.formats import CSVRenderer, StreamedListMixin, csv_value
-from ess_portal.api.schema import LIST_RESPONSES, format_parameter, read_responses
+from ess_portal.api.schema import CSV_RESPONSES, format_parameter, read_responses
 from ess_portal.api.sync import WITHDRAWN, SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from ess_portal.csv_export import PLAIN, SIRET_PATTERN, Column, CsvTable, code_column
@@ -199,8 +199,8 @@ def deal_queryset():
             "Les transactions des acteurs de l'ESS publiés avec des entreprises et des acheteurs publics. Mêmes "
             "filtres que la page /annuaire/transactions/ ; paginées en JSON, entières en CSV."
         ),
-        parameters=[format_parameter()],
-        responses={(200, "application/json"): DealSerializer(many=True), **LIST_RESPONSES, **read_responses()},
+        parameters=[format_parameter(geojson=False)],
+        responses={(200, "application/json"): DealSerializer(many=True), **CSV_RESPONSES, **read_responses()},
     ),
     retrieve=extend_schema(
         summary=_("Une transaction"),

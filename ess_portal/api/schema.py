@@ -130,24 +130,27 @@ def read_responses() -> dict:
     }
 
 
-def format_parameter() -> OpenApiParameter:
+def format_parameter(*, geojson: bool = True) -> OpenApiParameter:
+    """`?format=` of a list: json pages, and the whole filtered set in csv (and geojson where rows have a place)."""
+    if geojson:
+        description = _(
+            "json (paginé, par défaut) ; geojson (FeatureCollection RFC 7946, [lon, lat]) ou csv : "
+            "tout l'ensemble filtré, en flux, sans pagination."
+        )
+    else:
+        description = _("json (paginé, par défaut) ou csv : tout l'ensemble filtré, en flux, sans pagination.")
     return OpenApiParameter(
-        "format",
-        str,
-        enum=["json", "geojson", "csv"],
-        description=str(
-            _(
-                "json (paginé, par défaut) ; geojson (FeatureCollection RFC 7946, [lon, lat]) ou csv : "
-                "tout l'ensemble filtré, en flux, sans pagination."
-            )
-        ),
+        "format", str, enum=["json", "geojson", "csv"] if geojson else ["json", "csv"], description=str(description)
     )
 
 
 # The streamed formats of a list, beside its JSON page.
+CSV_RESPONSES = {
+    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=str(_("CSV UTF-8, tout l'ensemble filtré."))),
+}
 LIST_RESPONSES = {
     (200, "application/geo+json"): OpenApiResponse(
         OpenApiTypes.OBJECT, description=str(_("FeatureCollection RFC 7946 ([lon, lat]), tout l'ensemble filtré."))
     ),
-    (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=str(_("CSV UTF-8, tout l'ensemble filtré."))),
+    **CSV_RESPONSES,
 }

@@ -1,7 +1,9 @@
+import io
 import json
 import re
 
 import pytest
+from django.core.management import call_command
 from drf_spectacular.validation import validate_schema
 
 pytestmark = pytest.mark.django_db
@@ -249,3 +251,77 @@ def test_the_generated_schema_file_names_the_site_url(tmp_path, settings):
     path = tmp_path / "schema.json"
     call_command("spectacular", "--file", str(path), "--format", "openapi-json")
     assert json.loads(path.read_text())["servers"][0]["url"] == "https://ess.example.org"
+
+
+def _list_paths_with_formats(schema):
+    for path, operations in schema["paths"].items():
+        if "{" in path or "get" not in operations:
+            continue
+        for parameter in operations["get"].get("parameters", []):
+            if parameter["name"] == "format" and parameter["in"] == "query":
+                yield path, parameter["schema"]["enum"]
+
+
+def test_every_format_a_list_announces_is_served(api, schema):
+    """A generated client sends any value of the enum: none may be refused as not acceptable."""
+    listed = dict(_list_paths_with_formats(schema))
+    assert {"/api/v1/actors/", "/api/v1/deals/", "/api/v1/consultations/", "/api/v1/events/"} <= set(listed)
+    for path, formats in listed.items():
+        for name in formats:
+            response = api.get(path, {"format": name})
+            assert response.status_code == 200, (path, name, response.status_code)
+
+
+def _resolve(schema, node):
+    components = schema["components"]["schemas"]
+    while "$ref" in node or len(node.get("allOf", ())) == 1:
+        node = components[node["$ref"].rsplit("/", 1)[1]] if "$ref" in node else node["allOf"][0]
+    return node
+
+
+def _blank_strings_with_a_format(schema, node, value, where):
+    """Where the payload holds "" and its schema says `format` (uri, email, date…), which "" breaks."""
+    node = _resolve(schema, node)
+    if value == "" and node.get("format"):
+        yield where
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key in node.get("properties", {}):
+                yield from _blank_strings_with_a_format(schema, node["properties"][key], item, f"{where}.{key}")
+    elif isinstance(value, list) and "items" in node:
+        for index, item in enumerate(value):
+            yield from _blank_strings_with_a_format(schema, node["items"], item, f"{where}[{index}]")
+
+
+def _json(response):
+    if response.streaming:  # the data·inclusion exports
+        return json.loads(b"".join(response.streaming_content))
+    return response.json()
+
+
+def test_blank_values_of_the_demo_data_are_allowed_by_the_schema(api, schema, settings):
+    """Every list and record of the demo set, read against its schema: "" is not a `uri` (nor a date)."""
+    settings.DEBUG = True  # load_demo's own guard
+    call_command("load_demo", stdout=io.StringIO())
+    settings.DEBUG = False
+    offending = []
+    for path, operations in schema["paths"].items():
+        if "{" in path or "get" not in operations or path.startswith("/api/v1/schema"):
+            continue
+        answer = operations["get"]["responses"]["200"]["content"].get("application/json")
+        if answer is None:
+            continue
+        response = api.get(path)
+        if response.status_code == 401:  # read with a token only (change requests)
+            continue
+        assert response.status_code == 200, path
+        payload = _json(response)
+        offending += _blank_strings_with_a_format(schema, answer["schema"], payload, path)
+        for record in payload.get("results", [])[:3] if isinstance(payload, dict) else []:
+            detail = next((p for p in schema["paths"] if p.startswith(path + "{")), None)
+            key = detail and detail[len(path) + 1 : -2]
+            if key and key in record:
+                record_answer = schema["paths"][detail]["get"]["responses"]["200"]["content"]["application/json"]
+                response = api.get(f"{path}{record[key]}/")
+                offending += _blank_strings_with_a_format(schema, record_answer["schema"], _json(response), detail)
+    assert offending == []
