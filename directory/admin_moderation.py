@@ -33,24 +33,33 @@ def _queue_items(kind: str):
         "actor", "token__organisation", "user"
     )
     claims = Claim.objects.filter(state=Claim.State.PENDING, method=Claim.Method.REVIEW).select_related("actor")
+    sources = list(moderation.QUEUE_SOURCES.values())
     if kind == "claim":
         requests = requests.none()
+        sources = []
+    elif kind in moderation.QUEUE_SOURCES:
+        requests = requests.none()
+        claims = claims.none()
+        sources = [moderation.QUEUE_SOURCES[kind]]
     elif kind:
         requests = requests.filter(kind=kind)
         claims = claims.none()
+        sources = []
     items = [("request", item) for item in requests] + [("claim", item) for item in claims]
+    items += [("other", source.row(record)) for source in sources for record in source.pending()]
     return sorted(items, key=lambda pair: (pair[1].created_at, pair[0], pair[1].pk))
 
 
 def queue(request):
     _require_moderator(request)
     kind = request.GET.get("kind", "")
-    if kind not in (*ChangeRequest.Kind.values, "claim", ""):
+    if kind not in (*ChangeRequest.Kind.values, "claim", *moderation.QUEUE_SOURCES, ""):
         kind = ""
     counts = moderation.pending_counts()
     page = Paginator(_queue_items(kind), PAGE_SIZE).get_page(request.GET.get("page"))
     kinds = [(value, label, counts[value]) for value, label in ChangeRequest.Kind.choices]
     kinds.append(("claim", _("revendications à examiner"), counts["claim"]))
+    kinds += [(source.kind, source.label, counts[source.kind]) for source in moderation.QUEUE_SOURCES.values()]
     context = {
         **admin.site.each_context(request),
         "title": _("Modération"),

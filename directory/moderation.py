@@ -15,7 +15,7 @@ when they left an address.
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -301,8 +301,43 @@ def differences(request: ChangeRequest) -> list[FieldChange]:
     return rows
 
 
+@dataclass(frozen=True)
+class QueueRow:
+    """One line of the queue for a record another app sends there: where to decide, and what to show."""
+
+    pk: int
+    created_at: object
+    url: str
+    nature: str
+    record: str
+    sender: str
+    details: str = "—"
+
+
+@dataclass(frozen=True)
+class QueueSource:
+    """Records of another app that wait for a moderator (the directory imports no other app: they register).
+
+    `pending` gives the waiting records (with `created_at`); `row` turns one into a line of the queue,
+    whose link opens the page where the moderator decides (that page checks its own permission).
+    """
+
+    kind: str
+    label: object
+    pending: Callable[[], models.QuerySet]
+    row: Callable[[models.Model], QueueRow]
+
+
+QUEUE_SOURCES: dict[str, QueueSource] = {}
+
+
+def register_queue_source(source: QueueSource) -> None:
+    """Send an app's waiting records to the moderation queue (from its AppConfig.ready)."""
+    QUEUE_SOURCES[source.kind] = source
+
+
 def pending_counts() -> dict[str, int]:
-    """Pending items of the queue, by kind (and claims), for the admin index."""
+    """Pending items of the queue, by kind (claims and the registered sources too), for the admin index."""
     from directory.models import Claim
 
     counts = dict(
@@ -313,6 +348,8 @@ def pending_counts() -> dict[str, int]:
     )
     result = {kind: counts.get(kind, 0) for kind in ChangeRequest.Kind.values}
     result["claim"] = Claim.objects.filter(state=Claim.State.PENDING, method=Claim.Method.REVIEW).count()
+    for source in QUEUE_SOURCES.values():
+        result[source.kind] = source.pending().count()
     return result
 
 

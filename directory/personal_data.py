@@ -707,6 +707,17 @@ class PurgeReport:
         }
 
 
+# Other models that keep a sender's rate-limit key (`submitter_key`, with `created_at`), e.g. the agenda's
+# proposed events: their apps register them here (the directory imports no other app); the purge blanks them.
+SUBMITTER_KEY_MODELS: list[type[models.Model]] = []
+
+
+def register_submitter_keys(model: type[models.Model]) -> None:
+    """Have `purge_contributions` blank `model.submitter_key` after `SUBMITTER_KEY_RETENTION_DAYS`."""
+    if model not in SUBMITTER_KEY_MODELS:
+        SUBMITTER_KEY_MODELS.append(model)
+
+
 def purge_contributions(*, operator: str, dry_run: bool = False, now: datetime | None = None) -> PurgeReport:
     """Apply the retention periods to contributions and claims, in one transaction.
 
@@ -731,10 +742,15 @@ def purge_contributions(*, operator: str, dry_run: bool = False, now: datetime |
         report = PurgeReport(change_requests=requests.count(), claims=claims.count())
         request_keys = ChangeRequest.objects.filter(created_at__lt=key_cutoff).exclude(submitter_key="")
         claim_keys = Claim.objects.filter(created_at__lt=key_cutoff).exclude(submitter_key="")
+        other_keys = [
+            model._default_manager.filter(created_at__lt=key_cutoff).exclude(submitter_key="")
+            for model in SUBMITTER_KEY_MODELS
+        ]
         if dry_run:
             report.keys = (
                 request_keys.exclude(pk__in=requests.values("pk")).count()
                 + claim_keys.exclude(pk__in=claims.values("pk")).count()
+                + sum(keys.count() for keys in other_keys)
             )
             log_dry_run(action="purge_contributions", operator=operator, email=None, plan=report.as_dict())
             return report
@@ -742,7 +758,11 @@ def purge_contributions(*, operator: str, dry_run: bool = False, now: datetime |
         _forget_in_admin_log(Claim, claims.values_list("pk", flat=True))
         requests.delete()
         claims.delete()
-        report.keys = request_keys.update(submitter_key="") + claim_keys.update(submitter_key="")
+        report.keys = (
+            request_keys.update(submitter_key="")
+            + claim_keys.update(submitter_key="")
+            + sum(keys.update(submitter_key="") for keys in other_keys)
+        )
         if any(report.as_dict().values()):
             record_request(
                 action="purge_contributions", operator=operator, email=None, summary=report.as_dict(), flag=DELETION

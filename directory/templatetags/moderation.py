@@ -17,4 +17,5 @@ def moderation_module(context):
     counts = moderation.pending_counts()
     rows = [(label, counts[value], value) for value, label in ChangeRequest.Kind.choices]
     rows.append((_("revendications à examiner"), counts["claim"], "claim"))
+    rows += [(source.label, counts[source.kind], source.kind) for source in moderation.QUEUE_SOURCES.values()]
     return {"show": True, "rows": rows, "total": sum(counts.values())}
