@@ -27,6 +27,7 @@ from directory.models import Actor, Cooperation, Typology
 from ess_portal import dataversion
 from ess_portal.api.formats import StreamedListMixin, json_bytes, json_number, stream_geojson
 from ess_portal.api.schema import LIST_RESPONSES, read_responses
+from ess_portal.api.sync import Reason, SyncPagination, WithdrawnListMixin, reason_for, tombstone
 from ess_portal.api.views import ApiViewMixin, RecordRetrieveMixin
 from ess_portal.csv_export import CHUNK_SIZE, PLAIN, Column, CsvTable, number_cell, text_cell
 from ess_portal.streams import logged_if_interrupted, server_side_rows
@@ -340,6 +341,47 @@ def graph_format_parameter() -> OpenApiParameter:
     )
 
 
+def cooperation_tombstones(since) -> list[dict]:
+    """Links that left the list since `since`: an actor at one end withdrawn, or the link deleted.
+
+    Only links whose two ends were public at some point (published, or withdrawn after being public),
+    so that a tombstone never names a link nobody could read; each says why, and when.
+    """
+    withdrawn = {
+        actor["pk"]: actor
+        for actor in Actor.objects.withdrawn_since(since).values("pk", "status", "merged_into_id", "updated_at")
+    }
+    published = Actor.objects.published().values("pk")
+
+    def once_public(end: str) -> Q:
+        return Q(**{f"{end}__in": published}) | Q(**{f"{end}__in": list(withdrawn)})
+
+    rows = []
+    left = (
+        Cooperation.objects.filter(Q(source__in=list(withdrawn)) | Q(target__in=list(withdrawn)))
+        .filter(once_public("source"), once_public("target"))
+        .values_list("pk", "source_id", "target_id")
+    )
+    for pk, source_id, target_id in left:
+        gone = max(
+            (withdrawn[end] for end in (source_id, target_id) if end in withdrawn),
+            key=lambda actor: actor["updated_at"],
+        )
+        reason = reason_for(gone["status"], merged=gone["merged_into_id"] is not None)
+        rows.append((pk, reason, gone["updated_at"]))
+    deleted = (
+        Cooperation.history.filter(history_type="-", history_date__gte=since)
+        .filter(once_public("source_id"), once_public("target_id"))
+        .exclude(id__in=Cooperation.objects.values("pk"))
+        .values_list("id", "history_date")
+    )
+    rows += [(pk, Reason.DELETED, date) for pk, date in deleted]
+    return [
+        tombstone(identifier=pk, slug=None, reason=reason, updated_at=date)
+        for pk, reason, date in sorted(rows, key=lambda row: (row[2], row[0]))
+    ]
+
+
 @extend_schema_view(
     list=extend_schema(
         summary=_("Coopérations entre acteurs (liste filtrable)"),
@@ -375,11 +417,17 @@ def graph_format_parameter() -> OpenApiParameter:
     ),
 )
 class CooperationViewSet(
-    ApiViewMixin, StreamedListMixin, mixins.ListModelMixin, RecordRetrieveMixin, viewsets.GenericViewSet
+    ApiViewMixin,
+    WithdrawnListMixin,
+    StreamedListMixin,
+    mixins.ListModelMixin,
+    RecordRetrieveMixin,
+    viewsets.GenericViewSet,
 ):
     """Links between published actors (read-only, for everyone)."""
 
     serializer_class = CooperationSerializer
+    pagination_class = SyncPagination
     filterset_class = CooperationFilterSet
     ordering_fields = ["updated_at", "created_at"]
     csv_table = COOPERATION_CSV
@@ -403,7 +451,15 @@ class CooperationViewSet(
         # No Last-Modified: a link also leaves the list when an actor at one of its ends is withdrawn, or
         # when it is deleted, which no date of the remaining rows says. The ETag says it.
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+        response = self.add_withdrawn(request, self.get_paginated_response(self.get_serializer(page, many=True).data))
+        self.last_modified = None
+        return response
+
+    def withdrawn_tombstones(self, since):
+        return cooperation_tombstones(since)
+
+    def caller_reads_everything(self):
+        return False  # links between published actors only, whoever asks
 
     @extend_schema(
         summary=_("Le réseau des coopérations en graphe (JSON Graph Format ou GraphML)"),

@@ -29,7 +29,8 @@ class Reason:
     ARCHIVED = "archived"
     UNPUBLISHED = "unpublished"
     MERGED = "merged"
-    CHOICES = (ARCHIVED, UNPUBLISHED, MERGED)
+    DELETED = "deleted"  # a link removed by staff (cooperations): records are archived, not deleted
+    CHOICES = (ARCHIVED, UNPUBLISHED, MERGED, DELETED)
 
 
 def updated_since(request) -> datetime | None:
@@ -75,7 +76,10 @@ def tombstone_schema(identifier_type: str = "integer") -> dict:
                 "type": "string",
                 "enum": list(Reason.CHOICES),
                 "description": str(
-                    _("archived : archivé ; unpublished : repassé en brouillon ou à valider ; merged : fusionné.")
+                    _(
+                        "archived : archivé ; unpublished : repassé en brouillon ou à valider ; merged : fusionné ; "
+                        "deleted : supprimé (un lien entre acteurs)."
+                    )
                 ),
             },
             "merged_into": {
@@ -127,7 +131,10 @@ class WithdrawnListMixin:
         return can_read_unpublished(self.request)
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
+        return self.add_withdrawn(request, super().list(request, *args, **kwargs))
+
+    def add_withdrawn(self, request, response):
+        """The tombstones on the first JSON page of `response` when the request names `updated_since`."""
         since = updated_since(request)
         data = getattr(response, "data", None)
         if since is None or not isinstance(data, dict) or "results" not in data or not self.is_first_page(request):

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from directory.models import ApiToken, Cooperation, PublicationStatus, Typology
 from tests import factories
@@ -251,6 +252,8 @@ def chain(request):
         # the data version, the count, the page (with both ends joined)
         ("/api/v1/cooperations/", 3),
         ("/api/v1/cooperations/?commune=93048&kind=partnership&formal=false", 4),  # + the commune
+        # + the tombstones: the withdrawn actors (none here, so no query for the links they left), the deleted links
+        ("/api/v1/cooperations/?updated_since=2000-01-01T00:00:00Z", 5),
         # streamed: the rows only (never kept, no version)
         ("/api/v1/cooperations/?format=csv", 1),
         ("/api/v1/cooperations/?format=geojson", 1),
@@ -271,3 +274,51 @@ def test_cooperation_detail_queries(api, chain, django_assert_num_queries):
     # the data version, the link with both ends, its version (the latest history row, in the ETag)
     with django_assert_num_queries(3):
         assert api.get(f"/api/v1/cooperations/{link.pk}/").status_code == 200
+
+
+def _sync(api, since) -> dict:
+    response = api.get("/api/v1/cooperations/", {"updated_since": since.isoformat()})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_updated_since_reports_the_links_that_left_the_list_as_tombstones(api, links):
+
+    since = timezone.now()
+    assert _sync(api, since)["withdrawn"] == []
+
+    # An actor at one end archived: its links leave the list, with the actor's reason and date.
+    pantin = links["pantin"]
+    pantin.status = PublicationStatus.ARCHIVED
+    pantin.save()
+    # A link deleted by staff: a tombstone « deleted ».
+    formal_pk = links["formal"].pk
+    links["formal"].delete()
+
+    page = _sync(api, since)
+    tombstones = {item["id"]: item for item in page["withdrawn"]}
+    assert set(tombstones) == {links["informal"].pk, formal_pk}
+    assert tombstones[links["informal"].pk]["reason"] == "archived"
+    assert tombstones[formal_pk]["reason"] == "deleted"
+    assert all(item["slug"] is None and item["deleted"] is True for item in tombstones.values())
+    assert page["results"] == []
+    # Links that were never public (a draft actor at one end) are never named, not even as tombstones.
+    hidden = set(Cooperation.objects.exclude(pk=links["informal"].pk).values_list("pk", flat=True))
+    assert not hidden & set(tombstones)
+    # Before the withdrawals, nothing to report; the tombstones are on the first page only, in JSON only.
+    assert _sync(api, timezone.now())["withdrawn"] == []
+    assert b"withdrawn" not in consume(
+        api.get("/api/v1/cooperations/", {"updated_since": since.isoformat(), "format": "csv"})
+    )
+
+
+def test_a_token_that_reads_unpublished_records_gets_the_same_tombstones(api, links):
+
+    since = timezone.now()
+    links["pantin"].status = PublicationStatus.DRAFT
+    links["pantin"].save()
+    _token, raw = factories.api_token(scopes=[ApiToken.Scope.READ_UNPUBLISHED])
+    response = api.get("/api/v1/cooperations/", {"updated_since": since.isoformat()}, **bearer(raw))
+    assert [(item["id"], item["reason"]) for item in response.json()["withdrawn"]] == [
+        (links["informal"].pk, "unpublished")
+    ]

@@ -229,6 +229,7 @@ def test_amounts_and_surfaces_state_the_bounds_of_their_model_validators(schema)
         ("/api/v1/initiatives/", "integer"),
         ("/api/v1/sites/", "integer"),
         ("/api/v1/support-offers/", "integer"),
+        ("/api/v1/cooperations/", "integer"),
         ("/api/v1/exports/data-inclusion/structures/", "string"),
         ("/api/v1/exports/data-inclusion/services/", "string"),
     ],
@@ -241,7 +242,7 @@ def test_synced_lists_describe_their_tombstones(schema, path, identifier_type):
     tombstone = page["properties"]["withdrawn"]["items"]
     assert set(tombstone["properties"]) == {"id", "slug", "deleted", "reason", "merged_into", "updated_at"}
     assert tombstone["properties"]["id"]["type"] == identifier_type
-    assert tombstone["properties"]["reason"]["enum"] == ["archived", "unpublished", "merged"]
+    assert tombstone["properties"]["reason"]["enum"] == ["archived", "unpublished", "merged", "deleted"]
 
 
 def test_the_generated_schema_file_names_the_site_url(tmp_path, settings):
