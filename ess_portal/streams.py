@@ -31,15 +31,28 @@ def server_side_rows(queryset, chunk_size: int = STREAM_CHUNK_SIZE) -> Iterator:
 
 
 def logged_if_interrupted(chunks: Iterable, what: str) -> Iterator:
-    """`chunks`, and an error in the log if they stop half-way (the body is then left unfinished).
+    """`chunks`, the first one made at once, and an error in the log if they stop half-way.
 
-    The exception goes on up: the server ends the connection without the chunked body's last
-    chunk, so the client sees the answer is incomplete; a GeoJSON body also lacks its closing
-    brackets. A half-written export is never passed off as a whole one.
+    The first chunk is made here, in the view, before any byte is sent: it runs the export's
+    first queries, so a database that is unreachable is the view's error (a 503 with Retry-After,
+    as every page answers then), not a stream the server must cut with a bare 500.
+
+    Past the first chunk the exception goes on up: the server ends the connection without the
+    chunked body's last chunk, so the client sees the answer is incomplete; a GeoJSON body also
+    lacks its closing brackets. A half-written export is never passed off as a whole one.
     """
-    sent = 0
+    iterator = iter(chunks)
+    first = next(iterator, None)
+    return _logged(first, iterator, what)
+
+
+def _logged(first, rest: Iterator, what: str) -> Iterator:
+    if first is None:
+        return
+    sent = len(first)
+    yield first
     try:
-        for chunk in chunks:
+        for chunk in rest:
             sent += len(chunk)
             yield chunk
     except Exception:

@@ -90,6 +90,9 @@ def test_a_stream_cut_half_way_is_logged_and_never_ends_as_a_whole_one(api, monk
         raise RuntimeError("canceling statement due to statement timeout")
 
     monkeypatch.setattr(ActorRows, "__iter__", broken)
+    # One row per chunk: the first chunk (made in the view) is sent, the break comes after it.
+    monkeypatch.setattr("ess_portal.csv_export.CHUNK_SIZE", 1)
+    monkeypatch.setattr("ess_portal.api.formats.CHUNK_SIZE", 1)
     response = api.get("/api/v1/actors/", {"format": export})
     assert response.status_code == 200
     received = []

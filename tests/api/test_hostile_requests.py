@@ -89,6 +89,25 @@ def test_while_the_database_is_unreachable_the_answer_is_a_503_with_retry_after(
         assert "Service momentanément indisponible" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/actors/?format=csv", "/api/v1/actors/?format=geojson", "/annuaire/export.csv"]
+)
+def test_an_export_whose_rows_cannot_be_read_is_a_503_not_a_cut_stream(path):
+    """The export's first rows are read in the view: a database gone by then is a 503, before any byte."""
+    factories.actor()
+
+    def unreachable_on_actors(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and '"directory_actor"' in sql:
+            raise OperationalError("terminating connection due to administrator command")
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(unreachable_on_actors):
+        response = Client(raise_request_exception=False).get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert not response.streaming
+
+
 @pytest.fixture
 def low_rates(settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/minute"}}
