@@ -40,4 +40,5 @@ urlpatterns = [
     path("api/v1/", include("ess_portal.api_urls")),
     path("", include("directory.urls")),
     path("", include("projects.urls")),
+    path("", include("observatory.urls")),
 ]
