@@ -321,3 +321,23 @@ def validate_figures(figures: YearlyFigures, *, today) -> dict:
             _("Les équivalents temps plein ne peuvent pas dépasser deux fois le nombre de salariés.")
         )
     return errors
+
+
+class CampaignReminder(models.Model):
+    """The yearly campaign's reminder sent to an actor for a year: once per actor and year (`remind_figures`)."""
+
+    actor = models.ForeignKey(
+        Actor, on_delete=models.CASCADE, related_name="figures_reminders", verbose_name=_("acteur")
+    )
+    year = models.PositiveSmallIntegerField(_("année des chiffres demandés"))
+    recipients = models.PositiveSmallIntegerField(_("e-mails envoyés"), default=0)
+    sent_at = models.DateTimeField(_("envoyé le"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rappel de la campagne des chiffres")
+        verbose_name_plural = _("rappels de la campagne des chiffres")
+        ordering = ["-year", "actor__name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["actor", "year"], name="figures_reminder_once_per_year")]
+
+    def __str__(self):
+        return f"{self.actor} — {self.year}"

@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from directory.history import Origin, provenance
 from directory.models import Actor, Commune, Neighbourhood, Representative, Sector, Typology
-from observatory.models import METRIC_NAMES, METRICS, FigureSource, YearlyFigures
+from observatory.models import METRIC_NAMES, METRICS, CampaignReminder, FigureSource, YearlyFigures
 
 logger = logging.getLogger(__name__)
 
@@ -195,18 +195,39 @@ def latest_figures(actor_ids: Iterable[int]) -> dict[int, YearlyFigures]:
 
 
 def actors_to_remind(year: int):
-    """Published actors with a representative who has an e-mail address, without figures for `year`.
+    """Published actors with a representative, without figures for `year`, not yet reminded for it.
 
     Figures proposed, approved or replaced count as given; refused ones do not.
     """
     given = YearlyFigures.objects.filter(year=year).exclude(status=YearlyFigures.Status.REFUSED)
+    reminded = CampaignReminder.objects.filter(year=year)
     return (
         Actor.objects.published()
-        .filter(representatives__isnull=False)
+        .filter(pk__in=Representative.objects.values("actor_id"))
         .exclude(pk__in=given.values("actor_id"))
-        .distinct()
+        .exclude(pk__in=reminded.values("actor_id"))
         .order_by("name", "pk")
     )
+
+
+@transaction.atomic
+def run_campaign(*, year: int, actors: list[Actor]) -> int:
+    """E-mail the representatives of `actors` for `year` and remember it, so that no actor is reminded twice.
+
+    Returns the number of e-mails sent. The reminders are recorded in the same transaction as the
+    sending: a failing mail server leaves nothing recorded, and the next run tries again.
+    """
+    locked = list(Actor.objects.select_for_update().filter(pk__in=[actor.pk for actor in actors]).order_by("pk"))
+    already = set(CampaignReminder.objects.filter(year=year, actor__in=locked).values_list("actor_id", flat=True))
+    pending = [actor for actor in locked if actor.pk not in already]
+    messages = campaign_messages(pending, year)
+    counts: dict[int, int] = defaultdict(int)
+    for message in messages:
+        counts[message.actor_id] += 1
+    CampaignReminder.objects.bulk_create(
+        CampaignReminder(actor=actor, year=year, recipients=counts.get(actor.pk, 0)) for actor in pending
+    )
+    return send_campaign(messages)
 
 
 def campaign_messages(actors: Iterable[Actor], year: int) -> list[EmailMessage]:
@@ -233,7 +254,9 @@ def campaign_messages(actors: Iterable[Actor], year: int) -> list[EmailMessage]:
             "name": actor.name,
         }
         body = render_to_string("observatory/email/campaign.txt", context)
-        messages.append(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]))
+        message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+        message.actor_id = actor.pk
+        messages.append(message)
     return messages
 
 
