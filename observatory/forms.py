@@ -50,6 +50,8 @@ class DeclarationForm(forms.Form):
         error_messages={
             "invalid": _("Indiquez une année en chiffres, par exemple 2025."),
             "required": _("Indiquez l'année des chiffres."),
+            "max_value": _("L'année ne peut pas être dans le futur."),
+            "min_value": _("L'année doit être %(limit_value)s ou après."),
         },
     )
     note = forms.CharField(
