@@ -15,3 +15,11 @@ def figures(actor, year: int = 2025, *, source: str = FigureSource.DECLARED, **v
         setattr(row, name, value)
         setattr(row, f"{name}_source", source)
     return services.record_figures(figures=row)
+
+
+def enough_for_a_group(year: int = 2025) -> None:
+    """Three published actors with figures: a group the observatory shows."""
+    from tests import factories
+
+    for employees in (1, 2, 3):
+        figures(factories.actor(is_fictional=True), year, employees=employees, fte=employees / 2)
