@@ -1,6 +1,7 @@
 """`/observatoire/` and the yearly report: what they show, what they hide, and the helper for other pages."""
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -108,3 +109,12 @@ def test_latest_figures_gives_each_actor_its_latest_approved_year(territory, dja
         territory["B1"].pk: (2025, 7),
     }
     assert services.latest_figures([]) == {}
+
+
+def test_the_sitemap_lists_the_page_and_the_reports_of_published_years(client, territory):
+    body = client.get("/sitemap-observatory.xml").content.decode()
+    assert re.findall(r"<loc>([^<]+)</loc>", body) == [
+        "http://testserver/observatoire/",
+        "http://testserver/observatoire/2025/rapport/",
+        "http://testserver/observatoire/2024/rapport/",
+    ]
