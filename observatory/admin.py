@@ -18,7 +18,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from directory.versions import VersionedAdminMixin
 from observatory import services
 from observatory.forms import RefusalForm, YearlyFiguresAdminForm
-from observatory.models import METRIC_NAMES, YearlyFigures
+from observatory.models import METRIC_NAMES, CampaignReminder, YearlyFigures
 
 MODERATE_PERMISSION = "observatory.moderate_yearlyfigures"
 
@@ -124,3 +124,22 @@ class YearlyFiguresAdmin(VersionedAdminMixin, SimpleHistoryAdmin):
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/observatory/refuse.html", context)
+
+
+@admin.register(CampaignReminder)
+class CampaignReminderAdmin(admin.ModelAdmin):
+    """The yearly campaign's reminders (`remind_figures`): a record, read-only."""
+
+    list_display = ["actor", "year", "recipients", "sent_at"]
+    list_filter = ["year"]
+    list_select_related = ["actor"]
+    search_fields = ["actor__name"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
