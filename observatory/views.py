@@ -5,7 +5,6 @@ groups hidden. The account pages (`/compte/chiffres/…`) are for signed-in stru
 as the directory's (`directory.account_views.account_required`).
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -211,7 +210,7 @@ def account_figures(request, slug):
             "form": form,
             "figures": figures,
             "metrics": METRICS,
-            "threshold": settings.OBSERVATORY_MIN_ACTORS,
+            "threshold": services.min_actors(),
             "crumbs": [
                 (_("Votre compte"), reverse("directory:account_home")),
                 (_("Vos chiffres"), reverse("observatory:account_figures_home")),
