@@ -15,6 +15,7 @@ from ess_portal.api.errors import not_found
 from ess_portal.api.formats import table_schema
 from ess_portal.api.schema import SchemaView
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
+from observatory import api as observatory_api
 from projects import api as projects_api
 from projects.admin import ADMIN_INITIATIVES_CSV, ADMIN_SITES_CSV
 
@@ -50,12 +51,14 @@ CSV_TABLES = {
         ADMIN_ACTORS_CSV,
         ADMIN_INITIATIVES_CSV,
         ADMIN_SITES_CSV,
+        observatory_api.FIGURES_CSV,
     )
 }
 
 router = ApiRootRouter()
 directory_api.register(router)
 projects_api.register(router)
+observatory_api.register(router)
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(**PUBLIC), name="api-schema"),

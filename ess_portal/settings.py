@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "directory",
     "projects",
+    "observatory",
     "ess_portal",  # cross-cutting management commands only (backup, restore); no models
 ]
 
@@ -316,6 +317,9 @@ CONTRIBUTION_MIN_SECONDS = env_int("CONTRIBUTION_MIN_SECONDS", 3)
 CONTRIBUTION_RATE_PER_HOUR = env_int("CONTRIBUTION_RATE_PER_HOUR", 5)
 CLAIM_LINK_HOURS = env_int("CLAIM_LINK_HOURS", 48)
 
+# The observatory (observatory.services) hides every group and figure resting on fewer actors than this.
+OBSERVATORY_MIN_ACTORS = env_int("OBSERVATORY_MIN_ACTORS", 3)
+
 # Security: safe by default, relaxed only under DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
@@ -461,6 +465,10 @@ SPECTACULAR_SETTINGS = {
         {"name": "sectors", "description": "Secteurs d'activité de l'annuaire."},
         {"name": "sites", "description": "Lieux disponibles ou occupés (tiers-lieux, locaux…)."},
         {"name": "support-offers", "description": "Offres d'accompagnement des acteurs."},
+        {
+            "name": "observatory",
+            "description": "Observatoire de l'ESS : chiffres annuels agrégés, petits groupes masqués.",
+        },
     ],
     # A nullable choice field is a nullable enum, not a `oneOf` with a `NullEnum` that generators
     # turn into invalid code (`class NullEnum(, Enum)`).

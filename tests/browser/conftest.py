@@ -491,4 +491,15 @@ def portal_data(settings):
         "initiatives": [flagship, *others],
         "sites": [site_free, site_busy],
         "event": event,
+        "figures_year": _observatory_figures(actors),
     }
+
+
+def _observatory_figures(actors) -> int:
+    """Two years of the observatory's figures for the actors: enough for every breakdown to show groups."""
+    from tests.observatory.factories import figures
+
+    for i, actor in enumerate(actors):
+        for year in (2024, 2025):
+            figures(actor, year, employees=i + 1, volunteers=i % 7, budget=10_000 * (i + 1), local_purchasing_share=i)
+    return 2025

@@ -29,6 +29,8 @@ PAGES = {
     "accessibility statement": lambda data: "/accessibilite/",
     "api docs": lambda data: "/api/v1/docs/",
     "not found": lambda data: "/cette-page-n-existe-pas/",
+    "observatory": lambda data: "/observatoire/",
+    "observatory report": lambda data: f"/observatoire/{data['figures_year']}/rapport/",
 }
 
 

@@ -54,6 +54,11 @@ EXPECTED = {
     "API : lire une demande de modification d'une autre organisation": (N, Y, Y, Y, Y, N, N, N, N, N, N),
     "API : modifier un projet qu'elle porte": (N, N, N, N, N, N, N, N, N, N, Y),
     "API : modifier un projet dont elle est bénéficiaire": (N, N, N, N, N, N, N, N, N, N, N),
+    "observatoire : saisir des chiffres (administration)": (N, Y, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "observatoire : valider des chiffres proposés (administration)": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "observatoire : déclarer les chiffres de la structure qu'il représente": (N, N, N, N, N, Y, NA, NA, NA, NA, NA),
+    "observatoire : déclarer les chiffres d'une autre structure": (N, N, N, N, N, N, NA, NA, NA, NA, NA),
+    "observatoire : lire les chiffres agrégés (API)": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
 }
 
 
@@ -218,6 +223,35 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
     if capability == "API : modifier un projet dont elle est bénéficiaire":
         path = f"/api/v1/initiatives/{world['helped'].slug}/"
         return _patch(client, headers, path, {"summary": "Par l'API."}) == 200
+    if capability.startswith("observatoire : "):
+        return _observatory_attempt(capability, browser, api, headers, world)
+    raise AssertionError(capability)
+
+
+def _observatory_attempt(capability: str, browser, api, headers, world) -> bool:
+    from observatory import services as observatory_services
+    from observatory.models import YearlyFigures
+
+    organisation = world["organisation"]
+    if capability == "observatoire : saisir des chiffres (administration)":
+        actor = factories.actor()
+        data = {"actor": actor.pk, "year": "2024", "employees": "3", "employees_source": "sirene"}
+        browser.post(reverse("admin:observatory_yearlyfigures_add"), data)
+        return YearlyFigures.objects.filter(actor=actor, status="approved").exists()
+    if capability == "observatoire : valider des chiffres proposés (administration)":
+        actor = factories.actor()
+        account = factories.structure_account(actor)
+        proposal = observatory_services.propose_figures(actor=actor, year=2024, values={"employees": 2}, user=account)
+        changelist = reverse("admin:observatory_yearlyfigures_changelist")
+        browser.post(changelist, {"action": "approve", "_selected_action": [proposal.pk]})
+        return YearlyFigures.objects.get(pk=proposal.pk).status == "approved"
+    if capability.startswith("observatoire : déclarer"):
+        own = capability == "observatoire : déclarer les chiffres de la structure qu'il représente"
+        target = organisation if own else factories.actor()
+        browser.post(reverse("observatory:account_figures", args=[target.slug]), {"year": "2024", "employees": "4"})
+        return YearlyFigures.objects.filter(actor=target, status="proposed").exists()
+    if capability == "observatoire : lire les chiffres agrégés (API)":
+        return api.get("/api/v1/observatory/figures/", **headers).status_code == 200
     raise AssertionError(capability)
 
 

@@ -18,6 +18,7 @@ from ess_portal.csv_export import SPREADSHEET, TABLE_SCHEMA_TYPES
 from projects import services
 from projects.models import Initiative, Site
 from tests import factories
+from tests.observatory import factories as observatory_factories
 from tests.projects import factories as project_factories
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +76,10 @@ WRITERS = {
         client, "admin:projects_initiative_changelist", Initiative.objects.all()
     ),
     "admin-sites": lambda client: admin_export(client, "admin:projects_site_changelist", Site.objects.all()),
+    "observatory-figures": lambda client: (
+        observatory_factories.enough_for_a_group(),
+        client.get("/api/v1/observatory/figures/?format=csv"),
+    )[1],
 }
 
 
@@ -94,7 +99,7 @@ def test_csv_files_are_only_written_through_a_table():
     """`csv_response` is the one CSV writer; outside its module, files go through `CsvTable.response`."""
     callers = [
         path.relative_to(ROOT)
-        for app in ("directory", "projects", "ess_portal")
+        for app in ("directory", "projects", "ess_portal", "observatory")
         for path in (ROOT / app).rglob("*.py")
         if re.search(r"(?<![\w.])csv_response\(", path.read_text()) and path.name != "csv_export.py"
     ]

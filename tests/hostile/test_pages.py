@@ -15,11 +15,14 @@ from django.urls import URLPattern
 from directory import urls as directory_urls
 from directory.filters import ActorFilterSet, CooperationFilterSet, DealFilterSet, SupportOfferFilterSet
 from ess_portal import urls as root_urls
+from observatory import urls as observatory_urls
+from observatory.filters import ObservatoryFilterSet
 from projects import urls as projects_urls
 from projects.filters import ConsultationFilterSet, EventFilterSet, InitiativeFilterSet, SiteFilterSet
 from tests import factories
 from tests.hostile import corpus
 from tests.hostile.harness import query_names, query_shapes, report, send
+from tests.observatory import factories as observatory_factories
 from tests.projects import factories as project_factories
 
 pytestmark = pytest.mark.django_db
@@ -36,6 +39,7 @@ LIST_PAGES = {
     "/annuaire/transactions/": DealFilterSet,
     "/agenda/": EventFilterSet,
     "/agenda.ics": EventFilterSet,
+    "/observatoire/": ObservatoryFilterSet,
 }
 COMMON_PARAMETERS = ["page", "view", "q"]
 # Pages without a FilterSet still get the common parameters, and the sitemap its page number.
@@ -60,18 +64,19 @@ OTHER_PAGES |= {
     "/compte/deconnexion/": [],
     "/compte/mot-de-passe/oublie/": [],
     "/compte/mot-de-passe/envoye/": [],
+    "/compte/chiffres/": [],
 }
 
 ACCEPTED_PAGE_STATUSES = {200, 400, 404}
 # A structure's account pages send anonymous visitors to sign in; signing out is a POST.
 SIGN_IN = "/compte/connexion/"
 ACCOUNT_PAGES = "/compte/"
-PAGE_STATUSES = {"/compte/": {302}, "/compte/deconnexion/": {405}}
+PAGE_STATUSES = {"/compte/": {302}, "/compte/deconnexion/": {405}, "/compte/chiffres/": {302}}
 
 
 def _public_routes() -> list[str]:
     """Every route of the public pages, as written in the URL modules (`<converter:name>` included)."""
-    patterns = [*directory_urls.urlpatterns, *projects_urls.urlpatterns]
+    patterns = [*directory_urls.urlpatterns, *projects_urls.urlpatterns, *observatory_urls.urlpatterns]
     patterns += [p for p in root_urls.urlpatterns if isinstance(p, URLPattern) and not str(p.pattern).startswith("api")]
     return ["/" + str(pattern.pattern) for pattern in patterns]
 
@@ -97,6 +102,7 @@ def records():
     project_factories.initiative(lead_actor=actor, communes=[factories.commune("93048")])
     project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
     project_factories.event(actors=[actor])
+    observatory_factories.figures(actor, 2025, employees=3)
     return actor
 
 

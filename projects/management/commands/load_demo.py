@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from directory.demo import load_directory_demo
 from directory.demo.deals import load_deals_demo
 from directory.history import Origin, provenance
+from observatory.demo import load_figures_demo
 from projects.demo import load_events_demo, load_projects_demo
 
 DEMO_USERNAME = "demo"
@@ -24,6 +25,7 @@ DEMO_LOADERS = [
     load_deals_demo,
     load_projects_demo,
     load_events_demo,
+    load_figures_demo,
 ]
 
 
