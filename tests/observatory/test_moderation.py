@@ -146,3 +146,22 @@ def test_editors_do_not_moderate(client, declared):
     client.post(changelist, {"action": "approve", "_selected_action": [proposal.pk]})
     proposal.refresh_from_db()
     assert proposal.status == "proposed"
+
+
+def test_declared_figures_wait_in_the_moderation_queue_beside_the_contributions(client, declared):
+    from directory import moderation
+
+    actor, account = declared
+    client.force_login(account)
+    client.post(reverse("observatory:account_figures", args=[actor.slug]), {"year": "2024", "employees": "5"})
+    proposal = YearlyFigures.objects.pending().get()
+    assert moderation.pending_counts()["figures"] == 1
+
+    client.force_login(factories.staff_user(group="Modérateurs"))
+    html = client.get(reverse("admin:moderation_queue"), {"kind": "figures"}).content.decode()
+    assert reverse("admin:observatory_yearlyfigures_change", args=[proposal.pk]) in html
+    assert "Épicerie des Lilas (fictif) (2024)" in html
+    assert "Chiffres déclarés (1)" in html
+
+    services.approve_figures(figures=proposal, by=factories.staff_user(group="Modérateurs"))
+    assert moderation.pending_counts()["figures"] == 0
