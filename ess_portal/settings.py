@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "directory",
     "projects",
+    "awards",
     "ess_portal",  # cross-cutting management commands only (backup, restore); no models
 ]
 

@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from awards.sitemaps import AwardsSitemap
 from directory.sitemaps import ActorSitemap, DirectoryPagesSitemap
 from ess_portal import views
 from projects.sitemaps import InitiativeSitemap, TrackerPagesSitemap
@@ -20,6 +21,7 @@ SITEMAPS = {
     "actors": ActorSitemap,
     "tracker": TrackerPagesSitemap,
     "initiatives": InitiativeSitemap,
+    "awards": AwardsSitemap,
 }
 
 # Errors the views did not handle: JSON under /api/, a 503 while the database is unreachable.
@@ -40,4 +42,5 @@ urlpatterns = [
     path("api/v1/", include("ess_portal.api_urls")),
     path("", include("directory.urls")),
     path("", include("projects.urls")),
+    path("", include("awards.urls")),
 ]
