@@ -17,7 +17,7 @@ from django.db.models import Count
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -116,24 +116,22 @@ class EditionAdmin(VersionedAdminMixin, NoDeleteMixin, SimpleHistoryAdmin):
                 reverse("admin:awards_edition_ranking", args=[obj.pk]),
                 gettext("Classement de la délibération"),
             )
-        items = format_html(
-            "<ul>{}</ul>",
-            format_html(
-                "".join(
-                    format_html(
-                        "<li>{} ({}) — {} : {}, {} : {}</li>",
-                        row.structure_name,
-                        row.get_eligibility_display(),
-                        gettext("évaluations"),
-                        row.evaluation_count,
-                        gettext("conflits déclarés"),
-                        row.conflict_count,
-                    )
-                    for row in rows
+        items = format_html_join(
+            "",
+            "<li>{} ({}) — {} : {}, {} : {}</li>",
+            (
+                (
+                    row.structure_name,
+                    row.get_eligibility_display(),
+                    gettext("évaluations"),
+                    row.evaluation_count,
+                    gettext("conflits déclarés"),
+                    row.conflict_count,
                 )
+                for row in rows
             ),
         )
-        return format_html("{}{}", link, items)
+        return format_html("{}<ul>{}</ul>", link, items)
 
     def has_deliberate_permission(self, request):
         return request.user.has_perm("awards.deliberate_edition")
