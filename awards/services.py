@@ -16,6 +16,7 @@ Confidentiality: before the deliberation opens, a juror reads only their own sco
 progress counts only (how many evaluations an application has), never values (`may_read_scores`).
 """
 
+import contextlib
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -100,7 +101,13 @@ def submit_application(
         raise ValidationError(
             {"files": _("%(max)s pièces jointes au plus par candidature.") % {"max": MAX_ATTACHMENTS}}
         )
-    with provenance(_origin(via), detail=user.get_username() if user is not None else ""):
+    # A command keeps the provenance its caller set (`load_demo`, an import…).
+    stamped = (
+        contextlib.nullcontext()
+        if via == SubmittedVia.COMMAND
+        else provenance(_origin(via), detail=user.get_username() if user is not None else "")
+    )
+    with stamped:
         application = Application(
             edition=edition,
             category=category,
