@@ -171,7 +171,7 @@ def test_a_juror_without_conflict_downloads_attachments_others_do_not(client, sc
     client.force_login(first.user)
     response = client.get(attachment.file.url)
     assert response.status_code == 200
+    # Read to the end, the test client closes the file (closing the response again would close the connection).
     assert b"".join(response.streaming_content) == b"%PDF-1.4 x"
-    response.close()
     client.force_login(second.user)  # declared a conflict on it
     assert client.get(attachment.file.url).status_code == 404

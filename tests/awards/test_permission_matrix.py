@@ -140,8 +140,7 @@ def _run(name, world) -> dict[str, str]:
     response = client.get(world["attachment"].file.url)
     result["télécharger une pièce jointe"] = response.status_code == 200
     if response.streaming:
-        b"".join(response.streaming_content)  # read to the end, as a browser does: the file is closed
-        response.close()
+        b"".join(response.streaming_content)  # read to the end, the test client closes the file
     client.post("/admin/awards/application/", {"_selected_action": [applications[2].pk], "action": "mark_eligible"})
     services.decide_eligibility(application=applications[2], eligibility=Eligibility.INELIGIBLE, reason="Test.")
     client.post("/admin/awards/application/", {"_selected_action": [applications[2].pk], "action": "mark_eligible"})
