@@ -406,6 +406,8 @@ def _actor_page(request, slug):
                 "projects/includes/actor_consultations.html",
                 "directory/includes/actor_consultations_empty.html",
             ],
+            # The awards app provides its laureate badges, the directory never imports it.
+            "awards_templates": ["awards/includes/actor_awards.html", "directory/includes/actor_awards_empty.html"],
             # Deals of a published ESS actor, whichever side this actor is on.
             "deals": list(
                 Deal.objects.published()

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "directory",
     "projects",
     "observatory",
+    "awards",
     "ess_portal",  # cross-cutting management commands only (backup, restore); no models
 ]
 

@@ -5,6 +5,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from awards.sitemaps import AwardsSitemap
 from directory.sitemaps import ActorSitemap, DirectoryPagesSitemap
 from ess_portal import views
 from observatory.sitemaps import ObservatorySitemap
@@ -22,6 +23,7 @@ SITEMAPS = {
     "tracker": TrackerPagesSitemap,
     "initiatives": InitiativeSitemap,
     "observatory": ObservatorySitemap,
+    "awards": AwardsSitemap,
 }
 
 # Errors the views did not handle: JSON under /api/, a 503 while the database is unreachable.
@@ -43,4 +45,5 @@ urlpatterns = [
     path("", include("directory.urls")),
     path("", include("projects.urls")),
     path("", include("observatory.urls")),
+    path("", include("awards.urls")),
 ]

@@ -362,6 +362,6 @@ def test_actor_page_network_section_queries_do_not_grow(client, sized_chain, dja
     # As tests/pages/test_query_counts.py, without offers (so without their stages): the actor, its
     # sectors, labels, roles, communes served, public contacts, offers, cooperations out and in (with
     # the partners, which the small graph draws), initiatives, the consultations it took part in, its
-    # deals and its next events; and the data version.
-    with django_assert_num_queries(14):
+    # deals, its next events and its distinctions (the awards); and the data version.
+    with django_assert_num_queries(15):
         assert client.get(sized_chain[1].get_absolute_url()).status_code == 200

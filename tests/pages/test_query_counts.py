@@ -6,7 +6,7 @@ query for its markers.
 Actor page: the actor, then one query per related list (sectors, labels, roles, communes served,
 public contacts, offers, offers' stages, cooperations out and in), one for the initiatives the
 actor takes part in, one for the consultations it took part in and one for its next events (sections
-provided by the projects app), and one for its deals.
+provided by the projects app), one for its deals, and one for its distinctions (the awards app).
 Support finder: count, page, stages of the page, the chain (one aggregate and the stages), and
 the form's choices (stages, communes twice, sectors).
 CSV export: the actors, and their sectors (one query per 2,000 rows).
@@ -56,7 +56,7 @@ def test_directory_map_queries_do_not_grow(client, directory, django_assert_num_
 
 
 def test_actor_page_queries_do_not_grow(client, directory, django_assert_num_queries):
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(16):
         assert client.get(directory[0].get_absolute_url()).status_code == 200
 
 
@@ -82,8 +82,9 @@ def test_csv_export_queries_do_not_grow(client, directory, django_assert_num_que
 
 
 def test_sitemap_index_queries_do_not_grow(client, directory, django_assert_num_queries):
-    # per section of records (actors, initiatives): its latest change, its count; the observatory's years
-    with django_assert_num_queries(5):
+    # per section of records (actors, initiatives): its latest change, its count; the observatory's years;
+    # the awards' editions
+    with django_assert_num_queries(6):
         assert client.get("/sitemap.xml").status_code == 200
 
 

@@ -30,6 +30,7 @@ def test_the_sitemap_is_an_index_of_every_section(client):
         "http://testserver/sitemap-tracker.xml",
         "http://testserver/sitemap-initiatives.xml",
         "http://testserver/sitemap-observatory.xml",
+        "http://testserver/sitemap-awards.xml",
     ]
 
 
@@ -82,6 +83,6 @@ def test_a_paged_section_queries_do_not_grow(client, monkeypatch, django_assert_
     # the count (for the page number), then the page's rows
     with django_assert_num_queries(2):
         assert len(_locations(client.get("/sitemap-actors.xml", {"p": size // 2}))) == 2
-    # + the observatory's years (its one page)
-    with django_assert_num_queries(5):
-        assert len(_locations(client.get("/sitemap.xml"))) == 4 + size // 2
+    # + the observatory's years (its one page) and the awards' editions (a section of one page)
+    with django_assert_num_queries(6):
+        assert len(_locations(client.get("/sitemap.xml"))) == 5 + size // 2

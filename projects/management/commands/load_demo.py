@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from awards.demo import load_awards_demo
 from directory.demo import load_directory_demo
 from directory.demo.deals import load_deals_demo
 from directory.history import Origin, provenance
@@ -26,6 +27,7 @@ DEMO_LOADERS = [
     load_projects_demo,
     load_events_demo,
     load_figures_demo,
+    load_awards_demo,
 ]
 
 
