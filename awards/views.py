@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from awards import services
 from awards.enums import Eligibility, SubmittedVia
+from awards.follow_up import laureates_follow_up
 from awards.forms import ApplicationForm
 from awards.models import ATTACHMENTS_DIR, Attachment, Edition, Laureate, deadline_error
 from directory.contributions import rate_limited, sender_key
@@ -68,6 +69,7 @@ def edition_detail(request, year):
             "criteria": list(edition.criteria.all()),
             "laureates": laureates,
             "call_open": edition.is_call_open(),
+            "follow_up": laureates_follow_up(edition, laureates) if laureates else None,
             "crumbs": _crumbs((edition.title, "")),
         },
     )

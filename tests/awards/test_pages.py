@@ -168,3 +168,31 @@ def test_the_navigation_links_to_the_awards(client, db):
 def test_the_sitemap_lists_public_editions(client, open_edition, read_sitemap):
     content = read_sitemap(client)
     assert "/trophees/2026/" in content and "/trophees/</loc>" in content
+
+
+def test_the_laureates_follow_up_adds_up_their_figures_by_year_hiding_small_years(client, scored_edition, settings):
+    from tests.observatory.factories import figures
+
+    settings.OBSERVATORY_MIN_ACTORS = 3
+    edition = services.open_deliberation(edition=scored_edition["edition"])
+    for application in scored_edition["applications"][:3]:
+        services.choose_laureate(application=application, jury_decision="Unanimité.")
+    first, second, third = scored_edition["actors"]
+    for actor, employees in ((first, 4), (second, 6), (third, 10)):
+        figures(actor, 2024, employees=1)  # before the edition: not followed up
+        figures(actor, 2025, employees=employees)
+    figures(first, 2026, employees=5)  # one laureate only: the year is hidden
+    figures(second, 2026, employees=7)
+    # Before the results are published: no follow-up, no laureate.
+    assert "Suivi des lauréats" not in html.unescape(client.get("/trophees/2025/").content.decode())
+
+    services.publish_results(edition=edition)
+    content = html.unescape(client.get("/trophees/2025/").content.decode())
+    assert "Suivi des lauréats" in content
+    table = content[content.index('id="tableau-suivi-laureats"') :]
+    table = table[: table.index("</table>")]
+    assert "2024" not in table
+    assert ">2025<" in table and "20 <span" in table  # 4 + 6 + 10 employees, on 3 laureates
+    assert ">2026<" in table and "12 <span" not in table  # 2 laureates: hidden
+    # One laureate's own figures are never shown.
+    assert "10 <span" not in table
