@@ -6,7 +6,7 @@ from pathlib import Path
 from django.urls import URLPattern, URLResolver, get_resolver
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ("directory", "projects", "ess_portal")
+PACKAGES = ("directory", "projects", "observatory", "awards", "purchasing", "ess_portal")
 
 
 def _views(patterns, prefix=""):
@@ -83,3 +83,25 @@ def test_the_directory_never_imports_the_tracker():
     for module, targets in _first_party_imports().items():
         if module.startswith("directory"):
             assert not [t for t in targets if t.startswith("projects")], module
+
+
+# Which app may import which: the directory stands alone; the tracker, the observatory and the buyers'
+# entry point build on it; the awards on all three. `ess_portal` (settings, URLs, the API's library)
+# is shared by all. `load_demo`'s list of demo loaders is the one place that names every app.
+APP_LAYERS = {
+    "directory": set(),
+    "projects": {"directory"},
+    "observatory": {"directory"},
+    "purchasing": {"directory"},
+    "awards": {"directory", "projects", "observatory"},
+}
+WIRING = {"projects.management.commands.load_demo"}
+
+
+def test_each_app_imports_only_the_apps_it_builds_on():
+    for module, targets in _first_party_imports().items():
+        app = module.split(".", 1)[0]
+        if app not in APP_LAYERS or module in WIRING:
+            continue
+        others = {target.split(".", 1)[0] for target in targets} & set(APP_LAYERS) - {app}
+        assert others <= APP_LAYERS[app], (module, others - APP_LAYERS[app])
