@@ -17,6 +17,8 @@ from ess_portal.api.schema import SchemaView
 from ess_portal.api.throttling import AnonThrottle, TokenThrottle
 from projects import api as projects_api
 from projects.admin import ADMIN_INITIATIVES_CSV, ADMIN_SITES_CSV
+from purchasing import api as purchasing_api
+from purchasing.views import SUPPLIER_SHORTLIST
 
 
 class ApiRootView(APIRootView):
@@ -50,12 +52,15 @@ CSV_TABLES = {
         ADMIN_ACTORS_CSV,
         ADMIN_INITIATIVES_CSV,
         ADMIN_SITES_CSV,
+        purchasing_api.SUPPLIER_OFFER_CSV,
+        SUPPLIER_SHORTLIST,
     )
 }
 
 router = ApiRootRouter()
 directory_api.register(router)
 projects_api.register(router)
+purchasing_api.register(router)
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(**PUBLIC), name="api-schema"),

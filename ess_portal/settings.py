@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "directory",
     "projects",
+    "purchasing",
     "ess_portal",  # cross-cutting management commands only (backup, restore); no models
 ]
 
@@ -315,6 +316,9 @@ ADMINS = [("Admins", address) for address in env_list("ADMIN_EMAILS", [])]
 CONTRIBUTION_MIN_SECONDS = env_int("CONTRIBUTION_MIN_SECONDS", 3)
 CONTRIBUTION_RATE_PER_HOUR = env_int("CONTRIBUTION_RATE_PER_HOUR", 5)
 CLAIM_LINK_HOURS = env_int("CLAIM_LINK_HOURS", 48)
+# The board of needs (purchasing): a buyer's contact e-mail is erased this many days after the need's
+# deadline, or after its refusal (`expire_needs`, docs/security.md « Données personnelles »).
+NEED_CONTACT_RETENTION_DAYS = env_positive_int("NEED_CONTACT_RETENTION_DAYS", 90)
 
 # Security: safe by default, relaxed only under DEBUG.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -461,6 +465,8 @@ SPECTACULAR_SETTINGS = {
         {"name": "sectors", "description": "Secteurs d'activité de l'annuaire."},
         {"name": "sites", "description": "Lieux disponibles ou occupés (tiers-lieux, locaux…)."},
         {"name": "support-offers", "description": "Offres d'accompagnement des acteurs."},
+        {"name": "supplier-offers", "description": "Offres des acteurs aux acheteurs, par catégorie CPV."},
+        {"name": "cpv", "description": "Nomenclature CPV 2008 (divisions et groupes) des offres et des besoins."},
     ],
     # A nullable choice field is a nullable enum, not a `oneOf` with a `NullEnum` that generators
     # turn into invalid code (`class NullEnum(, Enum)`).

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.sitemaps import ActorSitemap, DirectoryPagesSitemap
 from ess_portal import views
 from projects.sitemaps import InitiativeSitemap, TrackerPagesSitemap
+from purchasing.sitemaps import PurchasingPagesSitemap
 
 admin.site.site_header = _("ESS Portal — administration")
 admin.site.site_title = _("ESS Portal")
@@ -20,6 +21,7 @@ SITEMAPS = {
     "actors": ActorSitemap,
     "tracker": TrackerPagesSitemap,
     "initiatives": InitiativeSitemap,
+    "purchasing": PurchasingPagesSitemap,
 }
 
 # Errors the views did not handle: JSON under /api/, a 503 while the database is unreachable.
@@ -40,4 +42,5 @@ urlpatterns = [
     path("api/v1/", include("ess_portal.api_urls")),
     path("", include("directory.urls")),
     path("", include("projects.urls")),
+    path("", include("purchasing.urls")),
 ]

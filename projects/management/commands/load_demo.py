@@ -13,6 +13,7 @@ from directory.demo import load_directory_demo
 from directory.demo.deals import load_deals_demo
 from directory.history import Origin, provenance
 from projects.demo import load_events_demo, load_projects_demo
+from purchasing.demo import load_purchasing_demo
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists only under DEBUG.
@@ -24,6 +25,7 @@ DEMO_LOADERS = [
     load_deals_demo,
     load_projects_demo,
     load_events_demo,
+    load_purchasing_demo,
 ]
 
 
