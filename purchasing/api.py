@@ -62,6 +62,7 @@ class SupplierOfferSerializer(serializers.ModelSerializer):
         max_value=MAX_ORDER_AMOUNT,
         help_text=_("Montant de commande maximal, en euros hors taxes ; null s'il n'est pas indiqué."),
     )
+    url = serializers.CharField(read_only=True, help_text=_("Lien vers l'offre chez la structure, ou vide."))
     social_clauses = serializers.SerializerMethodField(
         help_text=_("siae, handicap, esus : lus dans les labels et le statut ESS de la structure.")
     )

@@ -87,8 +87,8 @@ def save_account_offer(
         versions.check_version(offer, version)
     communes = list(values.get("communes") or [])
     for name in ACCOUNT_OFFER_FIELDS:
-        if name != "communes":
-            setattr(offer, name, values.get(name, getattr(offer, name)))
+        if name != "communes" and name in values:
+            setattr(offer, name, values[name])
     offer.status = PublicationStatus.PENDING
     errors = {}
     try:
@@ -241,7 +241,8 @@ class LinkError(ValidationError):
 
 def need_from_link(*, need_id: int, secret: str) -> BuyerNeed:
     """The need of a private link, or `LinkError` (an unknown need and a wrong secret look the same)."""
-    need = BuyerNeed.objects.select_related("cpv").filter(pk=need_id).first()
+    # An id beyond the database's integers is simply unknown (never an overflow error).
+    need = BuyerNeed.objects.select_related("cpv").filter(pk=need_id).first() if 0 < need_id < 2**63 else None
     expected = need.secret_hash if need is not None and need.secret_hash else _NO_HASH
     if not hmac.compare_digest(_hash_secret(secret), expected) or need is None or not need.secret_hash:
         raise LinkError(gettext("Ce lien n'est pas valide."), code="invalid")

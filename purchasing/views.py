@@ -8,13 +8,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from directory import claims, versions
 from directory.account_views import account_required
@@ -360,11 +361,13 @@ def account_offer(request, slug, pk=None):
     )
 
 
-@require_POST
 @account_required
 def account_offer_withdraw(request, slug, pk):
+    """Withdraw an offer (POST): an unknown structure or offer is a 404 before the method is judged."""
     actor = _represented(request, slug)
     offer = get_object_or_404(SupplierOffer.objects.filter(actor=actor), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     services.withdraw_account_offer(offer=offer, user=request.user)
     messages.success(request, _("Offre retirée : elle n'est plus visible des acheteurs."))
     return redirect("purchasing:account_offers", slug=actor.slug)

@@ -28,6 +28,8 @@ def test_api_root_lists_every_resource(api):
         "exports/data-inclusion/services",
         "initiatives",
         "sites",
+        "supplier-offers",
+        "cpv",
     }
 
 
