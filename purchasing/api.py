@@ -5,7 +5,7 @@ Only approved offers of published actors are read, unless the caller may read un
 board is a page (`/acheteurs/besoins/`).
 """
 
-from django.db.models import Max, Prefetch
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -218,10 +218,6 @@ class SupplierOfferViewSet(
     def get_renderers(self):
         # No coordinates: JSON and CSV only (`?format=geojson` is a 406).
         return [JSONRenderer(), CSVRenderer()] if self.action == "list" else [JSONRenderer()]
-
-    def list(self, request, *args, **kwargs):
-        self.last_modified = visible(SupplierOffer.objects.all(), request).aggregate(last=Max("updated_at"))["last"]
-        return super().list(request, *args, **kwargs)
 
     def csv_row(self, data):
         return supplier_offer_csv_row(data)
