@@ -262,7 +262,8 @@ class SupplierOffer(models.Model):
     class Meta:
         verbose_name = _("offre aux acheteurs")
         verbose_name_plural = _("offres aux acheteurs")
-        ordering = ["actor__name", "title", "pk"]
+        # No join in the default order: lists order by actor name explicitly where they show it.
+        ordering = ["title", "pk"]
         permissions = [("publish_supplieroffer", _("Peut approuver ou archiver une offre aux acheteurs"))]
         constraints = [
             text_length_constraint(

@@ -26,7 +26,7 @@ from directory import claims, moderation, versions
 from directory.history import Origin, provenance
 from directory.models import Actor, PublicationStatus, Representative
 from directory.services import can_publish
-from purchasing.models import BuyerNeed, CpvCode, NeedMatchNotice, SupplierOffer, validate_area
+from purchasing.models import BuyerNeed, NeedMatchNotice, SupplierOffer, validate_area
 
 logger = logging.getLogger(__name__)
 
@@ -419,7 +419,3 @@ def expire_needs(*, dry_run: bool = False, today=None) -> ExpiryReport:
     # The contact is not in the history (excluded fields): an UPDATE erases it everywhere.
     purged = to_purge.update(contact_email="", secret_hash="", submitter_key="", contact_purged_at=timezone.now())
     return ExpiryReport(archived=archived, purged=purged)
-
-
-def cpv_by_code(value: str) -> CpvCode | None:
-    return CpvCode.objects.filter(code=value).first()

@@ -187,7 +187,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'offre aux acheteurs',
                 'verbose_name_plural': 'offres aux acheteurs',
-                'ordering': ['actor__name', 'title', 'pk'],
+                'ordering': ['title', 'pk'],
                 'permissions': [('publish_supplieroffer', 'Peut approuver ou archiver une offre aux acheteurs')],
             },
         ),
