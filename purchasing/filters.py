@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from directory.filters import CodeMultipleChoiceFilter, PortalFilterSet, updated_since_filter
 from directory.models import Commune
 from purchasing.models import MAX_ORDER_AMOUNT, BuyerNeed, CpvCode, SocialClause, SupplierOffer, actors_with_clause
-from purchasing.validators import normalise_cpv_code, unknown_cpv_message, validate_cpv_code_format
+from purchasing.validators import normalise_cpv_code, unknown_cpv_error, validate_cpv_code_format
 
 
 class CpvChoiceField(forms.ModelMultipleChoiceField):
@@ -23,7 +23,7 @@ class CpvChoiceField(forms.ModelMultipleChoiceField):
         found = {code.code: code for code in CpvCode.objects.filter(code__in=values)}
         unknown = [item for item in values if item not in found]
         if unknown:
-            raise forms.ValidationError(unknown_cpv_message(unknown[0]), code="unknown_cpv")
+            raise unknown_cpv_error(unknown[0])
         if self.required and not values:
             raise forms.ValidationError(self.error_messages["required"], code="required")
         return [found[item] for item in dict.fromkeys(values)]

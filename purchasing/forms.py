@@ -36,7 +36,7 @@ class CpvCodeField(forms.ModelChoiceField):
         validators.validate_cpv_code_format(code)
         found = self.queryset.filter(code=code).first()
         if found is None:
-            raise forms.ValidationError(validators.unknown_cpv_message(code), code="unknown_cpv")
+            raise validators.unknown_cpv_error(code)
         return found
 
 

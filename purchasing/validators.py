@@ -22,19 +22,22 @@ def normalise_cpv_code(value: str) -> str:
     return text
 
 
+# The value is given as a parameter, never formatted in: a typed « % » must not break the message.
 def validate_cpv_code_format(value: str) -> None:
     if not cpv.CODE_PATTERN.fullmatch(value or ""):
         raise ValidationError(
-            _("« %(value)s » n'est pas un code CPV : huit chiffres, un tiret et un chiffre de contrôle (45000000-7).")
-            % {"value": str(value)[:40]},
+            _("« %(value)s » n'est pas un code CPV : huit chiffres, un tiret et un chiffre de contrôle (45000000-7)."),
             code="cpv_format",
+            params={"value": str(value)[:40]},
         )
 
 
-def unknown_cpv_message(value: str) -> str:
-    return _(
-        "Le code CPV « %(value)s » n'existe pas dans la nomenclature du portail (divisions et groupes du CPV 2008)."
-    ) % {"value": str(value)[:40]}
+def unknown_cpv_error(value: str) -> ValidationError:
+    return ValidationError(
+        _("Le code CPV « %(value)s » n'existe pas dans la nomenclature du portail (divisions et groupes du CPV 2008)."),
+        code="unknown_cpv",
+        params={"value": str(value)[:40]},
+    )
 
 
 def validate_plain_text(value: str) -> None:

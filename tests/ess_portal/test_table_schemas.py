@@ -19,6 +19,7 @@ from projects import services
 from projects.models import Initiative, Site
 from tests import factories
 from tests.projects import factories as project_factories
+from tests.purchasing import factories as buyers
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +52,7 @@ def populate():
     factories.deal(ess_actor=actor, amount=Decimal("1.5"))
     project_factories.event(title="Atelier ; fictif, du canal", actors=[actor], initiatives=[initiative])
     project_factories.event(attendance_mode="online", online_url="https://visio.example.org/x", commune=None)
+    buyers.offer(actor=actor, title="=Traiteur ; fictif", communes=["93048"], max_order_amount=Decimal("1500.5"))
     return {"actor": actor, "site": site, "initiative": initiative}
 
 
@@ -75,6 +77,8 @@ WRITERS = {
         client, "admin:projects_initiative_changelist", Initiative.objects.all()
     ),
     "admin-sites": lambda client: admin_export(client, "admin:projects_site_changelist", Site.objects.all()),
+    "supplier-offers": lambda client: client.get("/api/v1/supplier-offers/?format=csv"),
+    "supplier-shortlist": lambda client: client.get(reverse("purchasing:supplier_export")),
 }
 
 

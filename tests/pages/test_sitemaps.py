@@ -29,6 +29,7 @@ def test_the_sitemap_is_an_index_of_every_section(client):
         "http://testserver/sitemap-actors.xml",
         "http://testserver/sitemap-tracker.xml",
         "http://testserver/sitemap-initiatives.xml",
+        "http://testserver/sitemap-purchasing.xml",
     ]
 
 
@@ -82,4 +83,5 @@ def test_a_paged_section_queries_do_not_grow(client, monkeypatch, django_assert_
     with django_assert_num_queries(2):
         assert len(_locations(client.get("/sitemap-actors.xml", {"p": size // 2}))) == 2
     with django_assert_num_queries(4):
-        assert len(_locations(client.get("/sitemap.xml"))) == 3 + size // 2
+        # pages, tracker, initiatives and the buyers' pages, then the actors' pages
+        assert len(_locations(client.get("/sitemap.xml"))) == 4 + size // 2

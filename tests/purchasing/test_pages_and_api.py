@@ -171,6 +171,7 @@ def test_the_api_lists_approved_offers_of_published_actors(api, offers):
         ({"min_amount": "beaucoup"}, "min_amount"),
         ({"updated_since": "hier"}, "updated_since"),
         ({"min_amount": ""}, "min_amount"),
+        ({"cpv": "%_%", "commune": "%s", "q": "%"}, "cpv"),
     ],
 )
 def test_bad_api_filters_are_400s_naming_the_parameter(api, offers, params, field):
