@@ -18,6 +18,8 @@ from ess_portal.api.throttling import AnonThrottle, TokenThrottle
 from observatory import api as observatory_api
 from projects import api as projects_api
 from projects.admin import ADMIN_INITIATIVES_CSV, ADMIN_SITES_CSV
+from purchasing import api as purchasing_api
+from purchasing.views import SUPPLIER_SHORTLIST
 
 
 class ApiRootView(APIRootView):
@@ -52,6 +54,8 @@ CSV_TABLES = {
         ADMIN_INITIATIVES_CSV,
         ADMIN_SITES_CSV,
         observatory_api.FIGURES_CSV,
+        purchasing_api.SUPPLIER_OFFER_CSV,
+        SUPPLIER_SHORTLIST,
     )
 }
 
@@ -59,6 +63,7 @@ router = ApiRootRouter()
 directory_api.register(router)
 projects_api.register(router)
 observatory_api.register(router)
+purchasing_api.register(router)
 
 urlpatterns = [
     path("schema/", SchemaView.as_view(**PUBLIC), name="api-schema"),

@@ -89,6 +89,7 @@ FILLED_BY_MIGRATE = {
     "projects.strategyaxis",
     "projects.objective",
     "projects.energycriterion",
+    "purchasing.cpvcode",
 }
 # Nor are volatile rows data worth keeping.
 NOT_DATA = FILLED_BY_MIGRATE | EXCLUDED_MODELS

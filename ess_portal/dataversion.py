@@ -28,7 +28,7 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connections, transaction
 
-CONTENT_APPS = ("directory", "projects", "observatory", "awards")
+CONTENT_APPS = ("directory", "projects", "observatory", "awards", "purchasing")
 # Written on every use of a partner token (its last use): not content anyone reads.
 EXCLUDED_MODELS = ("directory.ApiToken",)
 

@@ -9,7 +9,7 @@ What goes where:
   caller who is not signed in, sends no `Authorization` header, is not in the staff admin, and has
   not written in the last `REPLICA_PIN_SECONDS` (a write sets a short cookie, so that the page
   after a form, or a reload, reads what the caller has just written, whatever the replica's lag);
-- `ReplicaRouter` then sends the reads of the public content (the `directory`, `projects`,
+- `ReplicaRouter` then sends the reads of the public content (the `directory`, `projects`, `purchasing`,
   `observatory` and `awards` apps) of such a request to a replica; every write, every read of any other request, and the
   reads of sessions, accounts, login attempts and the cache table stay on the primary (`default`);
 - management commands never run inside a request: they read and write the primary.
@@ -25,7 +25,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 
 # The apps whose tables are public content, which a replica may serve to anonymous readers.
-REPLICATED_APPS = frozenset({"directory", "projects", "observatory", "awards"})
+REPLICATED_APPS = frozenset({"directory", "projects", "observatory", "awards", "purchasing"})
 PIN_COOKIE = "ess_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 

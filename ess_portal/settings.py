@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "projects",
     "observatory",
     "awards",
+    "purchasing",
     "ess_portal",  # cross-cutting management commands only (backup, restore); no models
 ]
 
@@ -317,6 +318,9 @@ ADMINS = [("Admins", address) for address in env_list("ADMIN_EMAILS", [])]
 CONTRIBUTION_MIN_SECONDS = env_int("CONTRIBUTION_MIN_SECONDS", 3)
 CONTRIBUTION_RATE_PER_HOUR = env_int("CONTRIBUTION_RATE_PER_HOUR", 5)
 CLAIM_LINK_HOURS = env_int("CLAIM_LINK_HOURS", 48)
+# The board of needs (purchasing): a buyer's contact e-mail is erased this many days after the need's
+# deadline, or after its refusal (`expire_needs`, docs/security.md « Données personnelles »).
+NEED_CONTACT_RETENTION_DAYS = env_positive_int("NEED_CONTACT_RETENTION_DAYS", 90)
 
 # The observatory (observatory.services) hides every group and figure resting on fewer actors than this.
 OBSERVATORY_MIN_ACTORS = env_int("OBSERVATORY_MIN_ACTORS", 3)
@@ -470,6 +474,8 @@ SPECTACULAR_SETTINGS = {
             "name": "observatory",
             "description": "Observatoire de l'ESS : chiffres annuels agrégés, petits groupes masqués.",
         },
+        {"name": "supplier-offers", "description": "Offres des acteurs aux acheteurs, par catégorie CPV."},
+        {"name": "cpv", "description": "Nomenclature CPV 2008 (divisions et groupes) des offres et des besoins."},
     ],
     # A nullable choice field is a nullable enum, not a `oneOf` with a `NullEnum` that generators
     # turn into invalid code (`class NullEnum(, Enum)`).

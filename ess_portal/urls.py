@@ -10,6 +10,7 @@ from directory.sitemaps import ActorSitemap, DirectoryPagesSitemap
 from ess_portal import views
 from observatory.sitemaps import ObservatorySitemap
 from projects.sitemaps import InitiativeSitemap, TrackerPagesSitemap
+from purchasing.sitemaps import PurchasingPagesSitemap
 
 admin.site.site_header = _("ESS Portal — administration")
 admin.site.site_title = _("ESS Portal")
@@ -24,6 +25,7 @@ SITEMAPS = {
     "initiatives": InitiativeSitemap,
     "observatory": ObservatorySitemap,
     "awards": AwardsSitemap,
+    "purchasing": PurchasingPagesSitemap,
 }
 
 # Errors the views did not handle: JSON under /api/, a 503 while the database is unreachable.
@@ -46,4 +48,5 @@ urlpatterns = [
     path("", include("projects.urls")),
     path("", include("observatory.urls")),
     path("", include("awards.urls")),
+    path("", include("purchasing.urls")),
 ]

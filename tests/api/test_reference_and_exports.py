@@ -29,6 +29,8 @@ def test_api_root_lists_every_resource(api):
         "initiatives",
         "sites",
         "observatory/figures",
+        "supplier-offers",
+        "cpv",
     }
 
 

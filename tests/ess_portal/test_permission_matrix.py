@@ -17,9 +17,11 @@ from rest_framework.test import APIClient
 from directory import moderation
 from directory.models import Actor, ApiToken, ChangeRequest, ImportRun, PublicationStatus
 from projects.models import Initiative, Involvement
+from purchasing.models import BuyerNeed, SupplierOffer
 from tests import factories
 from tests.directory import import_files
 from tests.projects import factories as f
+from tests.purchasing import factories as buyers
 
 pytestmark = [pytest.mark.django_db, pytest.mark.ignore_template_errors]
 
@@ -59,6 +61,10 @@ EXPECTED = {
     "observatoire : déclarer les chiffres de la structure qu'il représente": (N, N, N, N, N, Y, NA, NA, NA, NA, NA),
     "observatoire : déclarer les chiffres d'une autre structure": (N, N, N, N, N, N, NA, NA, NA, NA, NA),
     "observatoire : lire les chiffres agrégés (API)": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
+    "administration : approuver une offre aux acheteurs": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "administration : approuver un besoin d'acheteur": (N, N, Y, N, Y, N, NA, NA, NA, NA, NA),
+    "compte : proposer une offre aux acheteurs pour sa fiche": (N, N, N, N, N, Y, NA, NA, NA, NA, NA),
+    "API : lire les offres aux acheteurs publiées": (Y, Y, Y, Y, Y, Y, Y, Y, Y, Y, Y),
 }
 
 
@@ -117,6 +123,8 @@ def attempt(capability: str, browser, api, headers, world) -> bool:
     organisation, draft = world["organisation"], world["draft"]
     client = api if capability.startswith("API") else browser
     actor_url = reverse("admin:directory_actor_change", args=[organisation.pk])
+    if capability in BUYERS_CAPABILITIES:
+        return buyers_attempt(capability, client, headers, world)
     if capability == "pages publiques":
         return client.get("/annuaire/").status_code == 200 and client.get("/projets/").status_code == 200
     if capability == "fiche non publiée (page)":
@@ -252,6 +260,37 @@ def _observatory_attempt(capability: str, browser, api, headers, world) -> bool:
         return YearlyFigures.objects.filter(actor=target, status="proposed").exists()
     if capability == "observatoire : lire les chiffres agrégés (API)":
         return api.get("/api/v1/observatory/figures/", **headers).status_code == 200
+    raise AssertionError(capability)
+
+
+BUYERS_CAPABILITIES = {
+    "administration : approuver une offre aux acheteurs",
+    "administration : approuver un besoin d'acheteur",
+    "compte : proposer une offre aux acheteurs pour sa fiche",
+    "API : lire les offres aux acheteurs publiées",
+}
+
+
+def buyers_attempt(capability: str, client, headers, world) -> bool:
+    """The buyers' capabilities (purchasing): approving offers and needs, an account's offer, the API."""
+    if capability == "administration : approuver une offre aux acheteurs":
+        offer = buyers.offer(status=PublicationStatus.PENDING)
+        url = reverse("admin:purchasing_supplieroffer_changelist")
+        client.post(url, {"action": "approve", "_selected_action": [offer.pk]})
+        return SupplierOffer.objects.get(pk=offer.pk).status == PublicationStatus.PUBLISHED
+    if capability == "administration : approuver un besoin d'acheteur":
+        need = buyers.need(status=PublicationStatus.PENDING)
+        client.post(
+            reverse("admin:purchasing_buyerneed_changelist"), {"action": "approve", "_selected_action": [need.pk]}
+        )
+        return BuyerNeed.objects.get(pk=need.pk).status == PublicationStatus.PUBLISHED
+    if capability == "compte : proposer une offre aux acheteurs pour sa fiche":
+        organisation = world["organisation"]
+        url = reverse("purchasing:account_offer_new", args=[organisation.slug])
+        client.post(url, {"title": "Offre du compte", "cpv": "55000000-0", "whole_territory": "on"})
+        return SupplierOffer.objects.filter(actor=organisation, title="Offre du compte").exists()
+    if capability == "API : lire les offres aux acheteurs publiées":
+        return client.get("/api/v1/supplier-offers/", **headers).status_code == 200
     raise AssertionError(capability)
 
 

@@ -20,6 +20,7 @@ from projects.models import Initiative, Site
 from tests import factories
 from tests.observatory import factories as observatory_factories
 from tests.projects import factories as project_factories
+from tests.purchasing import factories as buyers
 
 pytestmark = pytest.mark.django_db
 
@@ -52,6 +53,7 @@ def populate():
     factories.deal(ess_actor=actor, amount=Decimal("1.5"))
     project_factories.event(title="Atelier ; fictif, du canal", actors=[actor], initiatives=[initiative])
     project_factories.event(attendance_mode="online", online_url="https://visio.example.org/x", commune=None)
+    buyers.offer(actor=actor, title="=Traiteur ; fictif", communes=["93048"], max_order_amount=Decimal("1500.5"))
     return {"actor": actor, "site": site, "initiative": initiative}
 
 
@@ -80,6 +82,8 @@ WRITERS = {
         observatory_factories.enough_for_a_group(),
         client.get("/api/v1/observatory/figures/?format=csv"),
     )[1],
+    "supplier-offers": lambda client: client.get("/api/v1/supplier-offers/?format=csv"),
+    "supplier-shortlist": lambda client: client.get(reverse("purchasing:supplier_export")),
 }
 
 

@@ -19,11 +19,14 @@ from observatory import urls as observatory_urls
 from observatory.filters import ObservatoryFilterSet
 from projects import urls as projects_urls
 from projects.filters import ConsultationFilterSet, EventFilterSet, InitiativeFilterSet, SiteFilterSet
+from purchasing import urls as purchasing_urls
+from purchasing.filters import BuyerNeedFilterSet, SupplierOfferFilterSet
 from tests import factories
 from tests.hostile import corpus
 from tests.hostile.harness import query_names, query_shapes, report, send
 from tests.observatory import factories as observatory_factories
 from tests.projects import factories as project_factories
+from tests.purchasing import factories as purchasing_factories
 
 pytestmark = pytest.mark.django_db
 
@@ -40,6 +43,9 @@ LIST_PAGES = {
     "/agenda/": EventFilterSet,
     "/agenda.ics": EventFilterSet,
     "/observatoire/": ObservatoryFilterSet,
+    "/acheteurs/": SupplierOfferFilterSet,
+    "/acheteurs/export.csv": SupplierOfferFilterSet,
+    "/acheteurs/besoins/": BuyerNeedFilterSet,
 }
 COMMON_PARAMETERS = ["page", "view", "q"]
 # Pages without a FilterSet still get the common parameters, and the sitemap its page number.
@@ -66,6 +72,7 @@ OTHER_PAGES |= {
     "/compte/mot-de-passe/envoye/": [],
     "/compte/chiffres/": [],
 }
+OTHER_PAGES |= {"/acheteurs/besoins/deposer/": [], "/acheteurs/besoins/merci/": []}
 
 ACCEPTED_PAGE_STATUSES = {200, 400, 404}
 # A structure's account pages send anonymous visitors to sign in; signing out is a POST.
@@ -76,7 +83,12 @@ PAGE_STATUSES = {"/compte/": {302}, "/compte/deconnexion/": {405}, "/compte/chif
 
 def _public_routes() -> list[str]:
     """Every route of the public pages, as written in the URL modules (`<converter:name>` included)."""
-    patterns = [*directory_urls.urlpatterns, *projects_urls.urlpatterns, *observatory_urls.urlpatterns]
+    patterns = [
+        *directory_urls.urlpatterns,
+        *projects_urls.urlpatterns,
+        *observatory_urls.urlpatterns,
+        *purchasing_urls.urlpatterns,
+    ]
     patterns += [p for p in root_urls.urlpatterns if isinstance(p, URLPattern) and not str(p.pattern).startswith("api")]
     return ["/" + str(pattern.pattern) for pattern in patterns]
 
@@ -103,6 +115,8 @@ def records():
     project_factories.site(owner=actor, latitude=Decimal("48.86"), longitude=Decimal("2.44"))
     project_factories.event(actors=[actor])
     observatory_factories.figures(actor, 2025, employees=3)
+    purchasing_factories.offer(actor=actor, communes=["93048"])
+    purchasing_factories.need()
     return actor
 
 

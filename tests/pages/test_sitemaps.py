@@ -31,6 +31,7 @@ def test_the_sitemap_is_an_index_of_every_section(client):
         "http://testserver/sitemap-initiatives.xml",
         "http://testserver/sitemap-observatory.xml",
         "http://testserver/sitemap-awards.xml",
+        "http://testserver/sitemap-purchasing.xml",
     ]
 
 
@@ -83,6 +84,7 @@ def test_a_paged_section_queries_do_not_grow(client, monkeypatch, django_assert_
     # the count (for the page number), then the page's rows
     with django_assert_num_queries(2):
         assert len(_locations(client.get("/sitemap-actors.xml", {"p": size // 2}))) == 2
-    # + the observatory's years (its one page) and the awards' editions (a section of one page)
+    # + the observatory's years (its one page) and the awards' editions (a section of one page); the
+    # buyers' pages (no query)
     with django_assert_num_queries(6):
-        assert len(_locations(client.get("/sitemap.xml"))) == 5 + size // 2
+        assert len(_locations(client.get("/sitemap.xml"))) == 6 + size // 2

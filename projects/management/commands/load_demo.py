@@ -15,6 +15,7 @@ from directory.demo.deals import load_deals_demo
 from directory.history import Origin, provenance
 from observatory.demo import load_figures_demo
 from projects.demo import load_events_demo, load_projects_demo
+from purchasing.demo import load_purchasing_demo
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-ess-2026"  # Documented in README.md; the account exists only under DEBUG.
@@ -28,6 +29,7 @@ DEMO_LOADERS = [
     load_events_demo,
     load_figures_demo,
     load_awards_demo,
+    load_purchasing_demo,
 ]
 
 
