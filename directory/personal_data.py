@@ -19,7 +19,7 @@ and a keyed fingerprint of the address — never the address itself.
 import getpass
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -705,6 +705,17 @@ class PurgeReport:
             "revendications décidées effacées": self.claims,
             "empreintes anti-abus effacées": self.keys,
         }
+
+
+# Sections of the « Données personnelles » page that other apps add, as (template, context function):
+# the directory imports no other app, so each says what it keeps itself (from its AppConfig.ready).
+PRIVACY_SECTIONS: list[tuple[str, Callable[[], dict]]] = []
+
+
+def register_privacy_section(template_name: str, context: Callable[[], dict] = dict) -> None:
+    """Add a section to `/confidentialite/`: `template_name` rendered with `section` = `context()`."""
+    if all(name != template_name for name, _context in PRIVACY_SECTIONS):
+        PRIVACY_SECTIONS.append((template_name, context))
 
 
 # Other models that keep a sender's rate-limit key (`submitter_key`, with `created_at`), e.g. the agenda's

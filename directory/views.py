@@ -500,6 +500,8 @@ def privacy(request):
             "session_idle_minutes": settings.SESSION_IDLE_TIMEOUT_MINUTES,
             "session_max_age_hours": settings.SESSION_MAX_AGE_HOURS,
             "login_cooloff_minutes": settings.LOGIN_COOLOFF_MINUTES,
+            # What the other apps keep (the agenda's proposals, the buyers' needs…), each in its section.
+            "extra_sections": [(template, context()) for template, context in personal_data.PRIVACY_SECTIONS],
             "crumbs": [(_("Données personnelles"), "")],
         },
     )

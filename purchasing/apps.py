@@ -7,6 +7,16 @@ class PurchasingConfig(AppConfig):
     verbose_name = _("Achats : offres des acteurs et besoins des acheteurs")
 
     def ready(self):
+        from django.conf import settings
+
+        from directory import personal_data
         from purchasing import moderation
+        from purchasing.models import BuyerNeed
 
         moderation.register()
+        # The buyers' needs on the « Données personnelles » page, and their senders' keys in the purge.
+        personal_data.register_privacy_section(
+            "purchasing/privacy_section.html",
+            lambda: {"contact_retention_days": settings.NEED_CONTACT_RETENTION_DAYS},
+        )
+        personal_data.register_submitter_keys(BuyerNeed)

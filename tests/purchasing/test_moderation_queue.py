@@ -31,3 +31,29 @@ def test_pending_offers_and_needs_wait_in_the_queue_with_a_link_to_decide(client
     assert "privee@example.org" not in html
     only_needs = client.get(reverse("admin:moderation_queue"), {"kind": "need"}).content.decode()
     assert "Nettoyage de locaux (fictif)" in only_needs and "Mobilier de bureau" not in only_needs
+
+
+def test_the_privacy_page_says_how_long_the_buyer_s_contact_is_kept(client, settings):
+    settings.NEED_CONTACT_RETENTION_DAYS = 45
+    content = client.get("/confidentialite/").content.decode()
+    assert "Les besoins déposés par les acheteurs" in content
+    assert (
+        "effacée 45 jours après l&#x27;échéance du besoin" in content or "effacée 45 jours après l'échéance" in content
+    )
+    assert "Les événements proposés pour l&#x27;agenda" in content or "Les événements proposés pour l'agenda" in content
+
+
+def test_the_purge_blanks_the_anti_abuse_keys_of_old_needs():
+    import datetime
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from purchasing.models import BuyerNeed
+
+    old, fresh = purchasing_factories.need(), purchasing_factories.need()
+    BuyerNeed.objects.filter(pk__in=[old.pk, fresh.pk]).update(submitter_key="k" * 64)
+    BuyerNeed.objects.filter(pk=old.pk).update(created_at=timezone.now() - datetime.timedelta(days=31))
+    call_command("purge_contributions", stdout=io.StringIO())
+    assert dict(BuyerNeed.objects.values_list("pk", "submitter_key")) == {old.pk: "", fresh.pk: "k" * 64}
