@@ -73,3 +73,27 @@ def read_sitemap():
         return "\n".join(pages)
 
     return read
+
+
+# The hostile corpus's counts (tests/hostile/harness.py), added up over pytest-xdist's workers.
+_HOSTILE = {"requests": 0, "5xx": 0, "engine": ""}
+
+
+def pytest_testnodedown(node, error):
+    output = getattr(node, "workeroutput", {})
+    for key in ("requests", "5xx"):
+        _HOSTILE[key] += output.get("hostile_stats", {}).get(key, 0)
+    _HOSTILE["engine"] = output.get("hostile_engine") or _HOSTILE["engine"]
+
+
+def pytest_terminal_summary(terminalreporter):
+    from tests.hostile.harness import STATS
+
+    requests = _HOSTILE["requests"] + STATS["requests"]
+    if requests:
+        errors = _HOSTILE["5xx"] + STATS["5xx"]
+        engine = _HOSTILE["engine"] or settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        terminalreporter.write_sep("-", "hostile corpus")
+        terminalreporter.write_line(
+            f"hostile corpus: {requests} requests, {errors} answered with a 5xx (database: {engine})"
+        )

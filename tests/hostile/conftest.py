@@ -24,12 +24,13 @@ def hostile_client(db):
     return Client(raise_request_exception=False)
 
 
-def pytest_terminal_summary(terminalreporter):
-    if STATS["requests"]:
-        terminalreporter.write_sep("-", "hostile corpus")
-        terminalreporter.write_line(
-            f"hostile corpus: {STATS['requests']} requests, {STATS['5xx']} answered with a 5xx (database: {_engine()})"
-        )
+def pytest_sessionfinish(session):
+    # Under pytest-xdist each worker counts its own requests: it hands them to the controller, whose
+    # root conftest (tests/conftest.py) adds them up and prints the total.
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["hostile_stats"] = dict(STATS)
+        workeroutput["hostile_engine"] = _engine()
 
 
 def _engine() -> str:
