@@ -7,7 +7,7 @@ not served: only aggregates are public (docs/api.md).
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_serializer, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
@@ -113,21 +113,14 @@ def _csv_cell(value) -> str:
     return "" if value is None else str(value)
 
 
-FIGURES_ENVELOPE = inline_serializer(
-    name="ObservatoryFiguresList",
-    fields={
-        "count": serializers.IntegerField(help_text=_("Nombre de groupes montrés.")),
-        "next": serializers.URLField(
-            allow_null=True, help_text=_("Toujours null : tous les groupes tiennent en une page.")
-        ),
-        "previous": serializers.URLField(allow_null=True, help_text=_("Toujours null.")),
-        "min_actors": serializers.IntegerField(
-            help_text=_("Seuil : un groupe ou un chiffre de moins d'acteurs est masqué.")
-        ),
-        "hidden_groups": serializers.IntegerField(help_text=_("Nombre de groupes masqués.")),
-        "results": GroupFiguresSerializer(many=True),
-    },
-)
+@extend_schema_serializer(many=False)  # one envelope with the groups in `results`, not an array of groups
+class ObservatoryFiguresListSerializer(serializers.Serializer):
+    count = serializers.IntegerField(help_text=_("Nombre de groupes montrés."))
+    next = serializers.URLField(allow_null=True, help_text=_("Toujours null : tous les groupes tiennent en une page."))
+    previous = serializers.URLField(allow_null=True, help_text=_("Toujours null."))
+    min_actors = serializers.IntegerField(help_text=_("Seuil : un groupe ou un chiffre de moins d'acteurs est masqué."))
+    hidden_groups = serializers.IntegerField(help_text=_("Nombre de groupes masqués."))
+    results = GroupFiguresSerializer(many=True)
 
 
 @extend_schema_view(
@@ -142,7 +135,7 @@ FIGURES_ENVELOPE = inline_serializer(
         ),
         parameters=[format_parameter(geojson=False)],
         responses={
-            (200, "application/json"): FIGURES_ENVELOPE,
+            (200, "application/json"): ObservatoryFiguresListSerializer,
             (200, "text/csv"): OpenApiResponse(OpenApiTypes.STR, description=str(_("CSV UTF-8, tous les groupes."))),
             **read_responses(),
         },
