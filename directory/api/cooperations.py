@@ -23,7 +23,7 @@ from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from directory.api.refs import ActorRefSerializer
 from directory.filters import CooperationFilterSet
-from directory.models import Actor, Cooperation, Typology
+from directory.models import Actor, Cooperation, PublicationStatus, Typology
 from ess_portal import dataversion
 from ess_portal.api.formats import StreamedListMixin, json_bytes, json_number, stream_geojson
 from ess_portal.api.schema import LIST_RESPONSES, read_responses
@@ -347,28 +347,27 @@ def cooperation_tombstones(since) -> list[dict]:
     Only links whose two ends were public at some point (published, or withdrawn after being public),
     so that a tombstone never names a link nobody could read; each says why, and when.
     """
-    withdrawn = {
-        actor["pk"]: actor
-        for actor in Actor.objects.withdrawn_since(since).values("pk", "status", "merged_into_id", "updated_at")
-    }
+    # Subqueries, not lists of ids: an old `since` may name more withdrawn actors than SQLite takes variables.
+    withdrawn = Actor.objects.withdrawn_since(since).values("pk")
     published = Actor.objects.published().values("pk")
 
     def once_public(end: str) -> Q:
-        return Q(**{f"{end}__in": published}) | Q(**{f"{end}__in": list(withdrawn)})
+        return Q(**{f"{end}__in": published}) | Q(**{f"{end}__in": withdrawn})
 
-    rows = []
+    ends = ("status", "merged_into_id", "updated_at")
     left = (
-        Cooperation.objects.filter(Q(source__in=list(withdrawn)) | Q(target__in=list(withdrawn)))
+        Cooperation.objects.filter(Q(source__in=withdrawn) | Q(target__in=withdrawn))
         .filter(once_public("source"), once_public("target"))
-        .values_list("pk", "source_id", "target_id")
+        .values_list("pk", *(f"source__{name}" for name in ends), *(f"target__{name}" for name in ends))
     )
-    for pk, source_id, target_id in left:
+    rows = []
+    for pk, *both in left:
+        # The end that left the list (the later one when both did) gives the reason and the date.
         gone = max(
-            (withdrawn[end] for end in (source_id, target_id) if end in withdrawn),
-            key=lambda actor: actor["updated_at"],
+            (end for end in (both[:3], both[3:]) if end[0] != PublicationStatus.PUBLISHED), key=lambda end: end[2]
         )
-        reason = reason_for(gone["status"], merged=gone["merged_into_id"] is not None)
-        rows.append((pk, reason, gone["updated_at"]))
+        status, merged_into, updated_at = gone
+        rows.append((pk, reason_for(status, merged=merged_into is not None), updated_at))
     deleted = (
         Cooperation.history.filter(history_type="-", history_date__gte=since)
         .filter(once_public("source_id"), once_public("target_id"))
