@@ -79,11 +79,19 @@ def read_sitemap():
 _HOSTILE = {"requests": 0, "5xx": 0, "engine": ""}
 
 
-def pytest_testnodedown(node, error):
-    output = getattr(node, "workeroutput", {})
-    for key in ("requests", "5xx"):
-        _HOSTILE[key] += output.get("hostile_stats", {}).get(key, 0)
-    _HOSTILE["engine"] = output.get("hostile_engine") or _HOSTILE["engine"]
+class _WorkerCounts:
+    """pytest-xdist's hook, registered only with xdist (`-p no:xdist` would refuse an unknown hook)."""
+
+    def pytest_testnodedown(self, node, error):
+        output = getattr(node, "workeroutput", {})
+        for key in ("requests", "5xx"):
+            _HOSTILE[key] += output.get("hostile_stats", {}).get(key, 0)
+        _HOSTILE["engine"] = output.get("hostile_engine") or _HOSTILE["engine"]
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_WorkerCounts(), "hostile-worker-counts")
 
 
 def pytest_terminal_summary(terminalreporter):
